@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+import { runCli } from './cli';
+import { processOutput } from './output';
+
+void runCli(process.argv.slice(2), processOutput).then((code) => {
+  process.exitCode = code;
+});

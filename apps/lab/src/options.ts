@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** Thrown for bad command-line input: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const oddSize = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(9)
+  .refine((n) => n % 2 === 1, 'must be odd (1, 3, 5, 7 or 9)');
+
+export const EnsembleFlags = z.object({
+  size: oddSize.default(3),
+  tick: z.coerce.number().int().min(50).max(10_000).default(200),
+  heap: z.coerce.number().int().min(64).max(16_384).default(512),
+});
+
+export const ServerId = z.coerce.number().int().min(1);
+
+/** Parses with a schema and turns its complaints into one UsageError. */
+export function parseOrUsage<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .map((i) => `${i.path.length > 0 ? `--${i.path.join('.')}` : what}: ${i.message}`)
+    .join('; ');
+  throw new UsageError(`bad ${what}: ${problems}`);
+}
+
+/** The lab's state folder: ZK_LAB_STATE, or .lab/ under the current folder. */
+export function stateDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? env.ZK_LAB_STATE ?? join(process.cwd(), '.lab');
+}

@@ -1,0 +1,438 @@
+import { spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fourLetterWord, parseSrvr, type SrvrReport } from './four-letter-words';
+import { freePorts } from './ports';
+import { isOurProcess, isPaused, signalOurProcess, tailOf, waitForExit } from './processes';
+import { renderZooConfig, type NodePorts } from './zoo-config';
+import { ensureZooKeeper, type ZooKeeperInstall } from './zookeeper-install';
+
+export interface EnsembleOptions {
+  /** Where configs, data, logs and the state file go. */
+  stateDir: string;
+  /** Number of servers; odd (1 runs standalone). Default 3. */
+  size?: number;
+  /** Default 200 ms: sessions of 0.4–4 s and quick failure detection. */
+  tickTimeMs?: number;
+  /** Java heap per server (-Xmx), in MiB. Default 512. */
+  heapMb?: number;
+  /**
+   * Servers outlive this process (the `lab zk up` daemon mode). When false (the default),
+   * a watchdog process kills them if this process dies without stopping them.
+   */
+  detached?: boolean;
+  /** How long `start()` waits for every server to serve. Default 30 s. */
+  startTimeoutMs?: number;
+  /** Progress lines. Default: none. */
+  log?: (line: string) => void;
+  /** The server to run; default: found or installed by ensureZooKeeper(). */
+  install?: ZooKeeperInstall;
+}
+
+export interface EnsembleNode extends NodePorts {
+  dir: string;
+  configPath: string;
+  logPath: string;
+  /** The running server's pid, or null when it is stopped. */
+  pid: number | null;
+}
+
+interface EnsembleState {
+  version: 1;
+  host: string;
+  tickTimeMs: number;
+  heapMb: number;
+  detached: boolean;
+  install: ZooKeeperInstall;
+  /** Pid of the process whose death the watchdog waits for; null for detached ensembles. */
+  ownerPid: number | null;
+  reaperPid: number | null;
+  nodes: EnsembleNode[];
+}
+
+export type NodeStatus =
+  | { id: number; clientPort: number; pid: number | null; state: 'down' }
+  | { id: number; clientPort: number; pid: number; state: 'paused' }
+  | {
+      id: number;
+      clientPort: number;
+      pid: number;
+      state: 'up';
+      report: SrvrReport | null;
+      error?: string;
+    };
+
+/** The ensemble did not come up; the message has the tail of every server's log. */
+export class EnsembleStartError extends Error {
+  override readonly name = 'EnsembleStartError';
+}
+
+/** A state folder already holds an ensemble with live servers. */
+export class EnsembleRunningError extends Error {
+  override readonly name = 'EnsembleRunningError';
+}
+
+/** A server is not in the state an operation needs (not running, already running). */
+export class ServerStateError extends Error {
+  override readonly name = 'ServerStateError';
+}
+
+/** No ensemble has been created in a state folder. */
+export class NoEnsembleError extends Error {
+  override readonly name = 'NoEnsembleError';
+}
+
+const STATE_FILE = 'ensemble.json';
+const HOST = '127.0.0.1';
+const REAPER = resolve(__dirname, '..', 'reaper.cjs');
+
+/**
+ * A ZooKeeper ensemble of real server processes on 127.0.0.1, with ports chosen at run
+ * time and everything kept in one state folder, so that another process (the `lab` CLI)
+ * can open it again to report status, kill, pause or restart a server, or stop it.
+ */
+export class Ensemble {
+  private constructor(
+    readonly stateDir: string,
+    private state: EnsembleState,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Creates the configs of a new ensemble (nothing is started yet: call start()). */
+  static async create(options: EnsembleOptions): Promise<Ensemble> {
+    const size = options.size ?? 3;
+    if (!Number.isInteger(size) || size < 1 || size % 2 === 0) {
+      throw new RangeError(`an ensemble needs an odd number of servers (1, 3, 5, …), not ${size}`);
+    }
+    const stateDir = resolve(options.stateDir);
+    const log = options.log ?? (() => undefined);
+    if (existsSync(join(stateDir, STATE_FILE))) {
+      const previous = Ensemble.open(stateDir, log);
+      if (previous.nodes.some((n) => previous.isRunning(n.id))) {
+        throw new EnsembleRunningError(
+          `an ensemble is already running from ${stateDir} (client ports ${previous.nodes
+            .map((n) => n.clientPort)
+            .join(', ')}); stop it first (lab zk down)`,
+        );
+      }
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+    const install = options.install ?? ensureZooKeeper({ log });
+    const tickTimeMs = options.tickTimeMs ?? 200;
+    const ports = await freePorts(size * 3, HOST);
+    const all: NodePorts[] = Array.from({ length: size }, (_, i) => ({
+      id: i + 1,
+      clientPort: ports[i * 3]!,
+      quorumPort: ports[i * 3 + 1]!,
+      electionPort: ports[i * 3 + 2]!,
+    }));
+    const nodes = all.map((ports): EnsembleNode => {
+      const dir = join(stateDir, `node-${ports.id}`);
+      const dataDir = join(dir, 'data');
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(join(dataDir, 'myid'), `${ports.id}\n`);
+      const configPath = join(dir, 'zoo.cfg');
+      writeFileSync(configPath, renderZooConfig(ports, all, { tickTimeMs, dataDir, host: HOST }));
+      return { ...ports, dir, configPath, logPath: join(dir, 'server.log'), pid: null };
+    });
+    const detached = options.detached ?? false;
+    const ensemble = new Ensemble(
+      stateDir,
+      {
+        version: 1,
+        host: HOST,
+        tickTimeMs,
+        heapMb: options.heapMb ?? 512,
+        detached,
+        install,
+        ownerPid: detached ? null : process.pid,
+        reaperPid: null,
+        nodes,
+      },
+      log,
+    );
+    ensemble.save();
+    if (!detached) ensemble.startReaper();
+    return ensemble;
+  }
+
+  /** Opens the ensemble kept in a state folder by an earlier create(). */
+  static open(stateDir: string, log: (line: string) => void = () => undefined): Ensemble {
+    const file = join(resolve(stateDir), STATE_FILE);
+    if (!existsSync(file)) throw new NoEnsembleError(`no ensemble in ${resolve(stateDir)}`);
+    const state = JSON.parse(readFileSync(file, 'utf8')) as EnsembleState;
+    return new Ensemble(resolve(stateDir), state, log);
+  }
+
+  /** Creates and starts an ensemble, and waits until every server serves. */
+  static async start(options: EnsembleOptions & { startTimeoutMs?: number }): Promise<Ensemble> {
+    const ensemble = await Ensemble.create(options);
+    try {
+      await ensemble.start(options.startTimeoutMs);
+    } catch (err) {
+      await ensemble.stop();
+      throw err;
+    }
+    return ensemble;
+  }
+
+  get nodes(): readonly EnsembleNode[] {
+    return this.state.nodes;
+  }
+
+  get size(): number {
+    return this.state.nodes.length;
+  }
+
+  get tickTimeMs(): number {
+    return this.state.tickTimeMs;
+  }
+
+  /** `host:port,…` of every server, or of the given ones. */
+  connectString(ids: number[] = this.state.nodes.map((n) => n.id)): string {
+    return ids.map((id) => `${this.state.host}:${this.node(id).clientPort}`).join(',');
+  }
+
+  node(id: number): EnsembleNode {
+    const node = this.state.nodes.find((n) => n.id === id);
+    if (!node) {
+      throw new RangeError(`no server ${id}: this ensemble has servers 1 to ${this.size}`);
+    }
+    return node;
+  }
+
+  /** Is the server's process alive (running or paused)? */
+  isRunning(id: number): boolean {
+    const node = this.node(id);
+    return node.pid !== null && isOurProcess(node.pid, node.configPath);
+  }
+
+  /** Starts every server that is not running and waits until all serve. */
+  async start(timeoutMs = 30_000): Promise<void> {
+    this.refresh();
+    for (const node of this.state.nodes) {
+      if (!this.isRunning(node.id)) this.spawnNode(node);
+    }
+    this.save();
+    await this.waitUntilServing(
+      this.state.nodes.map((n) => n.id),
+      timeoutMs,
+    );
+  }
+
+  /** Starts one stopped server again (same ports, same data) and waits until it serves. */
+  async startNode(id: number, timeoutMs = 30_000): Promise<void> {
+    this.refresh();
+    const node = this.node(id);
+    if (this.isRunning(id))
+      throw new ServerStateError(`server ${id} is already running (pid ${node.pid})`);
+    this.spawnNode(node);
+    this.save();
+    await this.waitUntilServing([id], timeoutMs);
+  }
+
+  /** Sends a signal to one server (SIGKILL by default) and waits until its process is gone. */
+  async killNode(id: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    this.refresh();
+    const node = this.node(id);
+    if (node.pid === null || !this.isRunning(id))
+      throw new ServerStateError(`server ${id} is not running`);
+    if (isPaused(node.pid)) process.kill(node.pid, 'SIGCONT');
+    signalOurProcess(node.pid, node.configPath, signal);
+    if (!(await waitForExit(node.pid, node.configPath, 10_000))) {
+      signalOurProcess(node.pid, node.configPath, 'SIGKILL');
+      await waitForExit(node.pid, node.configPath, 10_000);
+    }
+    node.pid = null;
+    this.save();
+  }
+
+  /** Freezes one server with SIGSTOP: its sockets stay open but it answers nothing. */
+  pauseNode(id: number): void {
+    this.refresh();
+    const node = this.node(id);
+    if (node.pid === null || !signalOurProcess(node.pid, node.configPath, 'SIGSTOP')) {
+      throw new ServerStateError(`server ${id} is not running`);
+    }
+  }
+
+  /** Lets a paused server run again (SIGCONT). */
+  resumeNode(id: number): void {
+    this.refresh();
+    const node = this.node(id);
+    if (node.pid === null || !signalOurProcess(node.pid, node.configPath, 'SIGCONT')) {
+      throw new ServerStateError(`server ${id} is not running`);
+    }
+  }
+
+  /** Stops every server (SIGTERM, then SIGKILL after 5 s) and, by default, deletes the state folder. */
+  async stop(options: { keepState?: boolean } = {}): Promise<void> {
+    this.refresh();
+    await Promise.all(
+      this.state.nodes.map(async (node) => {
+        if (node.pid === null || !this.isRunning(node.id)) return;
+        if (isPaused(node.pid)) process.kill(node.pid, 'SIGCONT');
+        signalOurProcess(node.pid, node.configPath, 'SIGTERM');
+        if (!(await waitForExit(node.pid, node.configPath, 5_000))) {
+          signalOurProcess(node.pid, node.configPath, 'SIGKILL');
+          await waitForExit(node.pid, node.configPath, 5_000);
+        }
+        node.pid = null;
+      }),
+    );
+    if (this.state.reaperPid !== null) {
+      try {
+        process.kill(this.state.reaperPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      this.state.reaperPid = null;
+    }
+    if (options.keepState) this.save();
+    else rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  /** One row per server: down, paused, or up with what `srvr` says. */
+  async status(): Promise<NodeStatus[]> {
+    this.refresh();
+    return Promise.all(
+      this.state.nodes.map(async (node): Promise<NodeStatus> => {
+        const base = { id: node.id, clientPort: node.clientPort };
+        if (node.pid === null || !this.isRunning(node.id))
+          return { ...base, pid: null, state: 'down' };
+        if (isPaused(node.pid)) return { ...base, pid: node.pid, state: 'paused' };
+        try {
+          const report = parseSrvr(await fourLetterWord(this.state.host, node.clientPort, 'srvr'));
+          return { ...base, pid: node.pid, state: 'up', report };
+        } catch (err) {
+          return {
+            ...base,
+            pid: node.pid,
+            state: 'up',
+            report: null,
+            error: (err as Error).message,
+          };
+        }
+      }),
+    );
+  }
+
+  /** The id of the server that leads (or runs standalone), or null when none does now. */
+  async leaderId(): Promise<number | null> {
+    const rows = await this.status();
+    const leader = rows.find(
+      (r) => r.state === 'up' && (r.report?.mode === 'leader' || r.report?.mode === 'standalone'),
+    );
+    return leader ? leader.id : null;
+  }
+
+  /** Waits until a leader serves with a majority of servers following it. */
+  async waitForQuorum(timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await this.status();
+      const modes = rows.flatMap((r) => (r.state === 'up' && r.report ? [r.report.mode] : []));
+      const leader = rows.find(
+        (r) => r.state === 'up' && (r.report?.mode === 'leader' || r.report?.mode === 'standalone'),
+      );
+      const serving = modes.filter((m) => m === 'leader' || m === 'follower' || m === 'standalone');
+      if (leader && serving.length > this.size / 2) return leader.id;
+      if (Date.now() > deadline) throw this.startError('no quorum', timeoutMs);
+      await sleep(50);
+    }
+  }
+
+  private async waitUntilServing(ids: number[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = (await this.status()).filter((r) => ids.includes(r.id));
+      const dead = rows.find((r) => r.state === 'down');
+      if (dead) throw this.startError(`server ${dead.id} exited while starting`, timeoutMs);
+      if (rows.every((r) => r.state === 'up' && r.report !== null)) return;
+      if (Date.now() > deadline) {
+        const waiting = rows.filter((r) => !(r.state === 'up' && r.report)).map((r) => r.id);
+        throw this.startError(`server(s) ${waiting.join(', ')} not serving`, timeoutMs);
+      }
+      await sleep(50);
+    }
+  }
+
+  private startError(what: string, timeoutMs: number): EnsembleStartError {
+    const logs = this.state.nodes
+      .map((n) => `--- server ${n.id} (${n.logPath}) ---\n${tailOf(n.logPath)}`)
+      .join('\n');
+    return new EnsembleStartError(`ZooKeeper ensemble: ${what} within ${timeoutMs} ms.\n${logs}`);
+  }
+
+  private spawnNode(node: EnsembleNode): void {
+    const { install, heapMb, detached } = this.state;
+    const out = openSync(node.logPath, 'a');
+    try {
+      const child = spawn(
+        install.java,
+        [
+          `-Xmx${heapMb}m`,
+          '-Xms32m',
+          '-XX:+UseSerialGC',
+          `-Dzookeeper.log.dir=${node.dir}`,
+          '-Dorg.slf4j.simpleLogger.showDateTime=true',
+          "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
+          '-Dorg.slf4j.simpleLogger.logFile=System.out',
+          '-cp',
+          install.classpath.join(':'),
+          'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+          node.configPath,
+        ],
+        { cwd: node.dir, stdio: ['ignore', out, out], detached },
+      );
+      if (child.pid === undefined) throw new EnsembleStartError(`could not start ${install.java}`);
+      child.on('error', (err) => this.log(`server ${node.id}: ${err.message}`));
+      if (detached) child.unref();
+      node.pid = child.pid;
+      this.log(`server ${node.id} started (pid ${child.pid}, client port ${node.clientPort})`);
+    } finally {
+      closeSync(out);
+    }
+  }
+
+  /** A detached watchdog that kills the servers if this process dies without stop(). */
+  private startReaper(): void {
+    const reaper = spawn(
+      process.execPath,
+      [REAPER, String(process.pid), join(this.stateDir, STATE_FILE)],
+      {
+        stdio: 'ignore',
+        detached: true,
+      },
+    );
+    reaper.unref();
+    this.state.reaperPid = reaper.pid ?? null;
+    this.save();
+  }
+
+  /**
+   * Re-reads the state file: another process (a `lab zk` command) may have killed or
+   * restarted a server since, and the file is the one record of the servers' pids.
+   */
+  private refresh(): void {
+    const file = join(this.stateDir, STATE_FILE);
+    if (existsSync(file)) this.state = JSON.parse(readFileSync(file, 'utf8')) as EnsembleState;
+  }
+
+  private save(): void {
+    const file = join(this.stateDir, STATE_FILE);
+    mkdirSync(this.stateDir, { recursive: true });
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(this.state, null, 2)}\n`);
+    renameSync(`${file}.tmp`, file);
+  }
+}

@@ -1,0 +1,88 @@
+import { connect } from 'node:net';
+
+/** The four-letter words the runner uses; the ensemble's config allows them all. */
+export type FourLetterWord = 'ruok' | 'srvr' | 'mntr' | 'stat' | 'cons' | 'wchs' | 'conf';
+
+/**
+ * Sends one four-letter word to a server's client port and returns its whole answer.
+ * Rejects when the server does not answer within `timeoutMs` (a stopped or paused server).
+ */
+export function fourLetterWord(
+  host: string,
+  port: number,
+  word: FourLetterWord,
+  timeoutMs = 1000,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`${word} to ${host}:${port}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.end(word));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/** The server's role, as `srvr` reports it. */
+export type ServerMode = 'leader' | 'follower' | 'observer' | 'standalone' | 'read-only';
+
+export interface SrvrReport {
+  version: string;
+  latency: { min: number; avg: number; max: number };
+  received: number;
+  sent: number;
+  connections: number;
+  outstanding: number;
+  zxid: string;
+  mode: ServerMode;
+  znodes: number;
+}
+
+/**
+ * Parses the answer to `srvr`. Returns null when the server answered without a mode: it is
+ * up but not serving (for example "This ZooKeeper instance is not currently serving requests").
+ */
+export function parseSrvr(text: string): SrvrReport | null {
+  const fields = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const at = line.indexOf(':');
+    if (at > 0) fields.set(line.slice(0, at).trim(), line.slice(at + 1).trim());
+  }
+  const mode = fields.get('Mode');
+  if (mode === undefined) return null;
+  const [min = 0, avg = 0, max = 0] = (fields.get('Latency min/avg/max') ?? '')
+    .split('/')
+    .map(Number);
+  const num = (key: string): number => Number(fields.get(key) ?? NaN);
+  return {
+    version: fields.get('Zookeeper version') ?? '',
+    latency: { min, avg, max },
+    received: num('Received'),
+    sent: num('Sent'),
+    connections: num('Connections'),
+    outstanding: num('Outstanding'),
+    zxid: fields.get('Zxid') ?? '',
+    mode: mode as ServerMode,
+    znodes: num('Node count'),
+  };
+}
+
+/** Parses the answer to `mntr`: one `key<TAB>value` per line. */
+export function parseMntr(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const at = line.indexOf('\t');
+    if (at > 0) fields.set(line.slice(0, at), line.slice(at + 1).trim());
+  }
+  return fields;
+}

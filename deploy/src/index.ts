@@ -1,0 +1,26 @@
+export {
+  Ensemble,
+  EnsembleRunningError,
+  EnsembleStartError,
+  NoEnsembleError,
+  ServerStateError,
+  type EnsembleNode,
+  type EnsembleOptions,
+  type NodeStatus,
+} from './ensemble';
+export {
+  fourLetterWord,
+  parseMntr,
+  parseSrvr,
+  type FourLetterWord,
+  type ServerMode,
+  type SrvrReport,
+} from './four-letter-words';
+export { freePorts } from './ports';
+export { renderZooConfig, type NodePorts } from './zoo-config';
+export {
+  ensureZooKeeper,
+  findZooKeeper,
+  ZooKeeperNotFoundError,
+  type ZooKeeperInstall,
+} from './zookeeper-install';

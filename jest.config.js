@@ -1,0 +1,43 @@
+// One jest run, one shared 3-node ZooKeeper ensemble (global setup), every project's tests.
+// A project's own `test` target runs this same config with --selectProjects.
+const { readdirSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const projectDirs = ['libs/zk-client', 'libs/zk-recipes', 'deploy', 'test'].concat(
+  readdirSync(join(__dirname, 'apps')).map((app) => `apps/${app}`),
+);
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  globalSetup: '<rootDir>/test/src/harness/global-setup.ts',
+  globalTeardown: '<rootDir>/test/src/harness/global-teardown.ts',
+  transform: { '^.+\\.ts$': swc },
+  testTimeout: 60_000,
+  projects: projectDirs
+    .filter((dir) => existsSync(join(__dirname, dir, 'package.json')))
+    .map((dir) => ({
+      displayName: require(join(__dirname, dir, 'package.json')).name,
+      rootDir: join(__dirname, dir),
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/src/**/*.test.ts'],
+      transform: { '^.+\\.ts$': swc },
+      moduleNameMapper: {
+        '^@zk-lab/zk-client$': join(__dirname, 'libs/zk-client/src/index.ts'),
+        '^@zk-lab/zk-recipes$': join(__dirname, 'libs/zk-recipes/src/index.ts'),
+        '^@zk-lab/deploy$': join(__dirname, 'deploy/src/index.ts'),
+        '^@zk-lab/test$': join(__dirname, 'test/src/index.ts'),
+      },
+    })),
+};
