@@ -118,7 +118,7 @@ export class Ensemble {
     const log = options.log ?? (() => undefined);
     if (existsSync(join(stateDir, STATE_FILE))) {
       const previous = Ensemble.open(stateDir, log);
-      if (previous.nodes.some((n) => previous.isRunning(n.id))) {
+      if (previous.nodes.some((n) => previous.running(n))) {
         throw new EnsembleRunningError(
           `an ensemble is already running from ${stateDir} (client ports ${previous.nodes
             .map((n) => n.clientPort)
@@ -213,7 +213,11 @@ export class Ensemble {
 
   /** Is the server's process alive (running or paused)? */
   isRunning(id: number): boolean {
-    const node = this.node(id);
+    this.refresh();
+    return this.running(this.node(id));
+  }
+
+  private running(node: EnsembleNode): boolean {
     return node.pid !== null && isOurProcess(node.pid, node.configPath);
   }
 
@@ -221,7 +225,7 @@ export class Ensemble {
   async start(timeoutMs = 30_000): Promise<void> {
     this.refresh();
     for (const node of this.state.nodes) {
-      if (!this.isRunning(node.id)) this.spawnNode(node);
+      if (!this.running(node)) this.spawnNode(node);
     }
     this.save();
     await this.waitUntilServing(
@@ -234,7 +238,7 @@ export class Ensemble {
   async startNode(id: number, timeoutMs = 30_000): Promise<void> {
     this.refresh();
     const node = this.node(id);
-    if (this.isRunning(id))
+    if (this.running(node))
       throw new ServerStateError(`server ${id} is already running (pid ${node.pid})`);
     this.spawnNode(node);
     this.save();
@@ -245,7 +249,7 @@ export class Ensemble {
   async killNode(id: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     this.refresh();
     const node = this.node(id);
-    if (node.pid === null || !this.isRunning(id))
+    if (node.pid === null || !this.running(node))
       throw new ServerStateError(`server ${id} is not running`);
     if (isPaused(node.pid)) process.kill(node.pid, 'SIGCONT');
     signalOurProcess(node.pid, node.configPath, signal);
@@ -280,7 +284,7 @@ export class Ensemble {
     this.refresh();
     await Promise.all(
       this.state.nodes.map(async (node) => {
-        if (node.pid === null || !this.isRunning(node.id)) return;
+        if (node.pid === null || !this.running(node)) return;
         if (isPaused(node.pid)) process.kill(node.pid, 'SIGCONT');
         signalOurProcess(node.pid, node.configPath, 'SIGTERM');
         if (!(await waitForExit(node.pid, node.configPath, 5_000))) {
@@ -308,7 +312,7 @@ export class Ensemble {
     return Promise.all(
       this.state.nodes.map(async (node): Promise<NodeStatus> => {
         const base = { id: node.id, clientPort: node.clientPort };
-        if (node.pid === null || !this.isRunning(node.id))
+        if (node.pid === null || !this.running(node))
           return { ...base, pid: null, state: 'down' };
         if (isPaused(node.pid)) return { ...base, pid: node.pid, state: 'paused' };
         try {

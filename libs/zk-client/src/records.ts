@@ -1,0 +1,123 @@
+/**
+ * Request bodies and reply bodies of each operation (zookeeper.jute, package
+ * org.apache.zookeeper.proto). Kept apart from the client so `multi` can
+ * reuse the same encoders for its sub-operations.
+ */
+import { type JuteReader, type JuteWriter } from './jute';
+import { type ACL, readStat, type Stat, writeAcl } from './protocol';
+
+export interface ConnectRequest {
+  protocolVersion: number;
+  lastZxidSeen: bigint;
+  timeOutMs: number;
+  sessionId: bigint;
+  password: Buffer;
+  readOnly: boolean;
+}
+
+export interface ConnectResponse {
+  protocolVersion: number;
+  /** The negotiated session timeout; zero or less means the session has expired. */
+  timeOutMs: number;
+  sessionId: bigint;
+  password: Buffer;
+  readOnly: boolean;
+}
+
+export function writeConnectRequest(w: JuteWriter, r: ConnectRequest): void {
+  w.writeInt(r.protocolVersion)
+    .writeLong(r.lastZxidSeen)
+    .writeInt(r.timeOutMs)
+    .writeLong(r.sessionId)
+    .writeBuffer(r.password)
+    .writeBool(r.readOnly);
+}
+
+export function readConnectResponse(r: JuteReader): ConnectResponse {
+  const protocolVersion = r.readInt();
+  const timeOutMs = r.readInt();
+  const sessionId = r.readLong();
+  const password = r.readBuffer();
+  // Servers before 3.3 do not send the readOnly flag.
+  const readOnly = r.remaining > 0 ? r.readBool() : false;
+  return { protocolVersion, timeOutMs, sessionId, password, readOnly };
+}
+
+export function writeRequestHeader(w: JuteWriter, xid: number, type: number): void {
+  w.writeInt(xid).writeInt(type);
+}
+
+/** CreateRequest (create, create2, createContainer). */
+export function writeCreateRequest(
+  w: JuteWriter,
+  path: string,
+  data: Buffer | null,
+  acl: readonly ACL[],
+  flags: number,
+): void {
+  w.writeString(path).writeBuffer(data).writeVector(acl, writeAcl).writeInt(flags);
+}
+
+/** CreateTTLRequest (createTTL). */
+export function writeCreateTtlRequest(
+  w: JuteWriter,
+  path: string,
+  data: Buffer | null,
+  acl: readonly ACL[],
+  flags: number,
+  ttlMs: number,
+): void {
+  writeCreateRequest(w, path, data, acl, flags);
+  w.writeLong(BigInt(ttlMs));
+}
+
+/** CreateResponse (create). */
+export function readCreateResponse(r: JuteReader): string {
+  return r.readString();
+}
+
+/** Create2Response (create2, createContainer, createTTL). */
+export function readCreate2Response(r: JuteReader): { path: string; stat: Stat } {
+  const path = r.readString();
+  const stat = readStat(r);
+  return { path, stat };
+}
+
+/** DeleteRequest, also CheckVersionRequest (check): a path and an expected version. */
+export function writePathVersionRequest(w: JuteWriter, path: string, version: number): void {
+  w.writeString(path).writeInt(version);
+}
+
+/** ExistsRequest, GetDataRequest, GetChildrenRequest, GetChildren2Request: a path and a watch flag. */
+export function writePathWatchRequest(w: JuteWriter, path: string, watch: boolean): void {
+  w.writeString(path).writeBool(watch);
+}
+
+/** SetDataRequest. */
+export function writeSetDataRequest(
+  w: JuteWriter,
+  path: string,
+  data: Buffer | null,
+  version: number,
+): void {
+  w.writeString(path).writeBuffer(data).writeInt(version);
+}
+
+/** GetDataResponse. */
+export function readGetDataResponse(r: JuteReader): { data: Buffer; stat: Stat } {
+  const data = r.readBuffer();
+  const stat = readStat(r);
+  return { data, stat };
+}
+
+/** GetChildrenResponse. */
+export function readGetChildrenResponse(r: JuteReader): string[] {
+  return r.readStringVector();
+}
+
+/** GetChildren2Response. */
+export function readGetChildren2Response(r: JuteReader): { children: string[]; stat: Stat } {
+  const children = r.readStringVector();
+  const stat = readStat(r);
+  return { children, stat };
+}
