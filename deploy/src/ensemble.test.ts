@@ -36,7 +36,9 @@ describe('a 3-server ensemble', () => {
     const rows = await ensemble.status();
     expect(modes(rows).sort()).toEqual(['follower', 'follower', 'leader']);
     expect(new Set(ensemble.nodes.map((n) => n.clientPort)).size).toBe(3);
-    expect(ensemble.connectString()).toMatch(/^127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$/);
+    expect(ensemble.connectString()).toMatch(
+      /^127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$/,
+    );
   });
 
   it('answers ruok and mntr (all four-letter words are allowed)', async () => {
@@ -72,7 +74,9 @@ describe('a 3-server ensemble', () => {
     ensemble.pauseNode(node.id);
     try {
       expect((await ensemble.status())[0]?.state).toBe('paused');
-      await expect(fourLetterWord('127.0.0.1', node.clientPort, 'ruok', 300)).rejects.toThrow(/no answer/);
+      await expect(fourLetterWord('127.0.0.1', node.clientPort, 'ruok', 300)).rejects.toThrow(
+        /no answer/,
+      );
     } finally {
       ensemble.resumeNode(node.id);
     }
@@ -105,7 +109,9 @@ describe('ensemble lifecycle', () => {
   });
 
   it('rejects an even number of servers', async () => {
-    await expect(Ensemble.create({ stateDir: join(tmpdir(), 'never'), size: 2 })).rejects.toThrow(/odd/);
+    await expect(Ensemble.create({ stateDir: join(tmpdir(), 'never'), size: 2 })).rejects.toThrow(
+      /odd/,
+    );
   });
 
   it('stop() ends every server process and deletes the state folder', async () => {

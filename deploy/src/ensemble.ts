@@ -312,8 +312,7 @@ export class Ensemble {
     return Promise.all(
       this.state.nodes.map(async (node): Promise<NodeStatus> => {
         const base = { id: node.id, clientPort: node.clientPort };
-        if (node.pid === null || !this.running(node))
-          return { ...base, pid: null, state: 'down' };
+        if (node.pid === null || !this.running(node)) return { ...base, pid: null, state: 'down' };
         if (isPaused(node.pid)) return { ...base, pid: node.pid, state: 'paused' };
         try {
           const report = parseSrvr(await fourLetterWord(this.state.host, node.clientPort, 'srvr'));

@@ -18,7 +18,9 @@ function parse(text: string): Map<string, string> {
 
 describe('renderZooConfig', () => {
   it('lists every server of a 3-node ensemble and listens on loopback only', () => {
-    const cfg = parse(renderZooConfig(nodes[1]!, nodes, { tickTimeMs: 200, dataDir: '/d', host: '127.0.0.1' }));
+    const cfg = parse(
+      renderZooConfig(nodes[1]!, nodes, { tickTimeMs: 200, dataDir: '/d', host: '127.0.0.1' }),
+    );
     expect(cfg.get('clientPort')).toBe('2002');
     expect(cfg.get('clientPortAddress')).toBe('127.0.0.1');
     expect(cfg.get('server.1')).toBe('127.0.0.1:3001:4001');
@@ -27,13 +29,21 @@ describe('renderZooConfig', () => {
   });
 
   it('runs a single node standalone (no server lines)', () => {
-    const text = renderZooConfig(nodes[0]!, [nodes[0]!], { tickTimeMs: 200, dataDir: '/d', host: '127.0.0.1' });
+    const text = renderZooConfig(nodes[0]!, [nodes[0]!], {
+      tickTimeMs: 200,
+      dataDir: '/d',
+      host: '127.0.0.1',
+    });
     expect(text).not.toMatch(/^server\./m);
   });
 
   it('keeps the init and sync limits near 10 s and 2 s whatever the tick', () => {
-    const short = parse(renderZooConfig(nodes[0]!, nodes, { tickTimeMs: 200, dataDir: '/d', host: 'h' }));
-    const long = parse(renderZooConfig(nodes[0]!, nodes, { tickTimeMs: 2000, dataDir: '/d', host: 'h' }));
+    const short = parse(
+      renderZooConfig(nodes[0]!, nodes, { tickTimeMs: 200, dataDir: '/d', host: 'h' }),
+    );
+    const long = parse(
+      renderZooConfig(nodes[0]!, nodes, { tickTimeMs: 2000, dataDir: '/d', host: 'h' }),
+    );
     expect(Number(short.get('initLimit')) * 200).toBe(10_000);
     expect(Number(short.get('syncLimit')) * 200).toBe(2_000);
     expect(Number(long.get('initLimit')) * 2000).toBe(10_000);

@@ -84,6 +84,17 @@ export async function zkKill(
   const pid = node.pid;
   await ensemble.killNode(id, signal);
   io.out(`server ${id} (pid ${pid}) killed with ${signal}`);
+  const running = ensemble.nodes.filter((n) => ensemble.isRunning(n.id)).length;
+  if (running <= ensemble.size / 2) {
+    io.out(
+      `no quorum: ${running} of ${ensemble.size} servers run, so the ensemble serves nothing ` +
+        'until a majority runs again (lab zk start N)',
+    );
+    return;
+  }
+  const since = Date.now();
+  const leader = await ensemble.waitForQuorum(15_000);
+  io.out(`server ${leader} leads (quorum after ${Date.now() - since} ms)`);
 }
 
 /** `lab zk start N`: starts a stopped server again and waits until it serves. */
