@@ -2,12 +2,14 @@
  * The client's operations against the run's shared ensemble (real ZooKeeper servers), each
  * test under this file's own root. Nothing here kills or pauses a server.
  */
+import { freePorts } from '@zk-lab/deploy';
 import { sharedConnectString, testRoot } from '@zk-lab/test';
 import { ZkClient, type ZkClientOptions, type ZkStateEvent } from './client';
 import {
   BadArgumentsError,
   BadVersionError,
   ClientClosedError,
+  ConnectionLossError,
   InvalidPathError,
   NoChildrenForEphemeralsError,
   NodeExistsError,
@@ -133,26 +135,25 @@ describe('ZkClient operations on a live ensemble', () => {
       await zk.create(`${path}/child`);
 
       const stat = await zk.exists(path);
-      // The server marks containers with the owner 0x8000000000000000 (EphemeralType.CONTAINER).
-      expect(stat !== null && BigInt.asUintN(64, stat.ephemeralOwner)).toBe(0x8000000000000000n);
+      // The server keeps its container marker to itself: clients see no owner.
+      expect(stat?.ephemeralOwner).toBe(0n);
+      expect(stat?.dataLength).toBe(1);
       expect(stat?.numChildren).toBe(1);
       expect(await zk.getChildren(path)).toEqual(['child']);
     });
 
-    it('a TTL node carries its ttlMs in the stat', async () => {
+    it('a TTL node is created with its data and, to clients, no owner', async () => {
       const path = `${root}/ttl`;
-      expect(await zk.create(path, 't', { mode: CreateMode.PERSISTENT_WITH_TTL, ttlMs: 60_000 })).toBe(
-        path,
-      );
+      expect(
+        await zk.create(path, 't', { mode: CreateMode.PERSISTENT_WITH_TTL, ttlMs: 60_000 }),
+      ).toBe(path);
       const stat = await zk.exists(path);
-      // EphemeralType.TTL: high byte 0xFF, the TTL in the low bits.
-      expect(stat !== null && BigInt.asUintN(64, stat.ephemeralOwner)).toBe(
-        0xff00000000000000n | 60_000n,
-      );
+      // The server keeps the TTL in the owner field but shows clients 0 (DataNode.copyStat).
+      expect(stat?.ephemeralOwner).toBe(0n);
       expect(stat?.dataLength).toBe(1);
     });
 
-    it('a sequential TTL node gets a counter and its ttlMs', async () => {
+    it('a sequential TTL node gets a counter', async () => {
       const parent = `${root}/ttl-sequential`;
       await zk.create(parent);
       const created = await zk.create(`${parent}/t-`, '', {
@@ -160,10 +161,17 @@ describe('ZkClient operations on a live ensemble', () => {
         ttlMs: 5_000,
       });
       expect(created).toBe(`${parent}/t-0000000000`);
-      const stat = await zk.exists(created);
-      expect(stat !== null && BigInt.asUintN(64, stat.ephemeralOwner)).toBe(
-        0xff00000000000000n | 5_000n,
-      );
+      expect((await zk.exists(created))?.ephemeralOwner).toBe(0n);
+    });
+
+    it('the server refuses a TTL past its 40-bit limit with BadArgumentsError', async () => {
+      const path = `${root}/ttl-too-long`;
+      const error = await zk
+        .create(path, '', { mode: CreateMode.PERSISTENT_WITH_TTL, ttlMs: 2 ** 41 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BadArgumentsError);
+      expect(error).toMatchObject({ op: 'create', path });
+      expect(await zk.exists(path)).toBeNull();
     });
 
     it('rejects a TTL mode without ttlMs, and ttlMs without a TTL mode, before sending', async () => {
@@ -410,7 +418,16 @@ describe('ZkClient operations on a live ensemble', () => {
   });
 
   describe('bad input is refused before anything is sent', () => {
-    const invalid = ['', 'relative', '/trailing/', '/a//b', '/a/./b', '/a/../b', '/nul\u0000', '/bell\u0007'];
+    const invalid = [
+      '',
+      'relative',
+      '/trailing/',
+      '/a//b',
+      '/a/./b',
+      '/a/../b',
+      '/nul\u0000',
+      '/bell\u0007',
+    ];
 
     it.each(invalid)('path %j fails with InvalidPathError in every operation', async (path) => {
       for (const call of [
@@ -449,21 +466,72 @@ describe('ZkClient operations on a live ensemble', () => {
       expect(error).toMatchObject({ op: 'create', path });
       expect(zk.state).toBe('CONNECTED');
       expect(await zk.exists(path)).toBeNull();
-      await zk.create(path, Buffer.alloc(900_000));
-      expect((await zk.exists(path))?.dataLength).toBe(900_000);
+      const big = Buffer.alloc(900_000, 7);
+      await zk.create(path, big);
+      const { data, stat } = await zk.getData(path);
+      expect(stat.dataLength).toBe(big.length);
+      expect(data.equals(big)).toBe(true);
+    });
+
+    it('a create of exactly the size limit is accepted by every server; one byte more is refused', async () => {
+      // Request = 8 header bytes + path (4 + n) + data (4 + n) + one open ACL (27) + flags (4).
+      const limit = 0xfffff;
+      for (const server of sharedConnectString().split(',')) {
+        const client = await connect({ connectString: server });
+        const path = `${root}/at-limit-${server.split(':')[1]}`;
+        const fits = limit - 8 - (4 + Buffer.byteLength(path)) - 4 - 27 - 4;
+        await expect(client.create(path, Buffer.alloc(fits + 1))).rejects.toBeInstanceOf(
+          RequestTooLargeError,
+        );
+        expect(await client.create(path, Buffer.alloc(fits))).toBe(path);
+        expect((await client.exists(path))?.dataLength).toBe(fits);
+        expect(client.state).toBe('CONNECTED');
+      }
     });
 
     it('connect() rejects a malformed connect string or session timeout', async () => {
-      await expect(ZkClient.connect({ connectString: '' })).rejects.toBeInstanceOf(BadArgumentsError);
-      await expect(
-        ZkClient.connect({ connectString: '127.0.0.1:99999' }),
-      ).rejects.toBeInstanceOf(BadArgumentsError);
+      await expect(ZkClient.connect({ connectString: '' })).rejects.toBeInstanceOf(
+        BadArgumentsError,
+      );
+      await expect(ZkClient.connect({ connectString: '127.0.0.1:99999' })).rejects.toBeInstanceOf(
+        BadArgumentsError,
+      );
       await expect(
         ZkClient.connect({ connectString: sharedConnectString(), sessionTimeoutMs: -1 }),
       ).rejects.toBeInstanceOf(BadArgumentsError);
       await expect(
         ZkClient.connect({ connectString: `${sharedConnectString()}/bad//chroot` }),
       ).rejects.toBeInstanceOf(InvalidPathError);
+    });
+  });
+
+  describe('connect()', () => {
+    it('rejects with ConnectionLossError when no server answers within connectTimeoutMs', async () => {
+      // A port nobody listens on: every attempt is refused.
+      const [port] = await freePorts(1);
+      const error = await ZkClient.connect({
+        connectString: `127.0.0.1:${port}`,
+        connectTimeoutMs: 1_500,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionLossError);
+      expect(error).toMatchObject({ op: 'connect' });
+    });
+
+    it('connects through the live servers of a list where some are down', async () => {
+      const dead = (await freePorts(2)).map((port) => `127.0.0.1:${port}`);
+      const client = await connect({
+        connectString: [dead[0], ...sharedConnectString().split(','), dead[1]].join(','),
+      });
+      expect(client.state).toBe('CONNECTED');
+      expect(await client.exists(root)).not.toBeNull();
+    });
+
+    it('negotiates a session timeout within the server bounds (2 to 20 ticks of 200 ms)', async () => {
+      const short = await connect({ sessionTimeoutMs: 100 });
+      const long = await connect({ sessionTimeoutMs: 60_000 });
+      expect(short.negotiatedTimeoutMs).toBe(400);
+      expect(long.negotiatedTimeoutMs).toBe(4_000);
+      expect(short.state).toBe('CONNECTED');
     });
   });
 });
