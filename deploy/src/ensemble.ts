@@ -378,7 +378,11 @@ export class Ensemble {
   }
 
   private spawnNode(node: EnsembleNode): void {
-    const { install, heapMb, detached } = this.state;
+    const { install, heapMb } = this.state;
+    // A server outlives this process when the ensemble is detached, and also when another
+    // process owns the ensemble (`lab zk start N` on a running `lab up`): the owner stops
+    // it through the state file, and the watchdog if the owner dies.
+    const detached = this.state.detached || this.state.ownerPid !== process.pid;
     const out = openSync(node.logPath, 'a');
     try {
       const child = spawn(

@@ -140,6 +140,9 @@ describe('lab up (npm run lab): the foreground lab', () => {
         child.once('exit', (code) => reject(new Error(`lab up exited early (${code}): ${stdout}`)));
       });
       expect(stdout).toContain('1 leader, 2 followers');
+      // Another terminal restarts a server: the foreground lab still stops it on Ctrl+C.
+      expect(lab(['zk', 'kill', '1'], state).code).toBe(0);
+      expect(lab(['zk', 'start', '1'], state).code).toBe(0);
       const pids = status(state).nodes.map((r) => r.pid!);
       expect(pids.filter(pidAlive)).toHaveLength(3);
 

@@ -8,7 +8,7 @@ const HEADER = [
   'port',
   'latency min/avg/max',
   'znodes',
-  'connections',
+  'clients',
 ];
 
 function row(status: NodeStatus): string[] {
@@ -40,7 +40,8 @@ function row(status: NodeStatus): string[] {
     String(status.clientPort),
     `${min}/${avg}/${max} ms`,
     String(report.znodes),
-    String(report.connections),
+    // srvr counts the connection that asks it; the column shows the other clients.
+    String(Math.max(0, report.connections - 1)),
   ];
 }
 
