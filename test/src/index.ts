@@ -5,3 +5,4 @@ export {
   usePrivateEnsemble,
   type PrivateEnsemble,
 } from './harness/ensembles';
+export { serverOfSession, waitFor } from './harness/waiting';

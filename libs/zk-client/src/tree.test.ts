@@ -1,0 +1,94 @@
+import { sharedConnectString, testRoot } from '@zk-lab/test';
+import { ZkClient } from './client';
+import { InvalidPathError } from './errors';
+import { CreateMode } from './protocol';
+
+const root = testRoot();
+const clients: ZkClient[] = [];
+let plain: ZkClient;
+
+async function connect(options: { root?: string } = {}): Promise<ZkClient> {
+  const client = await ZkClient.connect({ connectString: sharedConnectString(), ...options });
+  clients.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  plain = await connect();
+  await plain.create(root);
+});
+afterAll(async () => {
+  await plain.deleteRecursive(root);
+  await Promise.all(clients.map((c) => c.close()));
+});
+
+describe('the root namespace option', () => {
+  it('creates the namespace on connect and keeps every path under it', async () => {
+    const scoped = await connect({ root: `${root}/ns/app` });
+    expect(await plain.exists(`${root}/ns/app`)).not.toBeNull();
+    expect(await scoped.create('/x', 'inside')).toBe('/x');
+    expect((await plain.getData(`${root}/ns/app/x`)).data.toString()).toBe('inside');
+    expect(await scoped.getChildren('/')).toEqual(['x']);
+  });
+
+  it('a second client with the same root sees the same nodes', async () => {
+    const a = await connect({ root: `${root}/shared-ns` });
+    const b = await connect({ root: `${root}/shared-ns` });
+    await a.create('/seen');
+    expect(await b.exists('/seen')).not.toBeNull();
+  });
+
+  it('rejects an invalid root before connecting', async () => {
+    await expect(connect({ root: 'no-slash' })).rejects.toBeInstanceOf(InvalidPathError);
+  });
+});
+
+describe('ensurePath and deleteRecursive', () => {
+  it('ensurePath creates every missing ancestor and keeps what exists', async () => {
+    await plain.create(`${root}/e`, 'kept');
+    await plain.ensurePath(`${root}/e/f/g`);
+    await plain.ensurePath(`${root}/e/f/g`);
+    expect(await plain.exists(`${root}/e/f/g`)).not.toBeNull();
+    expect((await plain.getData(`${root}/e`)).data.toString()).toBe('kept');
+  });
+
+  it('concurrent ensurePath calls of the same path all succeed', async () => {
+    await Promise.all(Array.from({ length: 20 }, () => plain.ensurePath(`${root}/c/d/e`)));
+    expect(await plain.exists(`${root}/c/d/e`)).not.toBeNull();
+  });
+
+  it('deleteRecursive removes a whole subtree, and a missing path is fine', async () => {
+    for (let i = 0; i < 10; i++) {
+      await plain.ensurePath(`${root}/tree/branch-${i}/leaf`);
+      await plain.create(`${root}/tree/branch-${i}/seq-`, '', {
+        mode: CreateMode.PERSISTENT_SEQUENTIAL,
+      });
+    }
+    await plain.deleteRecursive(`${root}/tree`);
+    expect(await plain.exists(`${root}/tree`)).toBeNull();
+    await plain.deleteRecursive(`${root}/tree`);
+  });
+
+  it('deleteRecursive refuses the root of the tree', async () => {
+    await expect(plain.deleteRecursive('/')).rejects.toThrow(/would delete everything/);
+  });
+});
+
+describe('protected create', () => {
+  it('names the node with a unique _c_<uuid>- prefix before the given name', async () => {
+    await plain.create(`${root}/p`);
+    const a = await plain.create(`${root}/p/lock-`, '', {
+      mode: CreateMode.EPHEMERAL_SEQUENTIAL,
+      protected: true,
+    });
+    const b = await plain.create(`${root}/p/lock-`, '', {
+      mode: CreateMode.EPHEMERAL_SEQUENTIAL,
+      protected: true,
+    });
+    expect(a).toMatch(new RegExp(`^${root}/p/_c_[0-9a-f-]{36}-lock-\\d{10}$`));
+    expect(b).not.toBe(a);
+    expect((await plain.getChildren(`${root}/p`)).sort()).toEqual(
+      [a, b].map((p) => p.slice(`${root}/p/`.length)).sort(),
+    );
+  });
+});
