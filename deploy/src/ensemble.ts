@@ -389,8 +389,7 @@ export class Ensemble {
         install.java,
         [
           `-Xmx${heapMb}m`,
-          '-Xms32m',
-          '-XX:+UseSerialGC',
+          '-Xms64m',
           `-Dzookeeper.log.dir=${node.dir}`,
           '-Dorg.slf4j.simpleLogger.showDateTime=true',
           "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",

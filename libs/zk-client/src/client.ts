@@ -14,13 +14,16 @@
  * - CLOSED (event 'CLOSED'): `close()` was called; requests fail with ClientClosedError.
  */
 import { EventEmitter } from 'node:events';
+import { authRequest, type AuthFailure, CredentialStore, toCredential } from './auth';
 import { Connection, type OpenedConnection, type OutgoingRequest, type Reply } from './connection';
 import {
+  AuthFailedError,
   BadArgumentsError,
   ClientClosedError,
   ConnectionLossError,
   errorFromCode,
   MarshallingError,
+  NodeExistsError,
   NoNodeError,
   RequestTooLargeError,
   SessionExpiredError,
@@ -28,13 +31,20 @@ import {
   type ZkErrorContext,
 } from './errors';
 import { HostRotation, parseConnectString } from './hosts';
+import { Transaction } from './multi';
+import { REPEATABLE_OPS, retryDelayMs } from './retry';
+import { createProtected, deleteRecursive, ensurePath, protectedPrefix } from './tree';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ReadOptions, type WatchHandle, type WatchListener, WatchRegistry } from './watches';
 import { JuteDecodeError, type JuteReader, JuteWriter } from './jute';
 import { toClientPath, toServerPath, validatePath } from './paths';
 import {
   type ACL,
+  type AddWatchMode,
   CreateMode,
   isSequential,
   isTtl,
+  KeeperState,
   OPEN_ACL_UNSAFE,
   OpCode,
   PROTOCOL_VERSION,
@@ -42,15 +52,19 @@ import {
   SESSION_PASSWORD_LENGTH,
   type Stat,
   type WatchEvent,
+  WatcherType,
 } from './protocol';
 import {
   readCreate2Response,
+  readGetAclResponse,
   readGetChildrenResponse,
   readGetDataResponse,
   writeCreateRequest,
   writeCreateTtlRequest,
+  writePathRequest,
   writePathVersionRequest,
   writePathWatchRequest,
+  writeSetAclRequest,
   writeSetDataRequest,
 } from './records';
 
@@ -71,6 +85,41 @@ export interface ZkClientOptions {
    * servers' value if they raise it.
    */
   maxRequestBytes?: number;
+  /**
+   * A namespace: every path is under it (appended to a chroot in the connect string).
+   * It is created, with its ancestors, when the client connects. Default: none.
+   */
+  root?: string;
+  /**
+   * After LOST, make a new session at once (announced by a 'CONNECTED' event with a new
+   * sessionId), as Curator and kazoo do. When false, the client stays LOST and every
+   * request fails with SessionExpiredError. Default true.
+   */
+  newSessionAfterLost?: boolean;
+  /**
+   * Retries of the reads (exists, getData, getChildren, getACL, sync) that fail with
+   * ConnectionLossError because the connection dropped while they were in flight.
+   * Writes are never repeated behind the caller's back; see CreateOptions.protected.
+   * Default { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 }; { attempts: 1 } disables.
+   */
+  retry?: RetryPolicy;
+  /**
+   * The pause between rounds of reconnect attempts, once every host has failed in a row:
+   * from baseDelayMs, doubling up to maxDelayMs, jittered. Default { 10, 100 }.
+   */
+  reconnectBackoff?: Backoff;
+}
+
+/** Exponential backoff bounds, in milliseconds. */
+export interface Backoff {
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Bounded exponential backoff with full jitter. */
+export interface RetryPolicy extends Backoff {
+  /** Total tries, the first included. */
+  attempts: number;
 }
 
 export type ZkClientState = 'CONNECTING' | 'CONNECTED' | 'SUSPENDED' | 'LOST' | 'CLOSED';
@@ -80,6 +129,8 @@ export interface ZkClientEvents {
   state: [ZkStateEvent];
   /** A watch notification; `path` is relative to the chroot. */
   watch: [WatchEvent];
+  /** A server refused credentials (addAuth, or kept ones sent again); they were dropped. */
+  authFailed: [AuthFailure];
 }
 
 export interface CreateOptions {
@@ -89,14 +140,28 @@ export interface CreateOptions {
   acl?: readonly ACL[];
   /** Required for the TTL modes (the server must run with extendedTypesEnabled). */
   ttlMs?: number;
+  /**
+   * Curator's protected mode: the node's name gets a unique prefix (`_c_<uuid>-`), so that
+   * after a connection loss during the create the client can look for the node it may have
+   * made before it tries again. A create never leaves two nodes, and never fails only
+   * because the connection dropped. Use it for sequential nodes.
+   */
+  protected?: boolean;
 }
 
 const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const MIN_ATTEMPT_TIMEOUT_MS = 1_000;
-const MAX_BACKOFF_MS = 1_000;
+/**
+ * Pause between rounds of connect attempts (every host tried once) while none succeeds.
+ * Short, because an election on a loopback or LAN ensemble takes a few hundred ms and a
+ * client should be back within about 100 ms of the new leader; raise it for very many
+ * clients on one ensemble, where reconnect storms matter more than seconds of recovery.
+ */
+const DEFAULT_RECONNECT_BACKOFF: Backoff = { baseDelayMs: 10, maxDelayMs: 100 };
 const CLOSE_SESSION_WAIT_MS = 2_000;
 const DEFAULT_MAX_REQUEST_BYTES = 0xfffff;
+const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 };
 /** Request header: xid and op code. */
 const REQUEST_HEADER_BYTES = 8;
 
@@ -118,6 +183,14 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   private readonly hosts: HostRotation;
   private readonly requestedTimeoutMs: number;
   private readonly maxRequestBytes: number;
+  /** Credentials servers accepted, sent again on every new connection (auth.ts). */
+  private readonly credentials = new CredentialStore();
+  private readonly root: string;
+  private readonly newSessionAfterLost: boolean;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly reconnectBackoff: Backoff;
+  /** Declares the session LOST when SUSPENDED lasts a whole session timeout. */
+  private lostTimer: NodeJS.Timeout | null = null;
 
   private connection: Connection | null = null;
   private readonly waiting: WaitingRequest[] = [];
@@ -127,6 +200,11 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   private closing: Promise<void> | null = null;
   /** Aborts a connect attempt under way when close() is called. */
   private readonly closeSignal = new AbortController();
+  /** One-shot and persistent watches (watches.ts). */
+  private readonly watches = new WatchRegistry({
+    send: (request) => this.send(request),
+    serverPath: (path) => this.serverPath(path),
+  });
 
   /** Connects to the ensemble and resolves once the first session is CONNECTED. */
   static connect(options: ZkClientOptions): Promise<ZkClient> {
@@ -151,13 +229,18 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       }, timeoutMs);
       client.on('state', onState);
       client.scheduleAttempt(0);
+    }).then(async (client) => {
+      if (client.root !== '') await client.ensureRoot();
+      return client;
     });
   }
 
   private constructor(options: ZkClientOptions) {
     super();
     const parsed = parseConnectString(options.connectString);
-    this.chroot = parsed.chroot;
+    this.root = options.root === undefined || options.root === '/' ? '' : options.root;
+    if (this.root !== '') validatePath(this.root, { op: 'connect' });
+    this.chroot = parsed.chroot + this.root;
     this.hosts = new HostRotation(parsed.hosts);
     const timeout = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     if (!Number.isInteger(timeout) || timeout <= 0) {
@@ -168,6 +251,12 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     }
     this.requestedTimeoutMs = timeout;
     this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.newSessionAfterLost = options.newSessionAfterLost ?? true;
+    this.retryPolicy = options.retry ?? DEFAULT_RETRY;
+    this.reconnectBackoff = options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF;
+    if (!Number.isInteger(this.retryPolicy.attempts) || this.retryPolicy.attempts < 1) {
+      throw new BadArgumentsError({ op: 'connect' }, 'retry.attempts must be an integer >= 1');
+    }
   }
 
   get state(): ZkClientState {
@@ -185,12 +274,34 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   /** The highest zxid seen in a reply; sent on reconnect so no server with older state is used. */
+  /**
+   * The session's password, for tools that must re-attach to this session (tests that
+   * force an expiry do). Treat it as a secret.
+   */
+  get sessionPassword(): Buffer {
+    return Buffer.from(this.password);
+  }
+
   get lastZxidSeen(): bigint {
     return this._lastZxidSeen;
   }
 
   /** Creates a node and returns its path (with the sequence suffix for sequential modes). */
   async create(path: string, data?: Buffer | string, options: CreateOptions = {}): Promise<string> {
+    if (options.protected === true) {
+      validatePath(path, {
+        sequential: isSequential(options.mode ?? CreateMode.PERSISTENT),
+        op: 'create',
+      });
+      const unprotected = { ...options, protected: false };
+      return createProtected(
+        (target) => this.create(target, data, unprotected),
+        this,
+        path,
+        protectedPrefix(),
+        this.retryPolicy.attempts,
+      );
+    }
     const mode = options.mode ?? CreateMode.PERSISTENT;
     const context = { op: 'create', path };
     validatePath(path, { sequential: isSequential(mode), op: 'create' });
@@ -233,14 +344,15 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     );
   }
 
-  /** The node's Stat, or null when it does not exist. */
-  async exists(path: string): Promise<Stat | null> {
+  /**
+   * The node's Stat, or null when it does not exist. `watch` fires once on the node's next
+   * NodeDataChanged or NodeDeleted, or, when it does not exist, on its NodeCreated.
+   */
+  async exists(path: string, options: ReadOptions = {}): Promise<Stat | null> {
     validatePath(path, { op: 'exists' });
-    const body = new JuteWriter();
-    writePathWatchRequest(body, this.serverPath(path), false);
     try {
       return await this.call(
-        { opCode: OpCode.exists, body: body.toBuffer(), context: { op: 'exists', path } },
+        this.readRequest(OpCode.exists, 'exists', path, 'exists', options.watch),
         readStat,
       );
     } catch (error) {
@@ -249,12 +361,11 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     }
   }
 
-  async getData(path: string): Promise<{ data: Buffer; stat: Stat }> {
+  /** The node's data and Stat. `watch` fires once on its next NodeDataChanged or NodeDeleted. */
+  async getData(path: string, options: ReadOptions = {}): Promise<{ data: Buffer; stat: Stat }> {
     validatePath(path, { op: 'getData' });
-    const body = new JuteWriter();
-    writePathWatchRequest(body, this.serverPath(path), false);
     return this.call(
-      { opCode: OpCode.getData, body: body.toBuffer(), context: { op: 'getData', path } },
+      this.readRequest(OpCode.getData, 'getData', path, 'data', options.watch),
       readGetDataResponse,
     );
   }
@@ -270,14 +381,113 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     );
   }
 
-  /** The names (not paths) of the node's children, in no particular order. */
-  async getChildren(path: string): Promise<string[]> {
+  /**
+   * The names (not paths) of the node's children, in no particular order. `watch` fires
+   * once on the next NodeChildrenChanged (a child created or deleted) or NodeDeleted.
+   */
+  async getChildren(path: string, options: ReadOptions = {}): Promise<string[]> {
     validatePath(path, { op: 'getChildren' });
-    const body = new JuteWriter();
-    writePathWatchRequest(body, this.serverPath(path), false);
     return this.call(
-      { opCode: OpCode.getChildren, body: body.toBuffer(), context: { op: 'getChildren', path } },
+      this.readRequest(OpCode.getChildren, 'getChildren', path, 'child', options.watch),
       readGetChildrenResponse,
+    );
+  }
+
+  /**
+   * A persistent watch (addWatch, ZooKeeper 3.6+): `listener` gets every change of the node
+   * (PERSISTENT), or every create, delete and data change in its subtree
+   * (PERSISTENT_RECURSIVE), in server order, until the handle is removed. It is kept across
+   * reconnects of the session and gets a None event (Expired or Closed) when it ends.
+   */
+  addWatch(path: string, mode: AddWatchMode, listener: WatchListener): Promise<WatchHandle> {
+    return this.watches.add(path, mode, listener);
+  }
+
+  /**
+   * Removes this client's watches of `type` on `path` (Data: data and exist watches;
+   * Children: child watches; Any: those and the persistent ones); NoWatcherError if none.
+   */
+  removeAllWatches(path: string, type: WatcherType = WatcherType.Any): Promise<void> {
+    return this.watches.removeAll(path, type);
+  }
+
+  /** An exists/getData/getChildren request; with a watch, registered as its reply is read. */
+  private readRequest(
+    opCode: number,
+    op: string,
+    path: string,
+    read: 'exists' | 'data' | 'child',
+    watch: WatchListener | undefined,
+  ): OutgoingRequest {
+    const askServer = watch !== undefined && this.watches.wantsServerWatch(path);
+    const body = new JuteWriter();
+    writePathWatchRequest(body, this.serverPath(path), askServer);
+    return {
+      opCode,
+      body: body.toBuffer(),
+      context: { op, path },
+      onReply:
+        watch === undefined ? undefined : this.watches.oneShotHook(path, read, watch, askServer),
+    };
+  }
+
+  /** A transaction: its ops are applied all together or not at all (multi.ts). */
+  multi(): Transaction {
+    return new Transaction({
+      chroot: this.chroot,
+      call: (request, decode) => this.call(request, decode),
+    });
+  }
+
+  /**
+   * Proves an id to the server, e.g. addAuth('digest', 'user:password'). Accepted
+   * credentials are sent again on every later connection, of this session or a new one.
+   * Refused ones reject with AuthFailedError (the server also drops the connection; the
+   * client reconnects with its session). A ConnectionLossError means they were not kept:
+   * call it again.
+   */
+  async addAuth(scheme: string, credentials: Buffer | string): Promise<void> {
+    const credential = toCredential(scheme, credentials);
+    try {
+      await this.call(authRequest(credential), () => undefined);
+    } catch (error) {
+      if (error instanceof AuthFailedError) this.emit('authFailed', { scheme, error });
+      throw error;
+    }
+    this.credentials.keep(credential);
+  }
+
+  async getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {
+    validatePath(path, { op: 'getACL' });
+    const body = new JuteWriter();
+    writePathRequest(body, this.serverPath(path));
+    return this.call(
+      { opCode: OpCode.getACL, body: body.toBuffer(), context: { op: 'getACL', path } },
+      readGetAclResponse,
+    );
+  }
+
+  /** Replaces the node's ACL; `version` (the ACL version, stat.aversion) -1 matches any. */
+  async setACL(path: string, acl: readonly ACL[], version = -1): Promise<Stat> {
+    const context = { op: 'setACL', path };
+    validatePath(path, { op: 'setACL' });
+    if (acl.length === 0) throw new BadArgumentsError(context, 'an empty ACL is not allowed');
+    const body = new JuteWriter();
+    writeSetAclRequest(body, this.serverPath(path), acl, version);
+    return this.call({ opCode: OpCode.setACL, body: body.toBuffer(), context }, readStat);
+  }
+
+  /**
+   * Waits until the server this client is on has caught up with the leader as of now, so
+   * reads sent after it see every write committed before it.
+   */
+  async sync(path: string): Promise<void> {
+    validatePath(path, { op: 'sync' });
+    const body = new JuteWriter();
+    writePathRequest(body, this.serverPath(path));
+    await this.call(
+      { opCode: OpCode.sync, body: body.toBuffer(), context: { op: 'sync', path } },
+      () => undefined,
     );
   }
 
@@ -290,11 +500,48 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return this.closing;
   }
 
+  /** Creates `path` and its missing ancestors as empty persistent nodes; keeps what exists. */
+  ensurePath(path: string, acl?: readonly ACL[]): Promise<void> {
+    validatePath(path, { op: 'ensurePath' });
+    return ensurePath(this, path, acl);
+  }
+
+  /** Deletes `path` and its whole subtree; a missing node is not an error. */
+  deleteRecursive(path: string): Promise<void> {
+    validatePath(path, { op: 'deleteRecursive' });
+    return deleteRecursive(this, path);
+  }
+
+  /** Creates the `root` namespace and its ancestors (server paths, outside the chroot). */
+  private async ensureRoot(): Promise<void> {
+    try {
+      let path = '';
+      for (const segment of this.chroot.slice(1).split('/')) {
+        path += `/${segment}`;
+        const body = new JuteWriter();
+        writeCreateRequest(body, path, Buffer.alloc(0), OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+        try {
+          await this.call(
+            { opCode: OpCode.create, body: body.toBuffer(), context: { op: 'create', path } },
+            () => undefined,
+          );
+        } catch (error) {
+          if (!(error instanceof NodeExistsError)) throw error;
+        }
+      }
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
   private async closeSession(): Promise<void> {
     if (this.attemptTimer !== null) clearTimeout(this.attemptTimer);
     this.attemptTimer = null;
     this.closeSignal.abort();
+    this.clearLostTimer();
     this.failWaiting((context) => new ClientClosedError(context));
+    this.watches.dropAll(KeeperState.Closed);
 
     const connection = this.connection;
     if (connection !== null && this._state === 'CONNECTED') {
@@ -320,7 +567,17 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
 
   /** Sends a request and decodes its reply, turning error codes into ZkError subclasses. */
   private async call<T>(request: OutgoingRequest, decode: (reader: JuteReader) => T): Promise<T> {
-    const reply = await this.send(request);
+    const tries = REPEATABLE_OPS.has(request.opCode) ? this.retryPolicy.attempts : 1;
+    let reply: Reply;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        reply = await this.send(request);
+        break;
+      } catch (error) {
+        if (!(error instanceof ConnectionLossError) || attempt >= tries) throw error;
+        await sleep(retryDelayMs(this.retryPolicy, attempt));
+      }
+    }
     if (reply.header.err !== 0) throw errorFromCode(reply.header.err, request.context);
     try {
       return decode(reply.body);
@@ -335,7 +592,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     if (this.closing !== null || this._state === 'CLOSED') {
       return Promise.reject(new ClientClosedError(request.context));
     }
-    if (this._state === 'LOST') return Promise.reject(new SessionExpiredError(request.context));
+    if (this._state === 'LOST' && !this.newSessionAfterLost) {
+      return Promise.reject(new SessionExpiredError(request.context));
+    }
     const requestBytes = REQUEST_HEADER_BYTES + request.body.length;
     if (requestBytes > this.maxRequestBytes) {
       return Promise.reject(
@@ -382,13 +641,16 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   private backoffMs(): number {
     const overRound = this.failedAttempts - this.hosts.size;
     if (overRound < 0) return 0;
-    const base = Math.min(MAX_BACKOFF_MS, 50 * 2 ** overRound);
+    const { baseDelayMs, maxDelayMs } = this.reconnectBackoff;
+    const base = Math.min(maxDelayMs, baseDelayMs * 2 ** overRound);
     return Math.round(base / 2 + (Math.random() * base) / 2);
   }
 
   private async attempt(): Promise<void> {
-    if (this.closing !== null || this._state === 'LOST' || this._state === 'CLOSED') return;
+    if (this.closing !== null || this._state === 'CLOSED') return;
+    if (this._state === 'LOST' && !this.newSessionAfterLost) return;
     const host = this.hosts.next();
+    const sessionAsked = this._sessionId;
     this.attempting = true;
     let opened: OpenedConnection;
     try {
@@ -439,6 +701,22 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       }
       return;
     }
+    if (sessionAsked !== this._sessionId) {
+      // The session was declared LOST while this handshake was under way: the client has
+      // let it go, so end it on the server too and make the new one.
+      if (response.timeOutMs > 0) {
+        const closed = connection.submit({
+          opCode: OpCode.closeSession,
+          body: Buffer.alloc(0),
+          context: { op: 'close' },
+        });
+        void settleWithin(closed, CLOSE_SESSION_WAIT_MS).then(() => connection.destroy());
+      } else {
+        connection.destroy();
+      }
+      this.scheduleAttempt(0);
+      return;
+    }
     if (response.timeOutMs <= 0) {
       connection.destroy();
       this.onSessionExpired();
@@ -456,6 +734,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this._negotiatedTimeoutMs = response.timeOutMs;
     this.connection = connection;
     this.failedAttempts = 0;
+    this.clearLostTimer();
     this._state = 'CONNECTED';
     this.restoreSession(connection, reattached);
     // Requests that waited go out before anything a state listener sends, keeping call order.
@@ -474,8 +753,8 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
    *   re-attaches; a new session starts without them.
    */
   private restoreSession(connection: Connection, reattached: boolean): void {
-    void connection;
-    void reattached;
+    this.credentials.resend(connection, (failure) => this.emit('authFailed', failure));
+    if (reattached) this.watches.restore(connection, this._lastZxidSeen);
   }
 
   private onConnectionClosed(connection: Connection): void {
@@ -483,18 +762,46 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.connection = null;
     if (this.closing !== null) return;
     this._state = 'SUSPENDED';
+    // No server has heard from this session for at least as long as it has been
+    // suspended, so after a whole session timeout it has expired (or will, the moment a
+    // server sees it): say LOST then rather than when a server is reachable again.
+    this.lostTimer ??= setTimeout(() => {
+      this.lostTimer = null;
+      if (this._state === 'SUSPENDED' && this.closing === null) this.onSessionExpired();
+    }, this._negotiatedTimeoutMs);
     this.scheduleAttempt(0);
+    this.watches.onDisconnected();
     this.emit('state', 'SUSPENDED');
   }
 
+  private clearLostTimer(): void {
+    if (this.lostTimer !== null) clearTimeout(this.lostTimer);
+    this.lostTimer = null;
+  }
+
+  /**
+   * The session is gone (the server said so, or it was suspended for a whole session
+   * timeout): requests waiting for it fail with SessionExpiredError, 'LOST' is emitted,
+   * and, unless configured otherwise, the client goes on to make a new session.
+   */
   private onSessionExpired(): void {
+    this.clearLostTimer();
     this._state = 'LOST';
+    this._sessionId = 0n;
+    this.password = Buffer.alloc(SESSION_PASSWORD_LENGTH);
+    this._lastZxidSeen = 0n;
     this.failWaiting((context) => new SessionExpiredError(context));
+    this.watches.dropAll(KeeperState.Expired);
     this.emit('state', 'LOST');
+    if (this.newSessionAfterLost && this._state === 'LOST' && this.closing === null) {
+      this.scheduleAttempt(0);
+    }
   }
 
   private onNotification(event: WatchEvent): void {
-    this.emit('watch', { ...event, path: toClientPath(this.chroot, event.path) });
+    const clientEvent = { ...event, path: toClientPath(this.chroot, event.path) };
+    this.watches.dispatch(clientEvent);
+    this.emit('watch', clientEvent);
   }
 }
 

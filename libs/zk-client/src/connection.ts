@@ -6,7 +6,7 @@
  */
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ConnectionLossError, type ZkErrorContext } from './errors';
+import { AuthFailedError, ConnectionLossError, ErrorCode, type ZkErrorContext } from './errors';
 import { JuteReader, JuteWriter } from './jute';
 import {
   OpCode,
@@ -58,6 +58,11 @@ export interface OutgoingRequest {
   context: ZkErrorContext;
   /** A reserved xid (e.g. setWatches -8); by default the next sequence number. */
   xid?: number;
+  /**
+   * Called with the reply header as the reply is read, before any later frame (such as a
+   * notification in the same read) is handled: watches are registered here, so none is missed.
+   */
+  onReply?: (header: ReplyHeader) => void;
 }
 
 export interface Reply {
@@ -85,6 +90,11 @@ export class Connection {
   private readonly socket: net.Socket;
   private readonly handlers: ConnectionHandlers;
   private readonly inFlight: InFlight[] = [];
+  /**
+   * Auth requests (xid -4), answered in their own order: the server handles them as they
+   * arrive, so their replies may overtake those of requests sent before them.
+   */
+  private readonly authInFlight: InFlight[] = [];
   private nextXid = 1;
 
   private chunks: Buffer[] = [];
@@ -170,7 +180,16 @@ export class Connection {
       frame.writeInt32BE(header.length + request.body.length, 0);
       header.copy(frame, 4);
       request.body.copy(frame, 4 + header.length);
-      this.inFlight.push({ xid, context: request.context, resolve, reject });
+      const queue = xid === Xid.auth ? this.authInFlight : this.inFlight;
+      const onReply = request.onReply;
+      const settle =
+        onReply === undefined
+          ? resolve
+          : (reply: Reply): void => {
+              onReply(reply.header);
+              resolve(reply);
+            };
+      queue.push({ xid, context: request.context, resolve: settle, reject });
       this.write(frame);
     });
   }
@@ -269,9 +288,15 @@ export class Connection {
       case Xid.notification:
         this.handlers.onNotification(readWatchEvent(reader));
         return;
-      case Xid.auth:
-        // No auth API yet; a failed auth is followed by the server closing the socket.
+      case Xid.auth: {
+        this.authInFlight.shift()?.resolve({ header, body: reader });
+        // The server closes the connection after a refused auth: fail it now, so nothing
+        // more is sent on it and the client moves on at once.
+        if (header.err === ErrorCode.AUTH_FAILED) {
+          this.fail(new AuthFailedError({ op: 'addAuth', path: this.address }));
+        }
         return;
+      }
     }
     const request = this.inFlight.shift();
     if (request === undefined || request.xid !== header.xid) {
@@ -353,7 +378,7 @@ export class Connection {
       handshake.reject(reason);
       return;
     }
-    const lost = this.inFlight.splice(0);
+    const lost = [...this.authInFlight.splice(0), ...this.inFlight.splice(0)];
     for (const request of lost) request.reject(new ConnectionLossError(request.context));
     this.handlers.onClose(this, reason);
   }

@@ -1,6 +1,8 @@
 export {
   ZkClient,
   type CreateOptions,
+  type Backoff,
+  type RetryPolicy,
   type ZkClientEvents,
   type ZkClientOptions,
   type ZkClientState,
@@ -8,7 +10,17 @@ export {
 } from './client';
 export * from './errors';
 export {
+  MultiError,
+  Transaction,
+  type MultiCreateOptions,
+  type MultiOpType,
+  type MultiOutcome,
+  type MultiResult,
+} from './multi';
+export { digestAcl, digestId, type AuthFailure } from './auth';
+export {
   type ACL,
+  AddWatchMode,
   ANYONE_ID_UNSAFE,
   AUTH_IDS,
   CREATOR_ALL_ACL,
@@ -21,8 +33,10 @@ export {
   READ_ACL_UNSAFE,
   type Stat,
   type WatchEvent,
+  WatcherType,
   isSequential,
   isTtl,
 } from './protocol';
 export { validatePath } from './paths';
+export { type ReadOptions, type WatchHandle, type WatchListener } from './watches';
 export { JuteDecodeError, JuteReader, JuteWriter } from './jute';

@@ -212,3 +212,20 @@ export interface ReplyHeader {
 export function readReplyHeader(reader: JuteReader): ReplyHeader {
   return { xid: reader.readInt(), zxid: reader.readLong(), err: reader.readInt() };
 }
+
+/** Modes of a persistent watch set with addWatch (AddWatchMode.java). */
+export const AddWatchMode = {
+  /** Fires on every change of the node itself: data, existence and child list. */
+  PERSISTENT: 0,
+  /** Fires on every create, delete and data change of the node and its descendants. */
+  PERSISTENT_RECURSIVE: 1,
+} as const;
+export type AddWatchMode = (typeof AddWatchMode)[keyof typeof AddWatchMode];
+
+/** Which watches removeWatches removes (Watcher.WatcherType; 3.8 servers know no other). */
+export const WatcherType = {
+  Children: 1,
+  Data: 2,
+  Any: 3,
+} as const;
+export type WatcherType = (typeof WatcherType)[keyof typeof WatcherType];

@@ -4,7 +4,7 @@
  * reuse the same encoders for its sub-operations.
  */
 import { type JuteReader, type JuteWriter } from './jute';
-import { type ACL, readStat, type Stat, writeAcl } from './protocol';
+import { type ACL, readAcl, readStat, type Stat, writeAcl } from './protocol';
 
 export interface ConnectRequest {
   protocolVersion: number;
@@ -120,4 +120,82 @@ export function readGetChildren2Response(r: JuteReader): { children: string[]; s
   const children = r.readStringVector();
   const stat = readStat(r);
   return { children, stat };
+}
+
+/** MultiHeader: precedes each op of a multi request and each result of its reply. */
+export interface MultiHeader {
+  type: number;
+  done: boolean;
+  err: number;
+}
+
+export function writeMultiHeader(w: JuteWriter, h: MultiHeader): void {
+  w.writeInt(h.type).writeBool(h.done).writeInt(h.err);
+}
+
+export function readMultiHeader(r: JuteReader): MultiHeader {
+  return { type: r.readInt(), done: r.readBool(), err: r.readInt() };
+}
+
+/** ErrorResponse: the result of a failed (or rolled back) op inside a multi reply. */
+export function readErrorResponse(r: JuteReader): number {
+  return r.readInt();
+}
+
+/** AuthPacket (addAuth); `type` is always 0. */
+export function writeAuthPacket(w: JuteWriter, scheme: string, auth: Buffer): void {
+  w.writeInt(0).writeString(scheme).writeBuffer(auth);
+}
+
+/** GetACLRequest, SyncRequest: a path alone. */
+export function writePathRequest(w: JuteWriter, path: string): void {
+  w.writeString(path);
+}
+
+/** GetACLResponse. */
+export function readGetAclResponse(r: JuteReader): { acl: ACL[]; stat: Stat } {
+  const acl = r.readVector(readAcl);
+  const stat = readStat(r);
+  return { acl, stat };
+}
+
+/** SetACLRequest. */
+export function writeSetAclRequest(
+  w: JuteWriter,
+  path: string,
+  acl: readonly ACL[],
+  version: number,
+): void {
+  w.writeString(path).writeVector(acl, writeAcl).writeInt(version);
+}
+
+/** Watches re-registered on a new connection of the same session; all paths are server paths. */
+export interface SetWatches2 {
+  /** Changes after this zxid fire the one-shot watches at once instead of registering them. */
+  relativeZxid: bigint;
+  dataWatches: readonly string[];
+  existWatches: readonly string[];
+  childWatches: readonly string[];
+  persistentWatches: readonly string[];
+  persistentRecursiveWatches: readonly string[];
+}
+
+/** SetWatches2 (op setWatches2, sent with xid setWatches). */
+export function writeSetWatches2(w: JuteWriter, r: SetWatches2): void {
+  w.writeLong(r.relativeZxid)
+    .writeStringVector(r.dataWatches)
+    .writeStringVector(r.existWatches)
+    .writeStringVector(r.childWatches)
+    .writeStringVector(r.persistentWatches)
+    .writeStringVector(r.persistentRecursiveWatches);
+}
+
+/** AddWatchRequest. */
+export function writeAddWatchRequest(w: JuteWriter, path: string, mode: number): void {
+  w.writeString(path).writeInt(mode);
+}
+
+/** RemoveWatchesRequest: a path and a WatcherType. */
+export function writeRemoveWatchesRequest(w: JuteWriter, path: string, type: number): void {
+  w.writeString(path).writeInt(type);
 }

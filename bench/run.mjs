@@ -1,0 +1,29 @@
+// `npm run bench -- <benchmark> [options]` (see bench/README.md, or `npm run bench -- --help`).
+// Makes what the bench needs, then runs it:
+//   1. tools/bootstrap.mjs --build: npm ci when node_modules is missing or stale, then the
+//      Nx build of every project (cached: a no-op when nothing changed);
+//   2. tsc -p bench/tsconfig.json: the bench itself, into bench/dist;
+//   3. bench/dist/main.js. The peers (the Java driver, the npm binding) are made by it.
+// Build output goes to stderr, so stdout carries the report only.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+function step(args) {
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 2, 2] });
+  if (result.status !== 0) {
+    process.stderr.write(
+      `[bench] \`node ${args.join(' ')}\` failed (${result.status ?? result.signal}).\n`,
+    );
+    process.exit(1);
+  }
+}
+
+step([join(root, 'tools', 'bootstrap.mjs'), '--build']);
+step([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')]);
+const { main } = createRequire(import.meta.url)('./dist/main.js');
+process.exit(await main(process.argv.slice(2)));
