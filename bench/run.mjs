@@ -25,5 +25,11 @@ function step(args) {
 
 step([join(root, 'tools', 'bootstrap.mjs'), '--build']);
 step([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')]);
-const { main } = createRequire(import.meta.url)('./dist/main.js');
-process.exit(await main(process.argv.slice(2)));
+const load = createRequire(import.meta.url);
+const argv = process.argv.slice(2);
+// `failover` has a module of its own; everything else (`client`, --help) goes to main.
+const code =
+  argv[0] === 'failover'
+    ? await load('./dist/failover.js').failoverMain(argv.slice(1), here)
+    : await load('./dist/main.js').main(argv);
+process.exit(code);

@@ -36,6 +36,7 @@ const CLIENTS = ['ours', 'java', 'binding'] as const;
 type ClientId = (typeof CLIENTS)[number];
 
 export const HELP = `Usage: npm run bench -- client [options]
+       npm run bench -- failover [options]   (see npm run bench -- failover --help)
 
 Measures, on one freshly started 3-server ZooKeeper ensemble on 127.0.0.1, three clients,
 each in a process of its own, taking turns within every round:
@@ -111,8 +112,8 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (positionals.length !== 1 || positionals[0] !== 'client') {
     throw new UsageError(
       positionals.length === 0
-        ? 'say which benchmark: `client` (the only one so far)'
-        : `unknown benchmark "${positionals.join(' ')}": the only one is \`client\``,
+        ? 'say which benchmark: `client`, or `failover` (npm run bench -- failover --help)'
+        : `unknown benchmark "${positionals.join(' ')}": \`client\` or \`failover\``,
     );
   }
   const int = (name: string, text: string, min: number): number => {

@@ -185,8 +185,9 @@ export class WatchRegistry {
       },
     });
     // Whether the node exists, learned right behind the watch, lets a re-registration
-    // report what changed while the client was away (see restore).
-    void this.transport
+    // report what changed while the client was away (see restore). addWatch resolves only
+    // once it is known, so a connection lost right after addWatch cannot miss a change.
+    const existence = this.transport
       .send({
         opCode: OpCode.exists,
         body: pathWatchBody(this.transport.serverPath(path)),
@@ -200,6 +201,7 @@ export class WatchRegistry {
       .catch(() => undefined);
     const reply = await added;
     if (reply.header.err !== 0) throw errorFromCode(reply.header.err, context);
+    await existence;
 
     let removal: Promise<void> | null = null;
     return {
