@@ -57,6 +57,7 @@ import {
 import {
   readCreate2Response,
   readGetAclResponse,
+  readGetChildren2Response,
   readGetChildrenResponse,
   readGetDataResponse,
   writeCreateRequest,
@@ -390,6 +391,18 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return this.call(
       this.readRequest(OpCode.getChildren, 'getChildren', path, 'child', options.watch),
       readGetChildrenResponse,
+    );
+  }
+
+  /** The children's names with the parent's Stat, in one read (getChildren2). */
+  async getChildrenWithStat(
+    path: string,
+    options: ReadOptions = {},
+  ): Promise<{ children: string[]; stat: Stat }> {
+    validatePath(path, { op: 'getChildren' });
+    return this.call(
+      this.readRequest(OpCode.getChildren2, 'getChildren', path, 'child', options.watch),
+      readGetChildren2Response,
     );
   }
 

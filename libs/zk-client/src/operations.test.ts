@@ -279,6 +279,18 @@ describe('ZkClient operations on a live ensemble', () => {
       expect(await zk.getChildren(parent)).not.toContain('beta');
     });
 
+    it('getChildrenWithStat gives the names and the parent stat in one read', async () => {
+      const parent = `${root}/with-stat`;
+      await zk.create(parent, 'p');
+      await zk.create(`${parent}/one`);
+      await zk.create(`${parent}/two`);
+      const { children, stat } = await zk.getChildrenWithStat(parent);
+      expect([...children].sort()).toEqual(['one', 'two']);
+      expect(stat.numChildren).toBe(2);
+      expect(stat.dataLength).toBe(1);
+      expect(stat.cversion).toBe(2);
+    });
+
     it('a leaf has no children', async () => {
       const leaf = `${root}/leaf`;
       await zk.create(leaf);
