@@ -102,6 +102,9 @@ const REAPER = resolve(__dirname, '..', 'reaper.cjs');
  * can open it again to report status, kill, pause or restart a server, or stop it.
  */
 export class Ensemble {
+  /** How servers started by this process ended, for start errors. */
+  private readonly exits = new Map<number, string>();
+
   private constructor(
     readonly stateDir: string,
     private state: EnsembleState,
@@ -268,6 +271,10 @@ export class Ensemble {
     if (node.pid === null || !signalOurProcess(node.pid, node.configPath, 'SIGSTOP')) {
       throw new ServerStateError(`server ${id} is not running`);
     }
+    // A signal is delivered asynchronously: return once the process is stopped, so that
+    // what the caller does next meets a paused server.
+    const pid = node.pid;
+    waitSync(() => isPaused(pid), 2_000);
   }
 
   /** Lets a paused server run again (SIGCONT). */
@@ -277,6 +284,8 @@ export class Ensemble {
     if (node.pid === null || !signalOurProcess(node.pid, node.configPath, 'SIGCONT')) {
       throw new ServerStateError(`server ${id} is not running`);
     }
+    const pid = node.pid;
+    waitSync(() => !isPaused(pid), 2_000);
   }
 
   /** Stops every server (SIGTERM, then SIGKILL after 5 s) and, by default, deletes the state folder. */
@@ -360,7 +369,14 @@ export class Ensemble {
     for (;;) {
       const rows = (await this.status()).filter((r) => ids.includes(r.id));
       const dead = rows.find((r) => r.state === 'down');
-      if (dead) throw this.startError(`server ${dead.id} exited while starting`, timeoutMs);
+      if (dead) {
+        await sleep(100); // let the exit event of a server this process started arrive
+        const how = this.exits.get(dead.id);
+        throw this.startError(
+          `server ${dead.id} exited while starting${how === undefined ? '' : ` (${how})`}`,
+          timeoutMs,
+        );
+      }
       if (rows.every((r) => r.state === 'up' && r.report !== null)) return;
       if (Date.now() > deadline) {
         const waiting = rows.filter((r) => !(r.state === 'up' && r.report)).map((r) => r.id);
@@ -403,6 +419,10 @@ export class Ensemble {
       );
       if (child.pid === undefined) throw new EnsembleStartError(`could not start ${install.java}`);
       child.on('error', (err) => this.log(`server ${node.id}: ${err.message}`));
+      child.once('exit', (code, signal) => {
+        this.exits.set(node.id, signal === null ? `exit code ${code}` : `signal ${signal}`);
+      });
+      this.exits.delete(node.id);
       if (detached) child.unref();
       node.pid = child.pid;
       this.log(`server ${node.id} started (pid ${child.pid}, client port ${node.clientPort})`);
@@ -441,4 +461,11 @@ export class Ensemble {
     writeFileSync(`${file}.tmp`, `${JSON.stringify(this.state, null, 2)}\n`);
     renameSync(`${file}.tmp`, file);
   }
+}
+
+/** Polls `condition` every 5 ms, blocking, for at most `timeoutMs` (signal delivery is quick). */
+function waitSync(condition: () => boolean, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (!condition() && Date.now() < deadline) Atomics.wait(cell, 0, 0, 5);
 }
