@@ -13,7 +13,14 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fourLetterWord, parseSrvr, type SrvrReport } from './four-letter-words';
 import { freePorts } from './ports';
-import { isOurProcess, isPaused, signalOurProcess, tailOf, waitForExit } from './processes';
+import {
+  isOurProcess,
+  isPartlyPaused,
+  isPaused,
+  signalOurProcess,
+  tailOf,
+  waitForExit,
+} from './processes';
 import { renderZooConfig, type NodePorts } from './zoo-config';
 import { ensureZooKeeper, type ZooKeeperInstall } from './zookeeper-install';
 
@@ -254,7 +261,9 @@ export class Ensemble {
     const node = this.node(id);
     if (node.pid === null || !this.running(node))
       throw new ServerStateError(`server ${id} is not running`);
-    if (isPaused(node.pid)) process.kill(node.pid, 'SIGCONT');
+    // SIGKILL ends a stopped process as it is; any other signal waits for SIGCONT, and a
+    // server thawed first would send what it had under way before it dies.
+    if (signal !== 'SIGKILL' && isPartlyPaused(node.pid)) process.kill(node.pid, 'SIGCONT');
     signalOurProcess(node.pid, node.configPath, signal);
     if (!(await waitForExit(node.pid, node.configPath, 10_000))) {
       signalOurProcess(node.pid, node.configPath, 'SIGKILL');
@@ -285,7 +294,7 @@ export class Ensemble {
       throw new ServerStateError(`server ${id} is not running`);
     }
     const pid = node.pid;
-    waitSync(() => !isPaused(pid), 2_000);
+    waitSync(() => !isPartlyPaused(pid), 2_000);
   }
 
   /** Stops every server (SIGTERM, then SIGKILL after 5 s) and, by default, deletes the state folder. */
@@ -294,7 +303,7 @@ export class Ensemble {
     await Promise.all(
       this.state.nodes.map(async (node) => {
         if (node.pid === null || !this.running(node)) return;
-        if (isPaused(node.pid)) process.kill(node.pid, 'SIGCONT');
+        if (isPartlyPaused(node.pid)) process.kill(node.pid, 'SIGCONT');
         signalOurProcess(node.pid, node.configPath, 'SIGTERM');
         if (!(await waitForExit(node.pid, node.configPath, 5_000))) {
           signalOurProcess(node.pid, node.configPath, 'SIGKILL');

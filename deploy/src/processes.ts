@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -19,11 +19,34 @@ export function isOurProcess(pid: number, marker: string): boolean {
   }
 }
 
-/** Is the process stopped by SIGSTOP (state T)? */
+/**
+ * Is the process stopped by SIGSTOP? Every thread must be (state T): a JVM's threads stop
+ * one by one, and one still running can still send.
+ */
 export function isPaused(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T';
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return (
+      tasks.length > 0 &&
+      tasks.every((task) => {
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        return state === 'T' || state === 't';
+      })
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Is at least one thread of the process still stopped? */
+export function isPartlyPaused(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).some((task) => {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state === 'T' || state === 't';
+    });
   } catch {
     return false;
   }

@@ -1,0 +1,112 @@
+import { ZkClient } from '@zk-lab/zk-client';
+import { sharedConnectString, testRoot } from '@zk-lab/test';
+import { RecipeStateError } from '../common/lifecycle';
+import { brief, isIncreasing, recordEvents, versionsByNode } from './__tests__/event-log';
+import { NodeCache } from './node-cache';
+
+describe('NodeCache', () => {
+  const root = testRoot();
+  let client: ZkClient;
+  let writer: ZkClient;
+  const caches: NodeCache[] = [];
+
+  function cache(path: string): NodeCache {
+    const created = new NodeCache(client, path);
+    caches.push(created);
+    return created;
+  }
+
+  beforeAll(async () => {
+    client = await ZkClient.connect({ connectString: sharedConnectString() });
+    writer = await ZkClient.connect({ connectString: sharedConnectString() });
+    await writer.ensurePath(root);
+  });
+
+  afterEach(async () => {
+    await Promise.all(caches.splice(0).map((c) => c.close()));
+  });
+
+  afterAll(async () => {
+    await writer.deleteRecursive(root);
+    await Promise.all([client.close(), writer.close()]);
+  });
+
+  it('follows a node through creation, writes, deletion and a new creation, in order', async () => {
+    const path = `${root}/life`;
+    const node = cache(path);
+    const events = recordEvents(node);
+    await node.start();
+    expect(node.current()).toBeUndefined();
+    expect(brief(events.items)).toEqual([['initialized', '']]);
+
+    await writer.create(path, 'one');
+    await events.until('added', (e) => e.length === 2);
+    await writer.setData(path, 'two');
+    await events.until('updated', (e) => e.length === 3);
+    await writer.delete(path);
+    await events.until('removed', (e) => e.length === 4);
+    await writer.create(path, 'again');
+    await events.until('added again', (e) => e.length === 5);
+
+    expect(brief(events.items)).toEqual([
+      ['initialized', ''],
+      ['added', path, 0, 'one'],
+      ['updated', path, 1, 'two'],
+      ['removed', path, 1, 'two'],
+      ['added', path, 0, 'again'],
+    ]);
+    expect(node.current()?.data.toString()).toBe('again');
+    expect(node.entries().map((n) => n.path)).toEqual([path]);
+  });
+
+  it('reports a node that already exists as added before initialized', async () => {
+    const path = `${root}/existing`;
+    await writer.create(path, 'here');
+    const node = cache(path);
+    const events = recordEvents(node);
+    await node.start();
+    expect(brief(events.items)).toEqual([
+      ['added', path, 0, 'here'],
+      ['initialized', ''],
+    ]);
+    expect(node.get(path)?.data.toString()).toBe('here');
+    expect(node.isInitialized).toBe(true);
+  });
+
+  it('ends on the last write of a burst, with versions that only go up', async () => {
+    const path = `${root}/burst`;
+    await writer.create(path, '0');
+    const node = cache(path);
+    const events = recordEvents(node);
+    await node.start();
+    const writes = Array.from({ length: 30 }, (_, i) => writer.setData(path, String(i + 1)));
+    await Promise.all(writes);
+    await events.until('the last write', () => node.current()?.stat.version === 30);
+
+    expect(node.current()?.data.toString()).toBe('30');
+    const versions = [...versionsByNode(events.items).values()];
+    expect(versions).toHaveLength(1);
+    expect(isIncreasing(versions[0] ?? [])).toBe(true);
+    expect(versions[0]?.at(-1)).toBe(30);
+  });
+
+  it('has one lifecycle: start once, close idempotent, no event after close', async () => {
+    const path = `${root}/lifecycle`;
+    const node = cache(path);
+    const events = recordEvents(node);
+    expect(node.state).toBe('LATENT');
+    await node.start();
+    expect(node.state).toBe('STARTED');
+    expect(() => node.start()).toThrow(RecipeStateError);
+    await node.close();
+    await node.close();
+    expect(node.state).toBe('CLOSED');
+    expect(() => node.start()).toThrow(RecipeStateError);
+
+    // The one-shot watch armed before close fires, unheard.
+    await writer.create(path, 'late');
+    await writer.sync(path);
+    await client.sync(path);
+    expect(brief(events.items)).toEqual([['initialized', '']]);
+  });
+});

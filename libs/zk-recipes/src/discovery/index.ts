@@ -1,0 +1,18 @@
+export {
+  ServiceRegistry,
+  RegistrationConflictError,
+  type ServiceRegistryEvents,
+  type ServiceRegistryOptions,
+} from './service-registry';
+export {
+  ServiceDiscovery,
+  type ServiceDiscoveryEvents,
+  type ServiceDiscoveryOptions,
+} from './service-discovery';
+export {
+  InvalidServiceInstanceError,
+  InvalidServiceNameError,
+  type JsonValue,
+  type ServiceInstance,
+  type ServiceInstanceSpec,
+} from './service-instance';
