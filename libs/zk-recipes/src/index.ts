@@ -47,7 +47,7 @@ export {
   type DoubleBarrierOptions,
   type DoubleBarrierPhase,
 } from './barriers/double-barrier';
-export { type BarrierWaitOptions } from './barriers/wakeup';
+export { type BarrierWaitOptions } from './barriers/wait-options';
 export {
   DEFAULT_MAX_DEPTH,
   DistributedQueue,

@@ -16,13 +16,8 @@
  */
 import { NoNodeError, type ZkClient } from '@zk-lab/zk-client';
 import { Lifecycle, RecipeStateError, type RecipeState } from '../common/lifecycle';
-import {
-  type BarrierWaitOptions,
-  deadlineOf,
-  isConnectionTrouble,
-  joinSignals,
-  Wakeup,
-} from './wakeup';
+import { deadlineOf, isConnectionTrouble, joinSignals, Wakeup } from '../common/wakeup';
+import type { BarrierWaitOptions } from './wait-options';
 
 export class Barrier {
   private readonly lifecycle = new Lifecycle('Barrier');
@@ -69,7 +64,7 @@ export class Barrier {
    */
   async waitOnBarrier(options: BarrierWaitOptions = {}): Promise<boolean> {
     this.lifecycle.assertStarted();
-    const deadline = deadlineOf(options);
+    const deadline = deadlineOf(options.timeoutMs);
     const signal = joinSignals(this.closed.signal, options.signal);
     for (;;) {
       signal.throwIfAborted();

@@ -37,12 +37,12 @@ import {
 import { Lifecycle, RecipeStateError, type RecipeState } from '../common/lifecycle';
 import {
   abortReason,
-  type BarrierWaitOptions,
   deadlineOf,
   isConnectionTrouble,
   joinSignals,
   Wakeup,
-} from './wakeup';
+} from '../common/wakeup';
+import type { BarrierWaitOptions } from './wait-options';
 
 /** Where this participant stands. enter() goes OUTSIDE → ENTERING → INSIDE; leave() back. */
 export type DoubleBarrierPhase = 'OUTSIDE' | 'ENTERING' | 'INSIDE' | 'LEAVING';
@@ -116,7 +116,7 @@ export class DoubleBarrier {
     if (this.current !== 'OUTSIDE') {
       throw new DoubleBarrierPhaseError(`enter() needs phase OUTSIDE, it is ${this.current}`);
     }
-    const deadline = deadlineOf(options);
+    const deadline = deadlineOf(options.timeoutMs);
     const signal = joinSignals(this.closed.signal, options.signal);
     this.current = 'ENTERING';
     let entered = false;
@@ -176,7 +176,7 @@ export class DoubleBarrier {
     if (this.current !== 'INSIDE' && this.current !== 'LEAVING') {
       throw new DoubleBarrierPhaseError(`leave() needs phase INSIDE, it is ${this.current}`);
     }
-    const deadline = deadlineOf(options);
+    const deadline = deadlineOf(options.timeoutMs);
     const signal = joinSignals(this.closed.signal, options.signal);
     this.current = 'LEAVING';
     for (;;) {

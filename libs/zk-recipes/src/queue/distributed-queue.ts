@@ -47,7 +47,7 @@ import {
 import { type ConnectionPolicy, endsHolding } from '../common/connection-policy';
 import { Lifecycle, type RecipeState } from '../common/lifecycle';
 import { ClaimLostError, QueueClosedError, QueueFullError } from './errors';
-import { deadlineOf, isConnectionTrouble, joinSignals, Wakeup } from './wakeup';
+import { deadlineOf, isConnectionTrouble, joinSignals, Wakeup } from '../common/wakeup';
 
 export interface DistributedQueueOptions {
   /** put() refuses with QueueFullError at this many items. Default 10,000. */

@@ -1,10 +1,11 @@
 import { ConnectionLossError, SessionExpiredError } from '@zk-lab/zk-client';
 
 /**
- * A one-shot wake-up for the queue's take loop (private to the family): the queue fires
- * it on any change that may offer an item (a child watch, a claim that vanished) and
- * replaces it, and a take() awaits the one it saw before it looked, so no change between
- * its look and its wait is missed.
+ * A one-shot wake-up for a recipe's wait loop (the queue's take, the barriers' waits):
+ * a watch or a state change fires it, and a loop awaits it with a deadline and an
+ * AbortSignal. A loop takes the wake-up it will wait on BEFORE it looks (a fresh one per
+ * turn), so a change between its look and its wait is never missed, and a stale watch
+ * from an earlier turn can only wake an earlier, finished wait.
  */
 export class Wakeup {
   private fired = false;
@@ -62,7 +63,7 @@ export class Wakeup {
 }
 
 /**
- * Connection trouble the take loop rides out: the next request waits for the reconnect (or
+ * Connection trouble a wait loop rides out: the next request waits for the reconnect (or
  * the new session) and is sent then, so the loop simply looks again.
  */
 export function isConnectionTrouble(error: unknown): boolean {
