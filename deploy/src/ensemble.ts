@@ -373,6 +373,15 @@ export class Ensemble {
     }
   }
 
+  /** Waits until every server runs and serves (answers srvr with a mode). */
+  async waitForAll(timeoutMs = 30_000): Promise<void> {
+    this.refresh();
+    await this.waitUntilServing(
+      this.state.nodes.map((n) => n.id),
+      timeoutMs,
+    );
+  }
+
   private async waitUntilServing(ids: number[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

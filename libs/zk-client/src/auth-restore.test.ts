@@ -5,9 +5,8 @@
  * credentials again on every new connection. afterEach restarts or resumes whatever a
  * test stopped.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fourLetterWord } from '@zk-lab/deploy';
-import { usePrivateEnsemble } from '@zk-lab/test';
+import { usePrivateEnsemble, waitFor } from '@zk-lab/test';
 import { digestAcl } from './auth';
 import { ZkClient, type ZkStateEvent } from './client';
 import { NoAuthError } from './errors';
@@ -25,34 +24,6 @@ describe('credentials survive a new connection', () => {
     const events: ZkStateEvent[] = [];
     client.on('state', (event) => events.push(event));
     return { client, events };
-  }
-
-  /** Polls `condition` until it holds; fails the test with `what` after `timeoutMs`. */
-  async function waitFor(
-    what: string,
-    condition: () => boolean | Promise<boolean>,
-    timeoutMs = 20_000,
-  ): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) {
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      }
-      await sleep(50);
-    }
-  }
-
-  async function waitForFullEnsemble(): Promise<void> {
-    await waitFor(
-      'every server to serve as leader or follower',
-      async () =>
-        (await cluster.ensemble.status()).every(
-          (row) =>
-            row.state === 'up' &&
-            (row.report?.mode === 'leader' || row.report?.mode === 'follower'),
-        ),
-      30_000,
-    );
   }
 
   async function followers(): Promise<number[]> {
@@ -86,7 +57,7 @@ describe('credentials survive a new connection', () => {
   }
 
   beforeEach(async () => {
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
   }, 40_000);
 
   afterEach(async () => {
@@ -96,7 +67,7 @@ describe('credentials survive a new connection', () => {
       if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
       else await ensemble.startNode(node.id);
     }
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
   }, 60_000);
 
   it('a client whose server is killed is still alice on the server it moves to', async () => {

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fourLetterWord } from '@zk-lab/deploy';
-import { usePrivateEnsemble } from '@zk-lab/test';
+import { usePrivateEnsemble, waitFor } from '@zk-lab/test';
 import { ZkClient, type ZkStateEvent } from './client';
 import { ClientClosedError, ConnectionLossError, SessionExpiredError } from './errors';
 import { CreateMode } from './protocol';
@@ -31,34 +31,6 @@ describe('ZkClient sessions across server failures', () => {
     const events: ZkStateEvent[] = [];
     client.on('state', (event) => events.push(event));
     return { client, events };
-  }
-
-  /** Polls `condition` until it holds; fails the test with `what` after `timeoutMs`. */
-  async function waitFor(
-    what: string,
-    condition: () => boolean | Promise<boolean>,
-    timeoutMs = 20_000,
-  ): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await sleep(50);
-    }
-  }
-
-  /** Every server runs and serves as leader or follower. */
-  async function waitForFullEnsemble(): Promise<void> {
-    await waitFor(
-      'every server to serve as leader or follower',
-      async () =>
-        (await cluster.ensemble.status()).every(
-          (row) =>
-            row.state === 'up' &&
-            (row.report?.mode === 'leader' || row.report?.mode === 'follower'),
-        ),
-      30_000,
-    );
   }
 
   async function leaderAndFollowers(): Promise<{ leader: number; followers: number[] }> {
@@ -111,7 +83,7 @@ describe('ZkClient sessions across server failures', () => {
   }
 
   beforeEach(async () => {
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
   }, 40_000);
 
   afterEach(async () => {
@@ -121,7 +93,7 @@ describe('ZkClient sessions across server failures', () => {
       if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
       else await ensemble.startNode(node.id);
     }
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
   }, 60_000);
 
   it('a client whose server is killed moves to another server and keeps its session', async () => {
@@ -270,7 +242,7 @@ describe('ZkClient sessions across server failures', () => {
     );
 
     cluster.ensemble.resumeNode(pinned);
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
     expect(events).toEqual(['SUSPENDED', 'LOST']);
     const error = await client.getData('/doomed').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SessionExpiredError);
@@ -296,7 +268,7 @@ describe('ZkClient sessions across server failures', () => {
 
     // Once the server answers again, the closed client does not come back.
     cluster.ensemble.resumeNode(pinned);
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
     await sleep(LONG_SESSION_MS / 2);
     expect(events).toEqual(['SUSPENDED', 'CLOSED']);
     await expect(client.exists('/')).rejects.toBeInstanceOf(ClientClosedError);

@@ -48,20 +48,6 @@ describe('watches across server failures', () => {
     return { client, states };
   }
 
-  /** Every server runs and serves as leader or follower. */
-  async function waitForFullEnsemble(): Promise<void> {
-    await waitFor(
-      'every server to serve as leader or follower',
-      async () =>
-        (await cluster.ensemble.status()).every(
-          (row) =>
-            row.state === 'up' &&
-            (row.report?.mode === 'leader' || row.report?.mode === 'follower'),
-        ),
-      30_000,
-    );
-  }
-
   /**
    * A watcher on two followers and an observer on the leader alone (never affected by what
    * happens to the followers), both ready to use.
@@ -107,7 +93,7 @@ describe('watches across server failures', () => {
   }
 
   beforeEach(async () => {
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
   }, 40_000);
 
   afterEach(async () => {
@@ -117,7 +103,7 @@ describe('watches across server failures', () => {
       if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
       else await ensemble.startNode(node.id);
     }
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
   }, 60_000);
 
   it('a data watch set through a killed server reports the change made while the client was away', async () => {

@@ -126,19 +126,6 @@ describe('caches across a killed server and an expired session', () => {
     await waitFor(`every thread of server ${id} to stop`, () => everyThreadStopped(pidOf(id)));
   }
 
-  async function waitForFullEnsemble(): Promise<void> {
-    await waitFor(
-      'every server to serve as leader or follower',
-      async () =>
-        (await cluster.ensemble.status()).every(
-          (row) =>
-            row.state === 'up' &&
-            (row.report?.mode === 'leader' || row.report?.mode === 'follower'),
-        ),
-      30_000,
-    );
-  }
-
   /** Each cache equal to the server: the tree, the children of `top`, and one node. */
   async function expectEqualToServer(
     observer: ZkClient,
@@ -178,7 +165,7 @@ describe('caches across a killed server and an expired session', () => {
   }
 
   beforeEach(async () => {
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
   }, 40_000);
 
   afterEach(async () => {
@@ -189,7 +176,7 @@ describe('caches across a killed server and an expired session', () => {
       if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
       else await ensemble.startNode(node.id);
     }
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
   }, 60_000);
 
   it("a server SIGKILLed amid a writer's changes: every change is reported in order, the gap as one diff", async () => {

@@ -5,7 +5,7 @@
  * new session, under the same id.
  */
 import { ZkClient } from '@zk-lab/zk-client';
-import { testRoot, usePrivateEnsemble, waitFor } from '@zk-lab/test';
+import { testRoot, usePrivateEnsemble } from '@zk-lab/test';
 import { Waitable } from '../cache/__tests__/event-log';
 import { FixtureProcess, killAllFixtures } from '../cache/__tests__/fixture-process';
 import { ServiceDiscovery } from './service-discovery';
@@ -48,19 +48,6 @@ describe('service instances that die or lose their session', () => {
     ]);
   }
 
-  async function waitForFullEnsemble(): Promise<void> {
-    await waitFor(
-      'every server to serve as leader or follower',
-      async () =>
-        (await cluster.ensemble.status()).every(
-          (row) =>
-            row.state === 'up' &&
-            (row.report?.mode === 'leader' || row.report?.mode === 'follower'),
-        ),
-      30_000,
-    );
-  }
-
   afterEach(async () => {
     await killAllFixtures();
     for (const closable of opened.splice(0)) await closable.close();
@@ -69,7 +56,7 @@ describe('service instances that die or lose their session', () => {
       if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
       else await ensemble.startNode(node.id);
     }
-    await waitForFullEnsemble();
+    await cluster.ensemble.waitForAll();
   }, 60_000);
 
   it('a SIGKILLed instance leaves the list within its session timeout', async () => {
