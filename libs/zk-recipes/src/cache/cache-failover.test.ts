@@ -5,9 +5,8 @@
  * expire. Each time the caches end equal to the tree as read fresh, and report what
  * changed while they could not see it.
  */
-import { readFileSync } from 'node:fs';
 import { ZkClient, type ZkStateEvent } from '@zk-lab/zk-client';
-import { serverOfSession, testRoot, usePrivateEnsemble, waitFor } from '@zk-lab/test';
+import { serverOfSession, testRoot, usePrivateEnsemble } from '@zk-lab/test';
 import { ChildrenCache } from './children-cache';
 import {
   brief,
@@ -20,12 +19,7 @@ import {
   versionsByNode,
   Waitable,
 } from './__tests__/event-log';
-import {
-  everyThreadStopped,
-  type FixtureLine,
-  FixtureProcess,
-  killAllFixtures,
-} from './__tests__/fixture-process';
+import { type FixtureLine, FixtureProcess, killAllFixtures } from './__tests__/fixture-process';
 import { NodeCache } from './node-cache';
 import { TreeCache } from './tree-cache';
 
@@ -94,36 +88,6 @@ describe('caches across a killed server and an expired session', () => {
       childrenLog: recordEvents(children),
       nodeLog: recordEvents(node),
     };
-  }
-
-  function pidOf(id: number): number {
-    const pid = cluster.ensemble.nodes.find((n) => n.id === id)?.pid;
-    if (pid === undefined || pid === null) throw new Error(`server ${id} does not run`);
-    return pid;
-  }
-
-  /**
-   * SIGKILLs a frozen server as it is. (Ensemble.killNode resumes a paused server before it
-   * kills it, and in that moment the server sends what it had under way.) Only this file's
-   * own server, checked by its config path on the command line.
-   */
-  async function killFrozen(id: number): Promise<void> {
-    const node = cluster.ensemble.nodes.find((n) => n.id === id);
-    const pid = pidOf(id);
-    if (
-      node === undefined ||
-      !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(node.configPath)
-    ) {
-      throw new Error(`pid ${pid} is not server ${id} of this file's ensemble`);
-    }
-    process.kill(pid, 'SIGKILL');
-    await waitFor(`server ${id} to exit`, () => !cluster.ensemble.isRunning(id));
-  }
-
-  /** Freezes a server, and waits until nothing more can come from it. */
-  async function freeze(id: number): Promise<void> {
-    cluster.ensemble.pauseNode(id);
-    await waitFor(`every thread of server ${id} to stop`, () => everyThreadStopped(pidOf(id)));
   }
 
   /** Each cache equal to the server: the tree, the children of `top`, and one node. */
@@ -221,7 +185,7 @@ describe('caches across a killed server and an expired session', () => {
     // The cache client's server freezes: the writer's next changes reach the quorum but
     // not the caches. Then that server is SIGKILLed, and the client moves to the other one.
     const mark = caches.treeLog.items.length;
-    await freeze(pinned);
+    cluster.ensemble.pauseNode(pinned);
     await write(writer, [
       { op: 'set', path: p('a'), data: 'a3' },
       { op: 'set', path: p('a'), data: 'a4' },
@@ -238,7 +202,7 @@ describe('caches across a killed server and an expired session', () => {
     expect(states.items).toEqual([]); // the client had not noticed yet: all of it is the gap
     // The server the client moves to has applied all of it (a follower may lag the leader).
     await probe.sync(top);
-    await killFrozen(pinned);
+    await cluster.ensemble.killNode(pinned);
     await states.until('RECONNECTED', (s) => s.includes('RECONNECTED'));
     expect(states.items).toEqual(['SUSPENDED', 'RECONNECTED']);
     expect(client.sessionId).not.toBe(0n);
@@ -296,7 +260,7 @@ describe('caches across a killed server and an expired session', () => {
     const marks = [caches.treeLog, caches.childrenLog, caches.nodeLog].map((l) => l.items.length);
 
     // The client's only server freezes past the session timeout, while the writer goes on.
-    await freeze(pinned);
+    cluster.ensemble.pauseNode(pinned);
     await write(writer, [
       { op: 'set', path: p('changed'), data: 'c1' },
       { op: 'set', path: p('changed'), data: 'c2' },

@@ -4,7 +4,7 @@
  * or afterAll can SIGKILL the ones still alive, by pid, even when a test failed.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Waitable } from './event-log';
@@ -87,22 +87,4 @@ export async function killAllFixtures(): Promise<void> {
   const alive = [...running];
   for (const fixture of alive) fixture.kill('SIGKILL');
   await Promise.all(alive.map((fixture) => fixture.exited));
-}
-
-/**
- * Whether every thread of a process is stopped. The ensemble's pauseNode returns once the
- * main thread is stopped (its /proc/<pid>/stat), but a JVM's other threads stop a moment
- * later, and meanwhile a server can still send what it had under way. A test that needs
- * "nothing more comes from that server" waits for this.
- */
-export function everyThreadStopped(pid: number): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/task`).every((tid) => {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      return state === 'T' || state === 't';
-    });
-  } catch {
-    return false;
-  }
 }
