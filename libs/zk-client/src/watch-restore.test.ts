@@ -111,6 +111,8 @@ describe('watches across server failures', () => {
     const { watcher, observer } = setup;
     await observer.create('/config', 'v1');
     await observer.create('/barrier');
+    // The watcher's server may lag behind the observer's writes until it syncs.
+    await watcher.sync('/');
     const onChange = recorder();
     const onChildren = recorder();
     const onCreated = recorder();
@@ -142,6 +144,7 @@ describe('watches across server failures', () => {
     await observer.create('/tree/a', 'a');
     await observer.create('/single', 's');
     await observer.create('/gone', 'g');
+    await watcher.sync('/');
     const onTree = recorder();
     const onSingle = recorder();
     const onGone = recorder();
@@ -214,6 +217,7 @@ describe('watches across server failures', () => {
       cluster.ensemble.nodes.map((n) => n.id).filter((id) => id !== pinned),
     );
     await observer.create('/expiring', 'e');
+    await watcher.sync('/');
     const onData = recorder();
     const onMissing = recorder();
     const onPersistent = recorder();
