@@ -81,9 +81,10 @@ describe('session expiry', () => {
     }
     expect(client.sessionId).not.toBe(before);
     expect(client.state).toBe('CONNECTED');
-    await observer.setData('/', ''); // a write by the observer: its server is now up to date
+    await observer.sync('/'); // the observer's server may lag behind the expiry until it syncs
     expect(await observer.exists('/mine')).toBeNull();
     await client.create('/mine', 'again', { mode: CreateMode.EPHEMERAL });
+    await observer.sync('/');
     expect((await observer.getData('/mine')).stat.ephemeralOwner).toBe(client.sessionId);
   });
 
