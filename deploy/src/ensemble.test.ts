@@ -94,6 +94,13 @@ describe('a 3-server ensemble', () => {
     expect(ensemble.isRunning(victim)).toBe(true);
   });
 
+  it('restoreAll starts a killed server and resumes a paused one', async () => {
+    await ensemble.killNode(1);
+    ensemble.pauseNode(2);
+    await ensemble.restoreAll();
+    expect(modes(await ensemble.status()).sort()).toEqual(['follower', 'follower', 'leader']);
+  });
+
   it('refuses to create a second ensemble in a folder whose servers run', async () => {
     await expect(Ensemble.create({ stateDir: ensemble.stateDir, size: 1 })).rejects.toBeInstanceOf(
       EnsembleRunningError,

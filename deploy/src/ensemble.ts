@@ -373,6 +373,23 @@ export class Ensemble {
     }
   }
 
+  /**
+   * Undoes whatever a test did to the servers: resumes the paused ones, starts the stopped
+   * ones (same ports, same data), and waits until every server serves.
+   */
+  async restoreAll(timeoutMs = 30_000): Promise<void> {
+    this.refresh();
+    const paused = this.state.nodes.filter(
+      (node) => this.running(node) && node.pid !== null && isPartlyPaused(node.pid),
+    );
+    for (const node of paused) this.resumeNode(node.id);
+    for (const node of this.state.nodes) {
+      if (!this.running(node)) this.spawnNode(node);
+    }
+    this.save();
+    await this.waitForAll(timeoutMs);
+  }
+
   /** Waits until every server runs and serves (answers srvr with a mode). */
   async waitForAll(timeoutMs = 30_000): Promise<void> {
     this.refresh();

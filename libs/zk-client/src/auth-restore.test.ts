@@ -62,12 +62,7 @@ describe('credentials survive a new connection', () => {
 
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((c) => c.close()));
-    const { ensemble } = cluster;
-    for (const node of ensemble.nodes) {
-      if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
-      else await ensemble.startNode(node.id);
-    }
-    await cluster.ensemble.waitForAll();
+    await cluster.ensemble.restoreAll();
   }, 60_000);
 
   it('a client whose server is killed is still alice on the server it moves to', async () => {

@@ -88,12 +88,7 @@ describe('ZkClient sessions across server failures', () => {
 
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((c) => c.close()));
-    const { ensemble } = cluster;
-    for (const node of ensemble.nodes) {
-      if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
-      else await ensemble.startNode(node.id);
-    }
-    await cluster.ensemble.waitForAll();
+    await cluster.ensemble.restoreAll();
   }, 60_000);
 
   it('a client whose server is killed moves to another server and keeps its session', async () => {

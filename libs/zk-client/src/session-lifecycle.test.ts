@@ -28,10 +28,7 @@ async function connect(
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((c) => c.close()));
-  for (const node of cluster.ensemble.nodes) {
-    if (!cluster.ensemble.isRunning(node.id)) await cluster.ensemble.startNode(node.id);
-  }
-  await cluster.ensemble.waitForQuorum();
+  await cluster.ensemble.restoreAll();
 });
 
 /** Ends a client's session from a second connection, as a server-side expiry would. */

@@ -98,12 +98,7 @@ describe('watches across server failures', () => {
 
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((c) => c.close()));
-    const { ensemble } = cluster;
-    for (const node of ensemble.nodes) {
-      if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
-      else await ensemble.startNode(node.id);
-    }
-    await cluster.ensemble.waitForAll();
+    await cluster.ensemble.restoreAll();
   }, 60_000);
 
   it('a data watch set through a killed server reports the change made while the client was away', async () => {

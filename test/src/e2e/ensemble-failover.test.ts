@@ -44,14 +44,7 @@ async function writeUntilAccepted(
   }
 }
 
-async function ensureServersUp(): Promise<void> {
-  for (const node of zk.ensemble.nodes) {
-    if (!zk.ensemble.isRunning(node.id)) await zk.ensemble.startNode(node.id);
-  }
-  await zk.ensemble.waitForQuorum();
-}
-
-beforeEach(ensureServersUp);
+beforeEach(() => zk.ensemble.restoreAll());
 
 describe('a 3-server ensemble under failure', () => {
   it('accepts a client write again once a new leader is elected after the leader is killed', async () => {

@@ -135,12 +135,7 @@ describe('caches across a killed server and an expired session', () => {
   afterEach(async () => {
     await killAllFixtures();
     for (const closable of opened.splice(0)) await closable.close();
-    const { ensemble } = cluster;
-    for (const node of ensemble.nodes) {
-      if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
-      else await ensemble.startNode(node.id);
-    }
-    await cluster.ensemble.waitForAll();
+    await cluster.ensemble.restoreAll();
   }, 60_000);
 
   it("a server SIGKILLed amid a writer's changes: every change is reported in order, the gap as one diff", async () => {

@@ -51,12 +51,7 @@ describe('service instances that die or lose their session', () => {
   afterEach(async () => {
     await killAllFixtures();
     for (const closable of opened.splice(0)) await closable.close();
-    const { ensemble } = cluster;
-    for (const node of ensemble.nodes) {
-      if (ensemble.isRunning(node.id)) ensemble.resumeNode(node.id);
-      else await ensemble.startNode(node.id);
-    }
-    await cluster.ensemble.waitForAll();
+    await cluster.ensemble.restoreAll();
   }, 60_000);
 
   it('a SIGKILLed instance leaves the list within its session timeout', async () => {

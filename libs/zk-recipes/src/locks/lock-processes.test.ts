@@ -118,10 +118,7 @@ describe('DistributedLock across processes and server failures', () => {
     }
     await Promise.all(locks.splice(0).map((lock) => lock.close()));
     await Promise.all(clients.splice(0).map((client) => client.close()));
-    for (const node of cluster.ensemble.nodes) {
-      if (!cluster.ensemble.isRunning(node.id)) await cluster.ensemble.startNode(node.id);
-    }
-    await cluster.ensemble.waitForQuorum();
+    await cluster.ensemble.restoreAll();
   });
 
   afterAll(async () => {
