@@ -3,7 +3,7 @@
 const { readdirSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const projectDirs = ['libs/zk-client', 'libs/zk-recipes', 'deploy', 'test'].concat(
+const projectDirs = ['libs/zk-client', 'libs/zk-recipes', 'libs/lab-core', 'deploy', 'test'].concat(
   readdirSync(join(__dirname, 'apps')).map((app) => `apps/${app}`),
 );
 
@@ -36,6 +36,7 @@ module.exports = {
       moduleNameMapper: {
         '^@zk-lab/zk-client$': join(__dirname, 'libs/zk-client/src/index.ts'),
         '^@zk-lab/zk-recipes$': join(__dirname, 'libs/zk-recipes/src/index.ts'),
+        '^@zk-lab/lab-core$': join(__dirname, 'libs/lab-core/src/index.ts'),
         '^@zk-lab/deploy$': join(__dirname, 'deploy/src/index.ts'),
         '^@zk-lab/test$': join(__dirname, 'test/src/index.ts'),
       },

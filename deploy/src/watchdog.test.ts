@@ -35,10 +35,12 @@ describe('the watchdog of a non-detached ensemble', () => {
       expect(servers.filter(([pid, cfg]) => isOurProcess(pid, cfg))).toHaveLength(3);
 
       owner.kill('SIGKILL');
+      // The reaper kills the servers first and removes the state folder after: wait for both,
+      // or the check of the folder races the reaper's rmSync.
       const deadline = Date.now() + 10_000;
-      while (servers.some(([pid, cfg]) => isOurProcess(pid, cfg)) && Date.now() < deadline) {
-        await sleep(100);
-      }
+      const cleaned = () =>
+        !servers.some(([pid, cfg]) => isOurProcess(pid, cfg)) && !existsSync(stateDir);
+      while (!cleaned() && Date.now() < deadline) await sleep(100);
       expect(servers.filter(([pid, cfg]) => isOurProcess(pid, cfg))).toEqual([]);
       expect(existsSync(stateDir)).toBe(false);
     } finally {

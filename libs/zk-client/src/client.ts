@@ -92,6 +92,16 @@ export interface ZkClientOptions {
    */
   root?: string;
   /**
+   * The ACL of the `root` nodes the client creates (existing ones are left as they are).
+   * Default OPEN_ACL_UNSAFE.
+   */
+  rootAcl?: readonly ACL[];
+  /**
+   * Credentials proved at connect, before the `root` is created (so that `rootAcl` may name
+   * them), as `addAuth` would; a refused one makes `connect()` reject with AuthFailedError.
+   */
+  auth?: readonly { scheme: string; credentials: Buffer | string }[];
+  /**
    * After LOST, make a new session at once (announced by a 'CONNECTED' event with a new
    * sessionId), as Curator and kazoo do. When false, the client stays LOST and every
    * request fails with SessionExpiredError. Default true.
@@ -231,7 +241,15 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       client.on('state', onState);
       client.scheduleAttempt(0);
     }).then(async (client) => {
-      if (client.root !== '') await client.ensureRoot();
+      try {
+        for (const { scheme, credentials } of options.auth ?? []) {
+          await client.addAuth(scheme, credentials);
+        }
+      } catch (error) {
+        await client.close();
+        throw error;
+      }
+      if (client.root !== '') await client.ensureRoot(options.rootAcl ?? OPEN_ACL_UNSAFE);
       return client;
     });
   }
@@ -526,13 +544,13 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   /** Creates the `root` namespace and its ancestors (server paths, outside the chroot). */
-  private async ensureRoot(): Promise<void> {
+  private async ensureRoot(acl: readonly ACL[]): Promise<void> {
     try {
       let path = '';
       for (const segment of this.chroot.slice(1).split('/')) {
         path += `/${segment}`;
         const body = new JuteWriter();
-        writeCreateRequest(body, path, Buffer.alloc(0), OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+        writeCreateRequest(body, path, Buffer.alloc(0), acl, CreateMode.PERSISTENT);
         try {
           await this.call(
             { opCode: OpCode.create, body: body.toBuffer(), context: { op: 'create', path } },

@@ -1,0 +1,99 @@
+/**
+ * ConfigWatcher: the config every master and worker runs with, kept current from `/config`
+ * through a NodeCache (a watch re-armed before each read, so no write is missed).
+ *
+ * - A valid new version is applied: `applied` with the diff.
+ * - Data that does not parse (written behind the updater's back) is rejected: the last good
+ *   config stays in force and `rejected` says why; `status().rejected` keeps it until a
+ *   good version arrives.
+ * - A deleted `/config` keeps the last good config (`deleted`); a re-created one is read
+ *   like any other version.
+ * - SUSPENDED keeps the current config; after RECONNECTED or a new session the node is read
+ *   again and any change made meanwhile is applied once.
+ */
+import { EventEmitter } from 'node:events';
+import type { ZkClient } from '@zk-lab/zk-client';
+import { NodeCache, type ChildData } from '@zk-lab/zk-recipes';
+import {
+  DEFAULT_CONFIG,
+  diffConfig,
+  InvalidConfigError,
+  parseConfig,
+  type ConfigDiff,
+  type LabConfig,
+} from './config';
+import { PATHS } from './namespace';
+
+export interface ConfigStatus {
+  config: LabConfig;
+  /** The znode version in force; null while running on the defaults. */
+  version: number | null;
+  /** The last version refused, while no good version has replaced it. */
+  rejected: { version: number; error: string } | null;
+  reloads: { applied: number; rejected: number };
+}
+
+export interface ConfigWatcherEvents {
+  applied: [config: LabConfig, diff: ConfigDiff, version: number];
+  rejected: [error: InvalidConfigError, version: number];
+  deleted: [kept: LabConfig];
+  error: [error: Error];
+}
+
+export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
+  private readonly cache: NodeCache;
+  private current: ConfigStatus = {
+    config: DEFAULT_CONFIG,
+    version: null,
+    rejected: null,
+    reloads: { applied: 0, rejected: 0 },
+  };
+
+  constructor(client: ZkClient, path: string = PATHS.config) {
+    super();
+    this.cache = new NodeCache(client, path);
+    this.cache.on('added', (node) => this.onData(node));
+    this.cache.on('updated', (node) => this.onData(node));
+    this.cache.on('removed', () => this.emit('deleted', this.current.config));
+    this.cache.on('error', (error) => this.emit('error', error));
+  }
+
+  /** Resolves once `/config` was read (or found absent) and applied. */
+  async start(): Promise<void> {
+    await this.cache.start();
+  }
+
+  async close(): Promise<void> {
+    await this.cache.close();
+  }
+
+  get config(): LabConfig {
+    return this.current.config;
+  }
+
+  status(): ConfigStatus {
+    return { ...this.current, reloads: { ...this.current.reloads } };
+  }
+
+  private onData(node: ChildData): void {
+    const version = node.stat.version;
+    let next: LabConfig;
+    try {
+      next = parseConfig(node.data);
+    } catch (error) {
+      if (!(error instanceof InvalidConfigError)) throw error;
+      this.current.rejected = { version, error: error.detail };
+      this.current.reloads.rejected++;
+      this.emit('rejected', error, version);
+      return;
+    }
+    const diff = diffConfig(this.current.config, next);
+    this.current = {
+      config: next,
+      version,
+      rejected: null,
+      reloads: { ...this.current.reloads, applied: this.current.reloads.applied + 1 },
+    };
+    this.emit('applied', next, diff, version);
+  }
+}

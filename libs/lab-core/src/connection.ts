@@ -1,0 +1,115 @@
+/**
+ * Where an app finds ZooKeeper, and the one way every app connects: flags first, then the
+ * environment (`ZK_CONNECT`, `ZK_ROOT`, `ZK_SESSION_TIMEOUT_MS`), then the lab's running
+ * ensemble (`$ZK_LAB_STATE/zk`, default `./.lab/zk`), so that `npm run master` finds the
+ * ensemble `npm run lab` started.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ensemble } from '@zk-lab/deploy';
+import { validatePath, ZkClient } from '@zk-lab/zk-client';
+import { ensureSystemParents } from './namespace-setup';
+import { type Credentials, namespaceAcls } from './credentials';
+import { DEFAULT_ROOT } from './namespace';
+
+export interface ConnectionFlags {
+  connect?: string | undefined;
+  root?: string | undefined;
+  sessionTimeoutMs?: string | number | undefined;
+}
+
+export interface ConnectionSettings {
+  connectString: string;
+  root: string;
+  sessionTimeoutMs: number;
+  /** Where the connect string came from, for the start-up log line. */
+  source: 'flag' | 'ZK_CONNECT' | 'lab';
+}
+
+/** Thrown when the settings are missing or malformed: a usage error (exit code 2). */
+export class ConnectionSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectionSettingsError';
+  }
+}
+
+export const DEFAULT_SESSION_TIMEOUT_MS = 4_000;
+const HOST_PORT = /^[^\s,/]+:\d{1,5}(,[^\s,/]+:\d{1,5})*(\/\S*)?$/;
+
+type Env = Record<string, string | undefined>;
+
+export function resolveConnection(
+  flags: ConnectionFlags,
+  env: Env = process.env,
+): ConnectionSettings {
+  let connectString: string | undefined;
+  let source: ConnectionSettings['source'] = 'flag';
+  if (flags.connect !== undefined) connectString = flags.connect;
+  else if (env.ZK_CONNECT !== undefined && env.ZK_CONNECT !== '') {
+    connectString = env.ZK_CONNECT;
+    source = 'ZK_CONNECT';
+  } else {
+    const stateDir = join(env.ZK_LAB_STATE ?? join(process.cwd(), '.lab'), 'zk');
+    if (existsSync(join(stateDir, 'ensemble.json'))) {
+      connectString = Ensemble.open(stateDir).connectString();
+      source = 'lab';
+    }
+  }
+  if (connectString === undefined) {
+    throw new ConnectionSettingsError(
+      'no ZooKeeper to connect to: pass --connect host:port[,host:port…], set ZK_CONNECT, ' +
+        'or start the lab first (npm run lab)',
+    );
+  }
+  if (!HOST_PORT.test(connectString)) {
+    throw new ConnectionSettingsError(
+      `bad connect string ${JSON.stringify(connectString)}: expected host:port[,host:port…]`,
+    );
+  }
+  const root = flags.root ?? env.ZK_ROOT ?? DEFAULT_ROOT;
+  try {
+    validatePath(root, { op: 'root' });
+  } catch (error) {
+    throw new ConnectionSettingsError(`bad root path ${JSON.stringify(root)}: ${String(error)}`);
+  }
+  if (root === '/') throw new ConnectionSettingsError('the root path cannot be "/"');
+  const rawTimeout = flags.sessionTimeoutMs ?? env.ZK_SESSION_TIMEOUT_MS;
+  const sessionTimeoutMs =
+    rawTimeout === undefined ? DEFAULT_SESSION_TIMEOUT_MS : Number(rawTimeout);
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 400 || sessionTimeoutMs > 600_000) {
+    throw new ConnectionSettingsError(
+      `bad session timeout ${JSON.stringify(rawTimeout)}: expected milliseconds, 400 to 600000`,
+    );
+  }
+  return { connectString, root, sessionTimeoutMs, source };
+}
+
+/**
+ * Connects as `credentials` under the root (created, with the namespace ACL, when missing)
+ * and makes the system parents the apps expect.
+ */
+export async function connectToNamespace(
+  settings: ConnectionSettings,
+  credentials: Credentials,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<ZkClient> {
+  const acls = namespaceAcls();
+  const client = await ZkClient.connect({
+    connectString: settings.connectString,
+    root: settings.root,
+    rootAcl: acls.system,
+    auth: [credentials.authInfo()],
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    ...(options.connectTimeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: options.connectTimeoutMs }),
+  });
+  try {
+    await ensureSystemParents(client, acls.system);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return client;
+}

@@ -1,0 +1,8 @@
+// The shared contract of the master-worker apps. Framework-free: no NestJS here.
+export * from './namespace';
+export * from './jobs';
+export * from './config';
+export * from './config-watcher';
+export * from './credentials';
+export * from './connection';
+export { ensureSystemParents } from './namespace-setup';
