@@ -6,3 +6,4 @@ export * from './config-watcher';
 export * from './credentials';
 export * from './connection';
 export { ensureSystemParents } from './namespace-setup';
+export * from './service';

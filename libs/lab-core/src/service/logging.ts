@@ -1,0 +1,53 @@
+/**
+ * What every service logs about its session and its config, through any pino-style logger.
+ */
+import type { ZkClient } from '@zk-lab/zk-client';
+import type { ConfigWatcher } from '../config-watcher';
+
+/** The part of a pino logger used here: `(object, message)`. */
+export interface LogSink {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export function sessionIdHex(client: ZkClient): string {
+  return `0x${client.sessionId.toString(16)}`;
+}
+
+/** Logs every session state change. */
+export function logSessionStates(client: ZkClient, log: LogSink): void {
+  client.on('state', (state) => {
+    const fields = { state, sessionId: sessionIdHex(client) };
+    if (state === 'SUSPENDED' || state === 'LOST') log.warn(fields, `ZooKeeper session ${state}`);
+    else log.info(fields, `ZooKeeper session ${state}`);
+  });
+}
+
+/**
+ * Logs each config version: the diff when applied, the reason when rejected (the last good
+ * config stays), a warning when `/config` was deleted. `setLevel` applies `logLevel`.
+ */
+export function logConfigChanges(
+  config: ConfigWatcher,
+  log: LogSink,
+  setLevel: (level: string) => void,
+): void {
+  config.on('applied', (next, diff, version) => {
+    setLevel(next.logLevel);
+    log.info({ configVersion: version, diff }, `config version ${version} applied`);
+  });
+  config.on('rejected', (error, version) => {
+    log.error(
+      { configVersion: version, error: error.detail, kept: config.status().version },
+      `config version ${version} rejected; keeping the last good config`,
+    );
+  });
+  config.on('deleted', () => {
+    log.warn(
+      { kept: config.status().version },
+      'the config node was deleted; keeping the last good config',
+    );
+  });
+  config.on('error', (error) => log.error({ err: error }, 'config read failed'));
+}
