@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import {
   ClientClosedError,
   ConnectionLossError,
+  type ACL,
   CreateMode,
   EventType,
   NoNodeError,
@@ -30,6 +31,8 @@ export interface LeaderLatchOptions {
   id?: string;
   /** When leadership ends on connection trouble (see ConnectionPolicy). Default 'standard'. */
   policy?: ConnectionPolicy;
+  /** The ACL of this participant's node (and of the election path if it is created). Default OPEN_ACL_UNSAFE. */
+  acl?: readonly ACL[];
 }
 
 /** One term of leadership. */
@@ -150,6 +153,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
   readonly id: string;
   private readonly lifecycle = new Lifecycle('LeaderLatch');
   private readonly policy: ConnectionPolicy;
+  private readonly acl: readonly ACL[] | undefined;
   private node: OwnNode | null = null;
   private current: Leadership | null = null;
   /** A create whose answer was lost: the node may exist. Its unique name prefix. */
@@ -177,6 +181,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     validateElectionPath(path);
     this.id = options.id ?? randomUUID();
     this.policy = options.policy ?? 'standard';
+    this.acl = options.acl;
   }
 
   get state(): RecipeState {
@@ -389,7 +394,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
   private async join(): Promise<OwnNode | null> {
     const sessionId = this.client.sessionId;
     if (!this.parentReady) {
-      await this.client.ensurePath(this.path);
+      await this.client.ensurePath(this.path, this.acl);
       this.parentReady = true;
     }
     let path: string | undefined;
@@ -407,7 +412,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
         path = await this.client.create(
           childPath(this.path, `${prefix}${PARTICIPANT_NAME}`),
           this.id,
-          { mode: CreateMode.EPHEMERAL_SEQUENTIAL },
+          { mode: CreateMode.EPHEMERAL_SEQUENTIAL, ...(this.acl ? { acl: this.acl } : {}) },
         );
       } catch (error) {
         if (!(error instanceof ConnectionLossError)) this.uncertainCreate = null;

@@ -1,0 +1,183 @@
+/**
+ * The leader's state changes of a job, each one epoch-checked `multi` (DESIGN section 4):
+ * assign (queue → task), requeue (task of a departed worker → queue, attempt + 1) and bury
+ * (queue or task → dead). A newer leader has moved `/epoch` on, so each of these fails as
+ * a whole for a deposed leader: `Fenced`.
+ */
+import {
+  type ACL,
+  BadVersionError,
+  ConnectionLossError,
+  MultiError,
+  NoNodeError,
+  SessionExpiredError,
+  ClientClosedError,
+  type ZkClient,
+} from '@zk-lab/zk-client';
+import {
+  deadPath,
+  decode,
+  encode,
+  InvalidDataError,
+  PATHS,
+  QueuedJobSchema,
+  queuePath,
+  taskPath,
+  TaskSchema,
+  type DeadJob,
+  type LabConfig,
+  type QueuedJob,
+  type Task,
+} from '@zk-lab/lab-core';
+import type { EpochClaim } from './epoch';
+
+/** How one transition ended. */
+export type TransitionOutcome =
+  | { kind: 'done' }
+  /** The node was gone or already moved: another actor got there first. Nothing to do. */
+  | { kind: 'moot'; detail: string }
+  /** The server refused the transaction for a reason other than the fence. */
+  | { kind: 'conflict'; detail: string }
+  /** `/epoch` moved on: a newer leader exists. */
+  | { kind: 'fenced' }
+  /** The connection or session went; the next round sees what happened. */
+  | { kind: 'unknown' };
+
+const RAW_KEPT = 2_000;
+
+export class TaskTransitions {
+  constructor(
+    private readonly client: ZkClient,
+    private readonly claim: EpochClaim,
+    private readonly acl: readonly ACL[],
+  ) {}
+
+  /** Queue node `name` (key `key`) to `worker`, or to /dead when it is past its attempts. */
+  async assign(
+    name: string,
+    key: string,
+    worker: string,
+    config: LabConfig,
+  ): Promise<TransitionOutcome & { dead?: string }> {
+    const path = queuePath(name);
+    const read = await this.read(path);
+    if (read === null) return { kind: 'moot', detail: `${path} is gone` };
+    let job: QueuedJob;
+    try {
+      job = decode(QueuedJobSchema, read.data, `queued job ${name}`);
+    } catch (error) {
+      if (!(error instanceof InvalidDataError)) throw error;
+      return this.bury(path, key, read.version, null, read.data, error.message);
+    }
+    if (job.attempt > config.maxAttempts) {
+      const last = job.failures.at(-1)?.reason ?? 'no failure recorded';
+      const reason = `failed ${job.attempt - 1} attempts (max ${config.maxAttempts}); last: ${last}`;
+      return this.bury(path, key, read.version, job, null, reason);
+    }
+    const task: Task = { ...job, epoch: this.claim.epoch, worker, assigned: Date.now() };
+    return this.commit(
+      this.fenced()
+        .create(taskPath(worker, key), encode(task), { acl: this.acl })
+        .delete(path, read.version),
+    );
+  }
+
+  /** A departed worker's task back to the queue under its key, attempt + 1. */
+  async requeue(worker: string, key: string, reason: string): Promise<TransitionOutcome> {
+    const path = taskPath(worker, key);
+    const read = await this.read(path);
+    if (read === null) return { kind: 'moot', detail: `${path} is gone` };
+    let task: Task;
+    try {
+      task = decode(TaskSchema, read.data, `task ${path}`);
+    } catch (error) {
+      if (!(error instanceof InvalidDataError)) throw error;
+      return this.bury(path, key, read.version, null, read.data, error.message);
+    }
+    const job: QueuedJob = {
+      id: task.id,
+      type: task.type,
+      payload: task.payload,
+      created: task.created,
+      attempt: task.attempt + 1,
+      failures: [...task.failures, { attempt: task.attempt, worker, reason, at: Date.now() }],
+    };
+    return this.commit(
+      this.fenced()
+        .create(queuePath(key), encode(job), { acl: this.acl })
+        .delete(path, read.version),
+    );
+  }
+
+  /** A node that is not a job (a stranger in the queue or in a worker's folder) to /dead. */
+  async buryStranger(path: string, name: string, reason: string): Promise<TransitionOutcome> {
+    const read = await this.read(path);
+    if (read === null) return { kind: 'moot', detail: `${path} is gone` };
+    return this.bury(path, name, read.version, null, read.data, reason);
+  }
+
+  private async bury(
+    path: string,
+    key: string,
+    version: number,
+    job: QueuedJob | null,
+    raw: Buffer | null,
+    reason: string,
+  ): Promise<TransitionOutcome & { dead: string }> {
+    const record: DeadJob = {
+      key,
+      reason,
+      job,
+      raw: raw === null ? null : raw.toString('utf8').slice(0, RAW_KEPT),
+      epoch: this.claim.epoch,
+      at: Date.now(),
+    };
+    const outcome = await this.commit(
+      this.fenced().create(deadPath(key), encode(record), { acl: this.acl }).delete(path, version),
+    );
+    return { ...outcome, dead: reason };
+  }
+
+  private fenced() {
+    return this.client.multi().check(PATHS.epoch, this.claim.version);
+  }
+
+  private async read(path: string): Promise<{ data: Buffer; version: number } | null> {
+    try {
+      const { data, stat } = await this.client.getData(path);
+      return { data, version: stat.version };
+    } catch (error) {
+      if (error instanceof NoNodeError) return null;
+      throw error;
+    }
+  }
+
+  private async commit(transaction: { commit(): Promise<unknown> }): Promise<TransitionOutcome> {
+    try {
+      await transaction.commit();
+      return { kind: 'done' };
+    } catch (error) {
+      return classify(error);
+    }
+  }
+}
+
+/** What a failed transaction means for the leader. */
+export function classify(error: unknown): TransitionOutcome {
+  if (error instanceof MultiError) {
+    if (error.index === 0 && error.opError instanceof BadVersionError) return { kind: 'fenced' };
+    const detail = `${error.opError.name} on ${error.outcomes[error.index]?.op ?? '?'} ${error.path ?? ''}`;
+    if (error.opError instanceof NoNodeError || error.opError instanceof BadVersionError) {
+      return { kind: 'moot', detail };
+    }
+    return { kind: 'conflict', detail };
+  }
+  if (
+    error instanceof ConnectionLossError ||
+    error instanceof SessionExpiredError ||
+    error instanceof ClientClosedError
+  ) {
+    return { kind: 'unknown' };
+  }
+  throw error;
+}
