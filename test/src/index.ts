@@ -6,3 +6,14 @@ export {
   type PrivateEnsemble,
 } from './harness/ensembles';
 export { serverOfSession, waitFor } from './harness/waiting';
+export {
+  AppProcess,
+  appMain,
+  useApps,
+  type AppName,
+  type AppRunner,
+  type Exit,
+  type LogLine,
+} from './harness/app-processes';
+export { readLedger, violations, waitForSettled, type Ledger } from './harness/job-ledger';
+export { APP_SESSION_TIMEOUT_MS, useLabSystem, type LabSystem } from './harness/lab-system';

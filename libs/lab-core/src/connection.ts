@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ensemble } from '@zk-lab/deploy';
-import { validatePath, ZkClient } from '@zk-lab/zk-client';
+import { Perms, validatePath, ZkClient } from '@zk-lab/zk-client';
 import { ensureSystemParents } from './namespace-setup';
 import { type Credentials, namespaceAcls } from './credentials';
 import { DEFAULT_ROOT } from './namespace';
@@ -106,10 +106,46 @@ export async function connectToNamespace(
       : { connectTimeoutMs: options.connectTimeoutMs }),
   });
   try {
+    await checkGranted(client, settings.root, credentials);
     await ensureSystemParents(client, acls.system);
   } catch (error) {
     await client.close();
     throw error;
   }
   return client;
+}
+
+/**
+ * Thrown at connect when the root's ACL does not let these credentials write: a wrong
+ * password (digest auth itself never fails; the server only grants what the ACL names),
+ * or a namespace made with other credentials. Names the user, never the password.
+ */
+export class NotAuthorizedError extends Error {
+  constructor(
+    readonly user: string,
+    readonly root: string,
+  ) {
+    super(
+      `the credentials of user "${user}" are not authorized to write ${root}: ` +
+        'a wrong password, or a namespace created with other credentials (check ZK_APP_AUTH / ZK_ADMIN_AUTH)',
+    );
+    this.name = 'NotAuthorizedError';
+  }
+}
+
+async function checkGranted(
+  client: ZkClient,
+  root: string,
+  credentials: Credentials,
+): Promise<void> {
+  const { acl } = await client.getACL('/');
+  const id = credentials.id();
+  const needed = Perms.CREATE | Perms.DELETE;
+  const granted = acl.some(
+    (entry) =>
+      ((entry.id.scheme === 'digest' && entry.id.id === id.id) ||
+        (entry.id.scheme === 'world' && entry.id.id === 'anyone')) &&
+      (entry.perms & needed) === needed,
+  );
+  if (!granted) throw new NotAuthorizedError(credentials.user, root);
 }

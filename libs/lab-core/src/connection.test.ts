@@ -1,0 +1,71 @@
+// connectToNamespace against the real shared ensemble: the root and system parents are made
+// with the digest ACLs, and credentials the root does not grant are refused at connect.
+import { NoAuthError, ZkClient } from '@zk-lab/zk-client';
+import { sharedConnectString, testRoot } from '@zk-lab/test';
+import { connectToNamespace, NotAuthorizedError, resolveConnection } from './connection';
+import { ConfigWatcher } from './config-watcher';
+import { loadCredentials, namespaceAcls } from './credentials';
+import { PATHS } from './namespace';
+
+describe('connectToNamespace', () => {
+  const root = testRoot();
+  const env = () => ({ ZK_CONNECT: sharedConnectString(), ZK_ROOT: root });
+
+  it('makes the namespace with the ACLs, and refuses a wrong password at connect', async () => {
+    const app = await connectToNamespace(resolveConnection({}, env()), loadCredentials('app', {}));
+    try {
+      expect((await app.getACL(PATHS.queue)).acl).toEqual(namespaceAcls({}).system);
+      const stranger = await ZkClient.connect({ connectString: `${sharedConnectString()}${root}` });
+      await expect(stranger.create(`${PATHS.queue}/x`)).rejects.toBeInstanceOf(NoAuthError);
+      await stranger.close();
+    } finally {
+      await app.close();
+    }
+    await expect(
+      connectToNamespace(
+        resolveConnection({}, env()),
+        loadCredentials('app', { ZK_APP_AUTH: 'zk-lab-app:wrong-password' }),
+      ),
+    ).rejects.toBeInstanceOf(NotAuthorizedError);
+  });
+});
+
+describe('ConfigWatcher', () => {
+  const root = testRoot();
+
+  it('applies good versions, keeps the last good one on bad data, and survives a delete', async () => {
+    const settings = resolveConnection({}, { ZK_CONNECT: sharedConnectString(), ZK_ROOT: root });
+    const admin = await connectToNamespace(settings, loadCredentials('admin', {}));
+    const watcher = new ConfigWatcher(admin);
+    const events: string[] = [];
+    watcher.on('applied', (c, diff, v) => events.push(`applied ${v} ${JSON.stringify(diff)}`));
+    watcher.on('rejected', (_e, v) => events.push(`rejected ${v}`));
+    watcher.on('deleted', () => events.push('deleted'));
+    try {
+      await watcher.start();
+      expect(watcher.status().version).toBeNull();
+      const acl = namespaceAcls({}).config;
+      await admin.create(PATHS.config, '{"maxAttempts": 5}', { acl });
+      await admin.setData(PATHS.config, 'not json');
+      await admin.delete(PATHS.config);
+      await admin.create(PATHS.config, '{"maxAttempts": 2}', { acl });
+      const deadline = Date.now() + 10_000;
+      while (events.length < 4 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(events).toEqual([
+        'applied 0 {"maxAttempts":{"from":3,"to":5}}',
+        'rejected 1',
+        'deleted',
+        'applied 0 {"maxAttempts":{"from":5,"to":2}}',
+      ]);
+      expect(watcher.status()).toMatchObject({
+        version: 0,
+        rejected: null,
+        reloads: { applied: 2, rejected: 1 },
+      });
+    } finally {
+      await watcher.close();
+      await admin.close();
+    }
+  });
+});

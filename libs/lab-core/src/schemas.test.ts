@@ -1,0 +1,66 @@
+import { DEFAULT_CONFIG, diffConfig, InvalidConfigError, parseConfig } from './config';
+import { JobSpecSchema } from './jobs';
+import { InvalidCredentialsError, loadCredentials, namespaceAcls } from './credentials';
+
+describe('job specs', () => {
+  it('accepts each type with its payload', () => {
+    for (const spec of [
+      { type: 'echo', payload: { any: ['json', 1] } },
+      { type: 'sleep', payload: { ms: 10 } },
+      { type: 'cpu', payload: { ms: 10 } },
+      { type: 'fail', payload: {} },
+      { type: 'flaky', payload: { failureRate: 0.5 } },
+    ]) {
+      expect(JobSpecSchema.safeParse(spec).success).toBe(true);
+    }
+  });
+
+  it('names the unknown type and the bad payload field', () => {
+    const unknown = JobSpecSchema.safeParse({ type: 'teleport', payload: {} });
+    expect(unknown.error?.issues[0]?.message).toMatch(
+      /unknown job type "teleport"; known types: echo/,
+    );
+    const bad = JobSpecSchema.safeParse({ type: 'sleep', payload: { ms: -1 } });
+    expect(bad.error?.issues[0]?.path).toEqual(['payload', 'ms']);
+  });
+});
+
+describe('the config schema', () => {
+  it('fills defaults and diffs', () => {
+    const config = parseConfig('{"workerCapacity": 8}');
+    expect(config).toEqual({ ...DEFAULT_CONFIG, workerCapacity: 8 });
+    expect(diffConfig(DEFAULT_CONFIG, config)).toEqual({
+      workerCapacity: { from: DEFAULT_CONFIG.workerCapacity, to: 8 },
+    });
+  });
+
+  it('rejects unknown keys, bad values and non-JSON with every problem listed', () => {
+    expect(() => parseConfig('{"workerCapacty": 8}')).toThrow(/workerCapacty/);
+    expect(() => parseConfig('{"workerCapacity": 0, "maxAttempts": "3"}')).toThrow(
+      /workerCapacity[\s\S]*maxAttempts/,
+    );
+    expect(() => parseConfig('{')).toThrow(InvalidConfigError);
+  });
+});
+
+describe('credentials', () => {
+  it('come from the environment, default to the lab identity, and never print the password', () => {
+    const own = loadCredentials('app', { ZK_APP_AUTH: 'svc:long-enough-secret' });
+    expect(own).toMatchObject({ user: 'svc', isDefault: false });
+    expect(JSON.stringify(own)).not.toContain('long-enough-secret');
+    expect(loadCredentials('app', {}).isDefault).toBe(true);
+  });
+
+  it('refuse a malformed variable, naming it but not its value', () => {
+    expect(() => loadCredentials('admin', { ZK_ADMIN_AUTH: 'nocolon' })).toThrow(
+      InvalidCredentialsError,
+    );
+    expect(() => loadCredentials('admin', { ZK_ADMIN_AUTH: 'u:short' })).toThrow(/ZK_ADMIN_AUTH/);
+  });
+
+  it('name the other identity by its digest when its password is not here', () => {
+    const admin = loadCredentials('admin', { ZK_ADMIN_AUTH: 'boss:boss-secret-1' }).id();
+    const acls = namespaceAcls({ ZK_ADMIN_DIGEST: admin.id });
+    expect(acls.config[0]?.id).toEqual(admin);
+  });
+});
