@@ -16,7 +16,12 @@ const say = (line) => process.stderr.write(`[bootstrap] ${line}\n`);
 
 function run(command, args) {
   say(`$ ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: ciEnv() });
+  // stdout goes to stderr: the command after this one (say, `npm run produce -- --json`) owns stdout.
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: ['inherit', 2, 'inherit'],
+    env: ciEnv(),
+  });
   if (result.status !== 0) {
     say(`\`${command} ${args.join(' ')}\` failed (exit ${result.status ?? result.signal}).`);
     process.exit(1);

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-// The config-updater app is a skeleton: issue 5 (the master-worker system) builds it on the recipes.
-process.stderr.write('zk-lab config-updater: not built yet (see the README, "Status").\n');
-process.exitCode = 1;
+import { runCli } from './cli';
+import { processOutput } from './output';
+
+void runCli(process.argv.slice(2), processOutput, process.stdin).then((code) => {
+  process.exitCode = code;
+});

@@ -7,7 +7,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ensemble } from '@zk-lab/deploy';
-import { Perms, validatePath, ZkClient } from '@zk-lab/zk-client';
+import { randomUUID } from 'node:crypto';
+import {
+  CreateMode,
+  MultiError,
+  NoAuthError,
+  NoNodeError,
+  validatePath,
+  ZkClient,
+} from '@zk-lab/zk-client';
 import { ensureSystemParents } from './namespace-setup';
 import { type Credentials, namespaceAcls } from './credentials';
 import { DEFAULT_ROOT } from './namespace';
@@ -98,7 +106,7 @@ export async function connectToNamespace(
   const client = await ZkClient.connect({
     connectString: settings.connectString,
     root: settings.root,
-    rootAcl: acls.system,
+    rootAcl: acls.root,
     auth: [credentials.authInfo()],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     ...(options.connectTimeoutMs === undefined
@@ -133,19 +141,32 @@ export class NotAuthorizedError extends Error {
   }
 }
 
+/**
+ * Digest auth itself never fails, and getACL hides digests from identities without ADMIN,
+ * so the check is a dry run: a transaction whose first op (create a node in the root) needs
+ * the CREATE permission and whose second op (check a node that does not exist) always
+ * fails. The server checks the ops in order, so the op that fails says whether the create
+ * was allowed, and nothing is ever written.
+ */
 async function checkGranted(
   client: ZkClient,
   root: string,
   credentials: Credentials,
 ): Promise<void> {
-  const { acl } = await client.getACL('/');
-  const id = credentials.id();
-  const needed = Perms.CREATE | Perms.DELETE;
-  const granted = acl.some(
-    (entry) =>
-      ((entry.id.scheme === 'digest' && entry.id.id === id.id) ||
-        (entry.id.scheme === 'world' && entry.id.id === 'anyone')) &&
-      (entry.perms & needed) === needed,
-  );
-  if (!granted) throw new NotAuthorizedError(credentials.user, root);
+  const probe = `/.probe-${randomUUID()}`;
+  try {
+    await client
+      .multi()
+      .create(probe, undefined, { mode: CreateMode.EPHEMERAL })
+      .check(`${probe}-absent`, -1)
+      .commit();
+  } catch (error) {
+    if (!(error instanceof MultiError)) throw error;
+    if (error.index === 0 && error.opError instanceof NoAuthError) {
+      throw new NotAuthorizedError(credentials.user, root);
+    }
+    if (error.index === 1 && error.opError instanceof NoNodeError) return;
+    throw error;
+  }
+  throw new Error(`the permission probe ${probe} was committed; it cannot be`);
 }

@@ -9,8 +9,8 @@
  *   how a process that does not hold the other identity's password names it in ACLs.
  *   Derived from the `*_AUTH` variable when that is set, else from the default.
  *
- * ACLs: the root and the system nodes grant ALL to the app and the admin identities and
- * READ to everyone; `/config` and `/config-history` grant ALL to the admin and READ to
+ * ACLs: the system nodes grant ALL to the app and the admin identities and READ to
+ * everyone, the root the same but for DELETE, which only the admin has; `/config` and `/config-history` grant ALL to the admin and READ to
  * the rest. An unauthenticated client can read but change nothing under the root.
  */
 import { type ACL, digestId, type Id, Perms } from '@zk-lab/zk-client';
@@ -106,7 +106,12 @@ const WORLD: Id = { scheme: 'world', id: 'anyone' };
 
 /** The ACLs of the namespace. */
 export interface NamespaceAcls {
-  /** The root and the system nodes: app and admin ALL, everyone READ. */
+  /**
+   * The root: the app identity may create children (the system nodes) but not delete
+   * them, so it cannot remove `/config`; the admin ALL; everyone READ.
+   */
+  root: ACL[];
+  /** The system nodes: app and admin ALL, everyone READ. */
   system: ACL[];
   /** `/config` and its history: admin ALL, everyone READ. */
   config: ACL[];
@@ -116,6 +121,11 @@ export function namespaceAcls(env: Env = process.env): NamespaceAcls {
   const app = identityOf('app', env);
   const admin = identityOf('admin', env);
   return {
+    root: [
+      { perms: Perms.READ | Perms.CREATE, id: app },
+      { perms: Perms.ALL, id: admin },
+      { perms: Perms.READ, id: WORLD },
+    ],
     system: [
       { perms: Perms.ALL, id: app },
       { perms: Perms.ALL, id: admin },

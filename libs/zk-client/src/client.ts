@@ -549,6 +549,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       let path = '';
       for (const segment of this.chroot.slice(1).split('/')) {
         path += `/${segment}`;
+        // Look first: a node that exists under a parent this client may not create in
+        // would answer the create with NoAuth, not NodeExists.
+        if (await this.serverNodeExists(path)) continue;
         const body = new JuteWriter();
         writeCreateRequest(body, path, Buffer.alloc(0), acl, CreateMode.PERSISTENT);
         try {
@@ -562,6 +565,26 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       }
     } catch (error) {
       await this.close();
+      throw error;
+    }
+  }
+
+  /** exists() on a server path (outside the chroot), without a watch. */
+  private async serverNodeExists(serverPath: string): Promise<boolean> {
+    const body = new JuteWriter();
+    writePathWatchRequest(body, serverPath, false);
+    try {
+      await this.call(
+        {
+          opCode: OpCode.exists,
+          body: body.toBuffer(),
+          context: { op: 'exists', path: serverPath },
+        },
+        readStat,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof NoNodeError) return false;
       throw error;
     }
   }

@@ -1,7 +1,8 @@
 import { sharedConnectString, testRoot } from '@zk-lab/test';
 import { ZkClient } from './client';
-import { InvalidPathError } from './errors';
-import { CreateMode } from './protocol';
+import { digestAcl } from './auth';
+import { InvalidPathError, NoAuthError } from './errors';
+import { ANYONE_ID_UNSAFE, CreateMode, Perms } from './protocol';
 
 const root = testRoot();
 const clients: ZkClient[] = [];
@@ -36,6 +37,27 @@ describe('the root namespace option', () => {
     const b = await connect({ root: `${root}/shared-ns` });
     await a.create('/seen');
     expect(await b.exists('/seen')).not.toBeNull();
+  });
+
+  it('proves `auth` before it creates the root with `rootAcl`, and others can join it', async () => {
+    const ownerAcl = [
+      digestAcl('owner', 'owner-secret'),
+      { perms: Perms.READ, id: ANYONE_ID_UNSAFE },
+    ];
+    const owner = await ZkClient.connect({
+      connectString: sharedConnectString(),
+      root: `${root}/guarded`,
+      rootAcl: ownerAcl,
+      auth: [{ scheme: 'digest', credentials: 'owner:owner-secret' }],
+    });
+    clients.push(owner);
+    expect((await owner.getACL('/')).acl).toEqual(ownerAcl);
+    await owner.create('/mine');
+    // A client that may not create in the root joins it all the same, read-only.
+    const reader = await connect({ root: `${root}/guarded` });
+    expect(await reader.getChildren('/')).toEqual(['mine']);
+    await expect(reader.create('/theirs')).rejects.toBeInstanceOf(NoAuthError);
+    await owner.delete('/mine');
   });
 
   it('rejects an invalid root before connecting', async () => {
