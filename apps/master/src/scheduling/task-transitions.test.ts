@@ -1,0 +1,134 @@
+// The leader's transitions against the real shared ensemble: each is one epoch-checked
+// multi, so a deposed leader's write fails as a whole and leaves everything as it was.
+import { sharedConnectString, testRoot } from '@zk-lab/test';
+import { CreateMode, type ZkClient } from '@zk-lab/zk-client';
+import {
+  connectToNamespace,
+  DEFAULT_CONFIG,
+  decode,
+  encode,
+  loadCredentials,
+  namespaceAcls,
+  PATHS,
+  QueuedJobSchema,
+  resolveConnection,
+  TaskSchema,
+  DeadJobSchema,
+  type QueuedJob,
+} from '@zk-lab/lab-core';
+import { claimEpoch, storedEpoch } from './epoch';
+import { TaskTransitions } from './task-transitions';
+
+const job = (attempt = 1): QueuedJob => ({
+  id: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f',
+  type: 'echo',
+  payload: { n: 1 },
+  created: Date.now(),
+  attempt,
+  failures: [],
+});
+
+describe('the leader’s transitions', () => {
+  const root = testRoot();
+  let client: ZkClient;
+  const acl = () => namespaceAcls({}).system;
+
+  beforeAll(async () => {
+    client = await connectToNamespace(
+      resolveConnection({}, { ZK_CONNECT: sharedConnectString(), ZK_ROOT: root }),
+      loadCredentials('app', {}),
+    );
+    await client.create(`${PATHS.assign}/w1`, undefined, { acl: acl() });
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  async function enqueue(value: unknown): Promise<string> {
+    const path = await client.create(`${PATHS.queue}/job-`, encode(value), {
+      mode: CreateMode.PERSISTENT_SEQUENTIAL,
+      acl: acl(),
+    });
+    return path.slice(PATHS.queue.length + 1);
+  }
+
+  it('claims a new epoch each time, even from concurrent claims', async () => {
+    const claims = await Promise.all([1, 2, 3, 4].map(() => claimEpoch(client, acl())));
+    const epochs = claims.map((c) => c.epoch).sort((a, b) => a - b);
+    expect(new Set(epochs).size).toBe(4);
+    expect(storedEpoch(Buffer.from('garbage'), 6)).toBe(7);
+    expect(storedEpoch(Buffer.from('12'), 3)).toBe(12);
+  });
+
+  it('assigns with the current epoch, and a deposed leader’s assignment changes nothing', async () => {
+    const old = await claimEpoch(client, acl());
+    const current = await claimEpoch(client, acl());
+    const name = await enqueue(job());
+
+    const fenced = await new TaskTransitions(client, old, acl()).assign(
+      name,
+      name,
+      'w1',
+      DEFAULT_CONFIG,
+    );
+    expect(fenced).toEqual({ kind: 'fenced' });
+    expect(await client.exists(`${PATHS.queue}/${name}`)).not.toBeNull();
+    expect(await client.exists(`${PATHS.assign}/w1/${name}`)).toBeNull();
+
+    const done = await new TaskTransitions(client, current, acl()).assign(
+      name,
+      name,
+      'w1',
+      DEFAULT_CONFIG,
+    );
+    expect(done).toEqual({ kind: 'done' });
+    expect(await client.exists(`${PATHS.queue}/${name}`)).toBeNull();
+    const task = decode(
+      TaskSchema,
+      (await client.getData(`${PATHS.assign}/w1/${name}`)).data,
+      'task',
+    );
+    expect(task).toMatchObject({ epoch: current.epoch, worker: 'w1', attempt: 1 });
+  });
+
+  it('requeues a departed worker’s task with the next attempt and the reason', async () => {
+    const claim = await claimEpoch(client, acl());
+    const transitions = new TaskTransitions(client, claim, acl());
+    const name = await enqueue(job());
+    await transitions.assign(name, name, 'w1', DEFAULT_CONFIG);
+
+    expect(await transitions.requeue('w1', name, 'worker w1 vanished')).toEqual({ kind: 'done' });
+    const requeued = decode(
+      QueuedJobSchema,
+      (await client.getData(`${PATHS.queue}/${name}`)).data,
+      'job',
+    );
+    expect(requeued.attempt).toBe(2);
+    expect(requeued.failures).toEqual([
+      expect.objectContaining({ attempt: 1, worker: 'w1', reason: 'worker w1 vanished' }),
+    ]);
+    expect(await client.exists(`${PATHS.assign}/w1/${name}`)).toBeNull();
+  });
+
+  it('buries a job past its attempts and unreadable data, with the reason', async () => {
+    const transitions = new TaskTransitions(client, await claimEpoch(client, acl()), acl());
+    const tired = await enqueue({
+      ...job(4),
+      failures: [{ attempt: 3, worker: 'w1', reason: 'boom', at: 1 }],
+    });
+    const garbage = await enqueue('not a job');
+
+    expect(await transitions.assign(tired, tired, 'w1', DEFAULT_CONFIG)).toMatchObject({
+      kind: 'done',
+    });
+    expect(await transitions.assign(garbage, garbage, 'w1', DEFAULT_CONFIG)).toMatchObject({
+      kind: 'done',
+    });
+
+    const dead = async (key: string) =>
+      decode(DeadJobSchema, (await client.getData(`${PATHS.dead}/${key}`)).data, 'dead');
+    expect((await dead(tired)).reason).toBe('failed 3 attempts (max 3); last: boom');
+    expect(await dead(garbage)).toMatchObject({ job: null, raw: '"not a job"' });
+    expect(await client.getChildren(`${PATHS.assign}/w1`)).not.toContain(tired);
+  });
+});
