@@ -1,0 +1,218 @@
+import { DEFAULT_ROOT, encode, jobKey, namespaceAcls, PATHS, queuePath } from '@zk-lab/lab-core';
+import { sharedConnectString, testRoot, waitFor } from '@zk-lab/test';
+import { CreateMode, NoAuthError, ZkClient } from '@zk-lab/zk-client';
+import { connectAs, queueDepth, readQueue } from './__tests__/namespace-client';
+import {
+  assertProducerBuilt,
+  killRunningProducers,
+  runProducer,
+  startProducer,
+} from './__tests__/producer-process';
+
+const root = testRoot();
+const clients: ZkClient[] = [];
+
+/** The environment of a producer working under `<root>/<name>`. */
+function envOf(name: string): Record<string, string> {
+  return { ZK_CONNECT: sharedConnectString(), ZK_ROOT: `${root}/${name}` };
+}
+
+async function appClient(name: string): Promise<ZkClient> {
+  const client = await connectAs('app', sharedConnectString(), `${root}/${name}`);
+  clients.push(client);
+  return client;
+}
+
+beforeAll(() => assertProducerBuilt());
+afterEach(() => killRunningProducers());
+afterAll(async () => {
+  killRunningProducers();
+  await Promise.all(clients.map((client) => client.close()));
+});
+
+describe('producer: enqueueing', () => {
+  it('one job: its key is printed and its queue node holds the job', async () => {
+    const run = await runProducer(['--type', 'sleep', '--payload', '{"ms":5}'], envOf('one'));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const key = run.stdout.trim();
+    expect(key).toMatch(/^job-\d{10}$/);
+
+    const queue = await readQueue(await appClient('one'));
+    expect(queue).toHaveLength(1);
+    const [node] = queue;
+    // A protected create's name: the client's unique prefix, then the key.
+    expect(node!.name).toMatch(/^_c_[0-9a-f-]{36}-job-\d{10}$/);
+    expect(jobKey(node!.name)).toBe(key);
+    expect(node!.job).toMatchObject({
+      type: 'sleep',
+      payload: { ms: 5 },
+      attempt: 1,
+      failures: [],
+    });
+  });
+
+  it('--count 500: 500 whole jobs with distinct ids, and the achieved rate', async () => {
+    const run = await runProducer(['--count', '500'], envOf('batch'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/enqueued 500 echo jobs in \d+\.\d+ s: [\d.]+ jobs\/s/);
+    // Not a terminal: plain progress lines only, no control characters.
+    expect(run.stderr).not.toContain('\r');
+
+    const queue = await readQueue(await appClient('batch'));
+    expect(queue).toHaveLength(500);
+    expect(new Set(queue.map((node) => node.job.id)).size).toBe(500);
+    expect(new Set(queue.map((node) => jobKey(node.name))).size).toBe(500);
+    expect(queue.every((node) => node.job.type === 'echo' && node.job.attempt === 1)).toBe(true);
+  });
+
+  it('--json: the summary as one object whose keys are the created jobs', async () => {
+    const run = await runProducer(['--count', '20', '--json'], envOf('json'));
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as { enqueued: number; keys: string[]; wait: null };
+    expect(summary.enqueued).toBe(20);
+    expect(summary.wait).toBeNull();
+    const queue = await readQueue(await appClient('json'));
+    expect([...summary.keys].sort()).toEqual(queue.map((node) => jobKey(node.name)).sort());
+  });
+
+  it('Ctrl+C during a stream stops it with exit 130; every job created is whole', async () => {
+    const client = await appClient('interrupted');
+    const producer = startProducer(['--rate', '20', '--duration', '60'], envOf('interrupted'));
+    await waitFor('a few jobs of the stream', async () => (await queueDepth(client)) >= 3);
+    producer.child.kill('SIGINT');
+    const run = await producer.exited;
+    expect(run.code).toBe(130);
+    const reported = /interrupted: (\d+) of 1200 jobs were enqueued/.exec(run.stderr);
+    expect(reported).not.toBeNull();
+    // readQueue parses every node: a half-written job would fail here.
+    const queue = await readQueue(client);
+    expect(queue).toHaveLength(Number(reported![1]));
+  });
+
+  it('an unauthenticated client can change nothing the producer made', async () => {
+    const run = await runProducer(['--count', '3'], envOf('acl'));
+    expect(run.code).toBe(0);
+    const app = await appClient('acl');
+    const [node] = await readQueue(app);
+    // Read with the app identity: the server masks digests for clients without ADMIN.
+    expect((await app.getACL(queuePath(node!.name))).acl).toEqual(namespaceAcls().system);
+
+    // No credentials, and no root option (that would try to create the root's ancestors).
+    const anonymous = await ZkClient.connect({ connectString: sharedConnectString() });
+    clients.push(anonymous);
+    const queue = `${root}/acl${PATHS.queue}`;
+    await expect(
+      anonymous.create(`${queue}/job-`, encode({}), { mode: CreateMode.PERSISTENT_SEQUENTIAL }),
+    ).rejects.toBeInstanceOf(NoAuthError);
+    await expect(anonymous.delete(`${queue}/${node!.name}`)).rejects.toBeInstanceOf(NoAuthError);
+    await expect(anonymous.setData(`${queue}/${node!.name}`, 'x')).rejects.toBeInstanceOf(
+      NoAuthError,
+    );
+  });
+});
+
+describe('producer: bad input is refused before anything is written', () => {
+  const limitsRoot = 'limits';
+  let app: ZkClient;
+
+  beforeAll(async () => {
+    app = await appClient(limitsRoot);
+    // The limits live in /config, which only the admin identity may write.
+    const admin = await connectAs('admin', sharedConnectString(), `${root}/${limitsRoot}`);
+    clients.push(admin);
+    await admin.create(PATHS.config, encode({ maxPayloadBytes: 64, queueMaxDepth: 10 }), {
+      acl: namespaceAcls().config,
+    });
+    const filled = await runProducer(['--count', '8'], envOf(limitsRoot));
+    expect(filled.code).toBe(0);
+  });
+
+  it.each([
+    ['invalid JSON', ['--payload', '{"ms": 5'], /--payload is not valid JSON/],
+    [
+      'an unknown type',
+      ['--type', 'teleport'],
+      /unknown job type "teleport"; known types: echo, sleep/,
+    ],
+    [
+      'sleep without ms',
+      ['--type', 'sleep', '--payload', '{}'],
+      /invalid payload for type sleep: payload\.ms/,
+    ],
+    ['sleep without a payload', ['--type', 'sleep'], /--payload is required for type sleep/],
+    [
+      'a payload past maxPayloadBytes',
+      ['--payload', JSON.stringify({ text: 'x'.repeat(100) })],
+      /the payload is 111 bytes of JSON, more than the limit of 64 bytes \(maxPayloadBytes/,
+    ],
+    [
+      'a queue that would pass queueMaxDepth',
+      ['--count', '5'],
+      /the queue is too full: it holds 8 job\(s\), its limit is 10 \(queueMaxDepth in \/config\), and 5 more were asked for/,
+    ],
+    ['an unknown flag', ['--bogus'], /Unknown option '--bogus'[\s\S]*usage: produce/],
+    ['--count 0', ['--count', '0'], /--count "0": expected an integer from 1[\s\S]*usage: produce/],
+    ['--rate without --duration', ['--rate', '5'], /--rate needs --duration[\s\S]*usage: produce/],
+    ['--count with --rate', ['--count', '5', '--rate', '5', '--duration', '1'], /choose one/],
+  ])('%s: exit 2, a clear message, the queue unchanged', async (_case, args, message) => {
+    const before = await queueDepth(app);
+    const run = await runProducer(args, envOf(limitsRoot));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+    expect(await queueDepth(app)).toBe(before);
+  });
+
+  it('within the limits the same root takes jobs: the refusals were the limits', async () => {
+    const run = await runProducer(['--count', '2'], envOf(limitsRoot));
+    expect(run.code).toBe(0);
+    expect(await queueDepth(app)).toBe(10);
+  });
+});
+
+describe('producer: its environment', () => {
+  it('bad data in /config: the defaults apply, with a warning', async () => {
+    const admin = await connectAs('admin', sharedConnectString(), `${root}/bad-config`);
+    clients.push(admin);
+    await admin.create(PATHS.config, 'not json', { acl: namespaceAcls().config });
+    const run = await runProducer(['--count', '3'], envOf('bad-config'));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/warning: \/config holds bad data, so the default limits apply/);
+    expect(await queueDepth(await appClient('bad-config'))).toBe(3);
+  });
+
+  it('ZooKeeper unreachable: exit 1 within the connect timeout, saying so', async () => {
+    const run = await runProducer(['--connect', '127.0.0.1:1', '--connect-timeout', '500'], {
+      ZK_ROOT: DEFAULT_ROOT,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cannot reach ZooKeeper at 127\.0\.0\.1:1 within 500 ms/);
+  });
+
+  it('credentials the namespace does not grant: exit 1 naming the user, no job written', async () => {
+    const app = await appClient('intruder');
+    const run = await runProducer(['--count', '3'], {
+      ...envOf('intruder'),
+      ZK_APP_AUTH: 'intruder:not-the-password',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/credentials of user "intruder" are not authorized/);
+    expect(run.stderr).not.toContain('not-the-password');
+    expect(await queueDepth(app)).toBe(0);
+  });
+
+  it('--help: the full help with examples, exit 0', async () => {
+    const run = await runProducer(['--help'], {});
+    expect(run.code).toBe(0);
+    for (const text of [
+      '--count N',
+      '--rate R --duration S',
+      '--wait',
+      'Examples:',
+      'Exit codes',
+    ]) {
+      expect(run.stdout).toContain(text);
+    }
+  });
+});
