@@ -11,12 +11,19 @@ const { dirname } = require('node:path');
 const ownerPid = Number(process.argv[2]);
 const stateFile = process.argv[3];
 
+// A dead owner may linger as a zombie until its parent (or a slow init) reaps it: signal 0
+// still succeeds then, so the process state in /proc/<pid>/stat decides.
 function alive(pid) {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return err.code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -38,6 +38,13 @@ export interface EnsembleOptions {
    * a watchdog process kills them if this process dies without stopping them.
    */
   detached?: boolean;
+  /**
+   * Servers run in their own process group even when not detached, so that a Ctrl+C in the
+   * owner's terminal reaches the owner alone, which stops what depends on the servers first
+   * (`lab up` stops its apps, then the ensemble). The watchdog still kills them if the owner
+   * dies. Default false.
+   */
+  ownProcessGroup?: boolean;
   /** How long `start()` waits for every server to serve. Default 30 s. */
   startTimeoutMs?: number;
   /** Progress lines. Default: none. */
@@ -60,6 +67,8 @@ interface EnsembleState {
   tickTimeMs: number;
   heapMb: number;
   detached: boolean;
+  /** See EnsembleOptions.ownProcessGroup (absent in older state files: false). */
+  ownProcessGroup?: boolean;
   install: ZooKeeperInstall;
   /** Pid of the process whose death the watchdog waits for; null for detached ensembles. */
   ownerPid: number | null;
@@ -164,6 +173,7 @@ export class Ensemble {
         tickTimeMs,
         heapMb: options.heapMb ?? 512,
         detached,
+        ownProcessGroup: options.ownProcessGroup ?? false,
         install,
         ownerPid: detached ? null : process.pid,
         reaperPid: null,
@@ -450,7 +460,11 @@ export class Ensemble {
           'org.apache.zookeeper.server.quorum.QuorumPeerMain',
           node.configPath,
         ],
-        { cwd: node.dir, stdio: ['ignore', out, out], detached },
+        {
+          cwd: node.dir,
+          stdio: ['ignore', out, out],
+          detached: detached || this.state.ownProcessGroup === true,
+        },
       );
       if (child.pid === undefined) throw new EnsembleStartError(`could not start ${install.java}`);
       child.on('error', (err) => this.log(`server ${node.id}: ${err.message}`));

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   EnsembleRunningError,
@@ -6,16 +7,29 @@ import {
   ServerStateError,
   ZooKeeperNotFoundError,
 } from '@zk-lab/deploy';
-import { labUp } from './lab-up';
-import { EnsembleFlags, parseOrUsage, ServerId, stateDir, UsageError } from './options';
+import { appKill, appPause, appStart, labStatus } from './app-commands';
+import { AppsNotBuiltError, parseJobFlags, parseRoot, type AppPlan } from './app-plan';
+import { AppStartError, AppStateError } from './app-process';
+import { BadAppsStateError, NoLabAppsError, UnknownAppError } from './app-state';
+import { labUp, LabRunningError } from './lab-up';
+import { AppFlags, EnsembleFlags, parseOrUsage, ServerId, stateDir, UsageError } from './options';
 import type { Output } from './output';
 import { zkDown, zkKill, zkPause, zkStart, zkStatus, zkUp } from './zk-commands';
 
 export const USAGE = `zk-lab: the operator CLI of the lab (npm run lab:cli -- <command>)
 
 Usage:
-  lab up                 bring up the lab in the foreground (a ZooKeeper ensemble for now),
-                         print its status and every change, stop it all on Ctrl+C
+  lab up                 bring up the lab in the foreground: a ZooKeeper ensemble, then the
+                         masters, the workers and a producer; print a digest of what they do
+                         (elections, workers joining and leaving, warnings, errors, exits) and
+                         a summary every 10 s; stop it all on Ctrl+C
+  lab status [--json]    the servers, then one row per app (pid, up/down, role, port) and the
+                         system's counts (workers registered, queue, results, dead)
+  lab kill NAME [--signal SIG]   kill app NAME (m1, w2, producer…; SIGKILL by default)
+  lab stop NAME          stop app NAME cleanly (SIGTERM)
+  lab start NAME         start app NAME again (same id, port and log) and wait until it serves
+  lab pause NAME         freeze app NAME (SIGSTOP): it answers nothing, its session expires
+  lab resume NAME        let a paused app run again (SIGCONT)
   lab zk up              start an ensemble in the background and return
   lab zk status [--json] one row per server: state, mode, pid, port, latency, znodes, connections
   lab zk kill N [--signal SIG]   kill server N (SIGKILL by default; SIGTERM stops it cleanly)
@@ -25,6 +39,14 @@ Usage:
   lab zk down            stop every server and delete the ensemble's data
   lab help               this text
 
+Options (up):
+  --masters N    masters m1..mN (default 2)
+  --workers N    workers w1..wN (default 3)
+  --rate R       jobs per second the producer streams (default 2; 0 runs no producer)
+  --job-type T   the jobs' type: echo, sleep, cpu, fail, flaky (default sleep)
+  --payload JSON the jobs' payload (default {"ms":500} for sleep)
+  --root PATH    the system's root znode (default /zk-lab)
+  --no-apps      the ensemble alone
 Options (up, zk up):
   --size N       servers in the ensemble, odd (default 3; 1 runs standalone)
   --tick MS      ZooKeeper tickTime in ms (default 200: sessions of 0.4 s to 4 s)
@@ -32,12 +54,31 @@ Options (up, zk up):
 Options (all):
   --state DIR    where the lab keeps configs, data and logs (default $ZK_LAB_STATE or ./.lab)
 
+Each app logs to DIR/logs/NAME.log (appended); DIR/apps.json lists the apps of a running
+\`lab up\` (pid, port, log, command line) for the other commands.
 ZooKeeper itself: ZOOKEEPER_HOME (a distribution) or ZOOKEEPER_JAR, else Debian's package,
 which is installed with apt-get when missing and this runs as root.
 
 Exit codes: 0 done, 1 failed, 2 bad usage.`;
 
 const SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP']);
+
+/** Failures that are the lab's state, not a bug: printed as one line, exit code 1. */
+const FAILURES = [
+  NoEnsembleError,
+  EnsembleRunningError,
+  EnsembleStartError,
+  ZooKeeperNotFoundError,
+  ServerStateError,
+  RangeError,
+  LabRunningError,
+  NoLabAppsError,
+  BadAppsStateError,
+  UnknownAppError,
+  AppStateError,
+  AppStartError,
+  AppsNotBuiltError,
+];
 
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: Output): Promise<number> {
@@ -49,15 +90,8 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       io.err(`error: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    if (
-      err instanceof NoEnsembleError ||
-      err instanceof EnsembleRunningError ||
-      err instanceof EnsembleStartError ||
-      err instanceof ZooKeeperNotFoundError ||
-      err instanceof ServerStateError ||
-      err instanceof RangeError
-    ) {
-      io.err(`error: ${err.message}`);
+    if (FAILURES.some((type) => err instanceof type)) {
+      io.err(`error: ${(err as Error).message}`);
       return 1;
     }
     io.err(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -65,10 +99,11 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
   }
 }
 
-async function dispatch(argv: string[], io: Output): Promise<void> {
-  let parsed;
+const APP_COMMANDS = new Set(['kill', 'stop', 'start', 'pause', 'resume']);
+
+function parseCommandLine(argv: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -78,25 +113,57 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
         state: { type: 'string' },
         signal: { type: 'string' },
         json: { type: 'boolean' },
+        masters: { type: 'string' },
+        workers: { type: 'string' },
+        rate: { type: 'string' },
+        'job-type': { type: 'string' },
+        payload: { type: 'string' },
+        root: { type: 'string' },
+        'no-apps': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
+}
+
+function signalFlag(value: string | undefined): NodeJS.Signals {
+  const signal = (value ?? 'SIGKILL').toUpperCase();
+  const name = signal.startsWith('SIG') ? signal : `SIG${signal}`;
+  if (!SIGNALS.has(name))
+    throw new UsageError(`--signal must be one of ${[...SIGNALS].join(', ')}`);
+  return name as NodeJS.Signals;
+}
+
+async function dispatch(argv: string[], io: Output): Promise<void> {
+  const { values, positionals } = parseCommandLine(argv);
   const [command, sub, arg, ...extra] = positionals;
   if (values.help || command === undefined || command === 'help') {
     io.out(USAGE);
     return;
   }
-  const labState = stateDir(values.state);
+  // Absolute: apps.json and the apps' markers name it, whatever folder a command runs in.
+  const labState = resolve(stateDir(values.state));
   const ensembleFlags = () =>
     parseOrUsage(
       EnsembleFlags,
       { size: values.size, tick: values.tick, heap: values.heap },
       'options',
     );
+  const appPlan = (): AppPlan | null => {
+    if (values['no-apps']) return null;
+    const counts = parseOrUsage(
+      AppFlags,
+      { masters: values.masters, workers: values.workers, rate: values.rate },
+      'options',
+    );
+    return {
+      ...counts,
+      job: parseJobFlags(values['job-type'], values.payload),
+      root: parseRoot(values.root),
+    };
+  };
   const serverId = () => {
     if (arg === undefined) throw new UsageError(`\`zk ${sub}\` needs a server number`);
     return parseOrUsage(ServerId, arg, 'server number');
@@ -108,7 +175,26 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
 
   if (command === 'up') {
     noMore([sub, arg, ...extra]);
-    return labUp(labState, ensembleFlags(), io);
+    return labUp(labState, ensembleFlags(), appPlan(), io);
+  }
+  if (command === 'status') {
+    noMore([sub, arg, ...extra]);
+    return labStatus(labState, values.json ?? false, io);
+  }
+  if (APP_COMMANDS.has(command)) {
+    noMore([arg, ...extra]);
+    if (sub === undefined)
+      throw new UsageError(`\`${command}\` needs an app name (m1, w1, producer…)`);
+    switch (command) {
+      case 'kill':
+        return appKill(labState, sub, signalFlag(values.signal), 'lab kill', io);
+      case 'stop':
+        return appKill(labState, sub, 'SIGTERM', 'lab stop', io);
+      case 'start':
+        return appStart(labState, sub, io);
+      default:
+        return appPause(labState, sub, command === 'pause', io);
+    }
   }
   if (command !== 'zk') throw new UsageError(`unknown command: ${command}`);
   switch (sub) {
@@ -121,14 +207,9 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
     case 'status':
       noMore([arg, ...extra]);
       return zkStatus(labState, values.json ?? false, io);
-    case 'kill': {
+    case 'kill':
       noMore(extra);
-      const signal = (values.signal ?? 'SIGKILL').toUpperCase();
-      const name = signal.startsWith('SIG') ? signal : `SIG${signal}`;
-      if (!SIGNALS.has(name))
-        throw new UsageError(`--signal must be one of ${[...SIGNALS].join(', ')}`);
-      return zkKill(labState, serverId(), name as NodeJS.Signals, io);
-    }
+      return zkKill(labState, serverId(), signalFlag(values.signal), io);
     case 'start':
       noMore(extra);
       return zkStart(labState, serverId(), io);

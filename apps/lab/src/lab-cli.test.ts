@@ -127,7 +127,8 @@ describe('lab: usage', () => {
 describe('lab up (npm run lab): the foreground lab', () => {
   it('shows three servers, one leader and two followers, and Ctrl+C stops them all', async () => {
     const state = mkdtempSync(join(tmpdir(), 'zk-lab-up-test-'));
-    const child = spawn(process.execPath, [MAIN, 'up', '--state', state], {
+    // The ensemble alone: lab-apps.test.ts runs the whole system.
+    const child = spawn(process.execPath, [MAIN, 'up', '--no-apps', '--state', state], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

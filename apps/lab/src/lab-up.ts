@@ -1,6 +1,19 @@
 import { Ensemble, type NodeStatus } from '@zk-lab/deploy';
+import { AppFleet, type StopReport } from './app-fleet';
+import { isAppProcess, isLabUpProcess } from './app-process';
+import { checkAppsBuilt, type AppPlan } from './app-plan';
+import { readAppsState, removeAppsState } from './app-state';
+import { DigestPrinter } from './digest-printer';
+import { LabSummary } from './lab-summary';
 import type { Output } from './output';
 import { ensembleDir, printStatus, type EnsembleFlagValues } from './zk-commands';
+
+/** A `lab up` already runs apps from this state folder. */
+export class LabRunningError extends Error {
+  override readonly name = 'LabRunningError';
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function describe(row: NodeStatus): string {
   if (row.state !== 'up') return row.state;
@@ -8,15 +21,18 @@ function describe(row: NodeStatus): string {
 }
 
 /**
- * `lab up` (`npm run lab`): brings up the ensemble in the foreground, prints its status,
- * reports every change of a server's role, and on Ctrl+C (or SIGTERM) stops it cleanly.
- * Later issues add the masters, workers and producer here.
+ * `lab up` (`npm run lab`): brings up the ensemble, then the masters, workers and producer
+ * (unless `plan` is null: --no-apps), prints a digest of what they do, and on Ctrl+C (or
+ * SIGTERM) stops the apps and then the ensemble.
  */
 export async function labUp(
   labState: string,
   flags: EnsembleFlagValues,
+  plan: AppPlan | null,
   io: Output,
 ): Promise<void> {
+  refuseIfRunning(labState);
+  if (plan !== null) checkAppsBuilt(plan);
   const started = Date.now();
   io.err(`starting a ${flags.size}-server ZooKeeper ensemble (tickTime ${flags.tick} ms)…`);
   const ensemble = await Ensemble.start({
@@ -24,32 +40,106 @@ export async function labUp(
     size: flags.size,
     tickTimeMs: flags.tick,
     heapMb: flags.heap,
+    // A Ctrl+C reaches this process alone: it stops the apps while the servers still serve.
+    ownProcessGroup: true,
     log: (line) => io.err(line),
   });
   io.err(`serving after ${Date.now() - started} ms`);
   await printStatus(ensemble, io);
-  io.err('the lab is up: press Ctrl+C to stop it. In another terminal, try');
-  io.err('  npm run lab:cli -- zk status   |   zk kill N   |   zk start N   |   zk pause N');
 
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+  const names = ['zk', 'lab', 'producer'];
+  if (plan !== null) names.push(`m${plan.masters}`, `w${plan.workers}`);
+  const printer = new DigestPrinter(io, Math.max(...names.map((n) => n.length)));
+  let fleet: AppFleet | null = null;
+  let summary: LabSummary | null = null;
+  if (plan !== null) {
+    io.err(
+      `starting ${plan.masters} master(s), ${plan.workers} worker(s)` +
+        (plan.rate > 0 ? ` and a producer (${plan.job.type}, ${plan.rate} jobs/s)` : '') +
+        ` on ${plan.root}…`,
+    );
+    try {
+      fleet = await AppFleet.start(labState, plan, ensemble.connectString(), (event) =>
+        printer.print(event),
+      );
+    } catch (err) {
+      await ensemble.stop();
+      throw err;
+    }
+    const apps = fleet;
+    summary = new LabSummary(printer, () => apps.apps, ensemble.connectString(), plan.root);
+    summary.start();
+  }
+  io.err('the lab is up: press Ctrl+C to stop it. In another terminal, try');
+  io.err(
+    plan === null
+      ? '  npm run lab:cli -- zk status   |   zk kill N   |   zk start N   |   zk pause N'
+      : '  npm run lab:cli -- status   |   kill m1   |   start m1   |   pause w1   |   zk kill N',
+  );
+
+  const watcher = watchEnsemble(ensemble, printer);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    for (const name of STOP_SIGNALS) process.once(name, () => resolve(name));
   });
-  let last = new Map((await ensemble.status()).map((r) => [r.id, describe(r)]));
-  const watcher = setInterval(() => {
+  // A second Ctrl+C would kill this process half-way; the stop takes seconds at most.
+  for (const name of STOP_SIGNALS) process.on(name, () => io.err('stopping; please wait…'));
+  clearInterval(watcher);
+  io.err(`${signal}: stopping the lab…`);
+  if (fleet !== null) {
+    await summary?.stop();
+    io.err(describeStop(await fleet.stop()));
+  }
+  await ensemble.stop();
+  io.err(`stopped the ${ensemble.size}-server ZooKeeper ensemble.`);
+}
+
+/** Prints every change of a server's role (another `lab zk` command may act on them). */
+function watchEnsemble(ensemble: Ensemble, printer: DigestPrinter): NodeJS.Timeout {
+  let last: Map<number, string> | null = null;
+  return setInterval(() => {
     void ensemble.status().then((rows) => {
-      // Another `lab zk` command may have restarted a server: re-read its pid first.
       const now = new Map(rows.map((r) => [r.id, describe(r)]));
       for (const [id, what] of now) {
-        if (last.get(id) !== what)
-          io.out(`${new Date().toISOString()} server ${id}: ${last.get(id)} → ${what}`);
+        const before = last?.get(id);
+        if (before !== undefined && before !== what) {
+          const level = what === 'down' || what === 'paused' ? 'warn' : 'info';
+          printer.print({
+            name: 'zk',
+            time: Date.now(),
+            level,
+            text: `server ${id}: ${before} → ${what}`,
+          });
+        }
       }
       last = now;
     });
   }, 1000);
-  const signal = await stopped;
-  clearInterval(watcher);
-  io.err(`${signal}: stopping the ensemble…`);
-  await ensemble.stop();
-  io.err('stopped.');
+}
+
+function describeStop(reports: StopReport[]): string {
+  const by = (how: StopReport['how']) =>
+    reports.filter((r) => r.how === how).map((r) => `${r.name} (pid ${r.pid})`);
+  const lines = [`stopped ${reports.filter((r) => r.how !== 'not running').length} app(s):`];
+  if (by('SIGTERM').length > 0) lines.push(`  with SIGTERM: ${by('SIGTERM').join(', ')}`);
+  if (by('SIGKILL').length > 0)
+    lines.push(`  with SIGKILL (still there after 5 s): ${by('SIGKILL').join(', ')}`);
+  const down = reports.filter((r) => r.how === 'not running').map((r) => r.name);
+  if (down.length > 0) lines.push(`  not running any more: ${down.join(', ')}`);
+  return lines.join('\n');
+}
+
+/** Refuses when a `lab up` (or an app it started) still runs from this state folder. */
+function refuseIfRunning(labState: string): void {
+  const state = readAppsState(labState);
+  if (state === null) return;
+  const live = state.apps.filter((a) => a.pid !== null && isAppProcess(a.pid, a));
+  if (live.length === 0 && !isLabUpProcess(state.ownerPid)) {
+    removeAppsState(labState); // left by a lab that was killed: nothing of it runs
+    return;
+  }
+  throw new LabRunningError(
+    `the lab is already running from ${labState} (lab up pid ${state.ownerPid}; apps running: ` +
+      `${live.map((a) => a.name).join(', ') || 'none'}): stop it first (Ctrl+C in its terminal, ` +
+      `or kill ${state.ownerPid}), or pass another --state`,
+  );
 }

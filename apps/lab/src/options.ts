@@ -35,3 +35,11 @@ export function parseOrUsage<T>(schema: z.ZodType<T>, input: unknown, what: stri
 export function stateDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return flag ?? env.ZK_LAB_STATE ?? join(process.cwd(), '.lab');
 }
+
+/** `lab up`'s apps: how many of each, and what the producer streams. */
+export const AppFlags = z.object({
+  masters: z.coerce.number().int().min(1).max(9).default(2),
+  workers: z.coerce.number().int().min(0).max(32).default(3),
+  /** Jobs per second; 0 runs no producer. */
+  rate: z.coerce.number().min(0).max(1_000).default(2),
+});

@@ -14,7 +14,7 @@ export function ensembleDir(labState: string): string {
   return join(labState, 'zk');
 }
 
-function openEnsemble(labState: string): Ensemble {
+export function openEnsemble(labState: string): Ensemble {
   try {
     return Ensemble.open(ensembleDir(labState));
   } catch (err) {

@@ -1,0 +1,157 @@
+/**
+ * What `lab up` runs: masters m1..mN and workers w1..wN (each with its own HTTP port) and a
+ * producer streaming jobs, all on the lab's ensemble and root.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_ROOT, JobSpecSchema, type JobSpec } from '@zk-lab/lab-core';
+import { validatePath } from '@zk-lab/zk-client';
+import { APP_MARKER, appMarker } from './app-process';
+import { appsStatePath, logsDir, type AppKind, type AppRecord } from './app-state';
+import { UsageError } from './options';
+
+/** The apps' session timeout: a killed app is noticed within about 4 s. */
+export const APP_SESSION_TIMEOUT_MS = 4_000;
+
+/**
+ * One producer run is at most this many jobs: the producer admits a whole run against the
+ * queue's depth limit (queueMaxDepth, 10,000 by default) before it writes anything, so the
+ * lab streams in runs of a bounded size and starts the next when one ends.
+ */
+const JOBS_PER_PRODUCER_RUN = 2_000;
+const MIN_PRODUCER_RUN_S = 60;
+const MAX_PRODUCER_RUN_S = 3_600;
+
+export interface AppPlan {
+  masters: number;
+  workers: number;
+  /** Jobs per second; 0: no producer. */
+  rate: number;
+  job: JobSpec;
+  root: string;
+}
+
+/** The built entry point of an app (`npm run build` makes it). */
+export function appScript(kind: AppKind): string {
+  return resolve(__dirname, '..', '..', kind, 'dist', 'main.js');
+}
+
+/** Every app entry point the plan needs must be built. */
+export function checkAppsBuilt(plan: AppPlan): void {
+  const kinds: AppKind[] = ['master'];
+  if (plan.workers > 0) kinds.push('worker');
+  if (plan.rate > 0) kinds.push('producer');
+  const missing = kinds.map(appScript).filter((script) => !existsSync(script));
+  if (missing.length > 0) {
+    throw new AppsNotBuiltError(
+      `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: build the apps ` +
+        'first (npm run build; `npm run lab` does it)',
+    );
+  }
+}
+
+/** An app's entry point is not built. */
+export class AppsNotBuiltError extends Error {
+  override readonly name = 'AppsNotBuiltError';
+}
+
+/** The payload of each job type when --payload is not given. */
+const DEFAULT_PAYLOADS: Record<string, string> = {
+  sleep: '{"ms":500}',
+  cpu: '{"ms":200}',
+  flaky: '{"failureRate":0.3,"ms":200}',
+};
+
+/** The job type and payload flags, checked as the producer checks them. */
+export function parseJobFlags(type: string | undefined, payload: string | undefined): JobSpec {
+  const jobType = type ?? 'sleep';
+  let json: unknown;
+  try {
+    json = JSON.parse(payload ?? DEFAULT_PAYLOADS[jobType] ?? '{}') as unknown;
+  } catch (err) {
+    throw new UsageError(`--payload is not JSON: ${(err as Error).message}`);
+  }
+  const parsed = JobSpecSchema.safeParse({ type: jobType, payload: json });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new UsageError(`bad job: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export function parseRoot(root: string | undefined): string {
+  const path = root ?? DEFAULT_ROOT;
+  try {
+    validatePath(path, { op: 'root' });
+  } catch (err) {
+    throw new UsageError(`bad --root ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
+  if (path === '/') throw new UsageError('--root cannot be "/"');
+  return path;
+}
+
+/** The records of every app (no pid yet), masters and workers on the given ports. */
+export function planApps(
+  labState: string,
+  plan: AppPlan,
+  connectString: string,
+  ports: number[],
+): AppRecord[] {
+  const stateFile = appsStatePath(labState);
+  const record = (name: string, kind: AppKind, args: string[], port: number | null): AppRecord => ({
+    name,
+    kind,
+    script: appScript(kind),
+    args,
+    env: {
+      ZK_CONNECT: connectString,
+      ZK_ROOT: plan.root,
+      ZK_SESSION_TIMEOUT_MS: String(APP_SESSION_TIMEOUT_MS),
+      [APP_MARKER]: appMarker(name, stateFile),
+    },
+    port,
+    logPath: join(logsDir(labState), `${name}.log`),
+    pid: null,
+    lastSignal: null,
+  });
+  const service = (kind: 'master' | 'worker', count: number, prefix: string, offset: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const port = ports[offset + i];
+      if (port === undefined) throw new RangeError(`no port for ${prefix}${i + 1}`);
+      return record(
+        `${prefix}${i + 1}`,
+        kind,
+        ['--id', `${prefix}${i + 1}`, '--http-port', String(port)],
+        port,
+      );
+    });
+  const apps = [
+    ...service('master', plan.masters, 'm', 0),
+    ...service('worker', plan.workers, 'w', plan.masters),
+  ];
+  if (plan.rate > 0) apps.push(record('producer', 'producer', producerArgs(plan), null));
+  return apps;
+}
+
+/** One producer run: the stream at the rate asked for, for a bounded number of jobs. */
+function producerArgs(plan: AppPlan): string[] {
+  const seconds = Math.min(
+    MAX_PRODUCER_RUN_S,
+    Math.max(MIN_PRODUCER_RUN_S, Math.ceil(JOBS_PER_PRODUCER_RUN / plan.rate)),
+  );
+  return [
+    '--type',
+    plan.job.type,
+    '--payload',
+    JSON.stringify(plan.job.payload),
+    '--rate',
+    String(plan.rate),
+    '--duration',
+    String(seconds),
+  ];
+}
+
+/** How many HTTP ports the plan needs. */
+export function portsNeeded(plan: AppPlan): number {
+  return plan.masters + plan.workers;
+}
