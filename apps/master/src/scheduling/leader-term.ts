@@ -79,6 +79,12 @@ export class LeaderTerm {
   private timer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private last: SystemSnapshot | null = null;
+  /**
+   * Task nodes of live workers known to be well-formed: written by this term, or read and
+   * checked once. Others (left by an older term, an older version, or a hand) are checked
+   * in the next round, and the unreadable ones buried.
+   */
+  private readonly checkedTasks = new Set<string>();
   readonly totals: TermTotals = { rounds: 0, assigned: 0, requeued: 0, dead: 0, refused: 0 };
 
   constructor(private readonly deps: LeaderTermDeps) {}
@@ -187,6 +193,7 @@ export class LeaderTerm {
       ...[...snapshot.tasks]
         .filter(([id]) => !snapshot.workers.has(id))
         .map(([id, names]) => this.recoverTasksOf(id, names)),
+      ...this.uncheckedTasks(snapshot).map((path) => this.checkTask(path)),
       ...snapshot.strangers.map((name) =>
         this.settle(this.transitions!.buryStranger(queuePath(name), name, 'not a job node name'), {
           node: queuePath(name),
@@ -204,12 +211,35 @@ export class LeaderTerm {
     await Promise.all(
       plan.map(({ name, worker }) => {
         const key = jobKey(name);
+        this.checkedTasks.add(taskPath(worker, key));
         return this.settle(this.transitions!.assign(name, key, worker, config), {
           jobKey: key,
           workerId: worker,
         });
       }),
     );
+  }
+
+  /** Live workers' task nodes not checked yet; forgets the ones that are gone. */
+  private uncheckedTasks(snapshot: SystemSnapshot): string[] {
+    const present = new Set<string>();
+    for (const [id, names] of snapshot.tasks) {
+      if (!snapshot.workers.has(id)) continue;
+      for (const name of names) present.add(taskPath(id, name));
+    }
+    for (const path of this.checkedTasks) if (!present.has(path)) this.checkedTasks.delete(path);
+    return [...present].filter((path) => !this.checkedTasks.has(path));
+  }
+
+  /** Reads a task node this term did not write; buries it if it is not a task. */
+  private async checkTask(path: string): Promise<void> {
+    const problem = await this.transitions!.taskProblem(path);
+    if (problem === null) {
+      this.checkedTasks.add(path);
+      return;
+    }
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    await this.settle(this.transitions!.buryStranger(path, name, problem), { node: path });
   }
 
   private async createTaskFolder(workerId: string): Promise<void> {

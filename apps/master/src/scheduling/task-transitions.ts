@@ -19,6 +19,7 @@ import {
   decode,
   encode,
   InvalidDataError,
+  isJobName,
   PATHS,
   QueuedJobSchema,
   queuePath,
@@ -107,6 +108,24 @@ export class TaskTransitions {
         .create(queuePath(key), encode(job), { acl: this.acl })
         .delete(path, read.version),
     );
+  }
+
+  /**
+   * Why the node at `path` is not a valid task (its name or its data), or null when it is
+   * one (or is gone).
+   */
+  async taskProblem(path: string): Promise<string | null> {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    if (!isJobName(name)) return 'not a job node name';
+    const read = await this.read(path);
+    if (read === null) return null;
+    try {
+      decode(TaskSchema, read.data, `task ${path}`);
+      return null;
+    } catch (error) {
+      if (!(error instanceof InvalidDataError)) throw error;
+      return error.message;
+    }
   }
 
   /** A node that is not a job (a stranger in the queue or in a worker's folder) to /dead. */
