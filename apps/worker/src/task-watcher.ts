@@ -149,29 +149,42 @@ export class TaskWatcher {
     this.pending.add(reason);
     if (this.scanning) return;
     this.scanning = true;
-    void this.scanWhilePending().finally(() => (this.scanning = false));
+    void this.scanWhilePending();
   }
 
+  /**
+   * Runs scans while requests are pending. The flag is cleared in this same function, in
+   * the same step as the loop's last look at `pending`: clearing it in a callback after the
+   * promise settled left a gap of a few microtasks in which a request (a freed slot, say)
+   * was parked with nobody to run it, until the backstop found it.
+   */
   private async scanWhilePending(): Promise<void> {
-    while (this.pending.size > 0 && this.state === 'STARTED') {
-      const reasons = [...this.pending];
-      this.pending.clear();
-      try {
-        const started = await this.scan();
-        this.log.debug({ path: this.dir, reasons, started }, 'task rescan');
-        if (started > 0 && reasons.every((reason) => reason === 'backstop')) {
-          this.log.warn(
-            { path: this.dir, started },
-            'the backstop rescan found tasks no watch event reported',
-          );
+    try {
+      while (this.pending.size > 0 && this.state === 'STARTED') {
+        const reasons = [...this.pending];
+        this.pending.clear();
+        try {
+          const started = await this.scan();
+          this.log.debug({ path: this.dir, reasons, started }, 'task rescan');
+          if (started > 0 && reasons.every((reason) => reason === 'backstop')) {
+            this.log.warn(
+              { path: this.dir, started },
+              'the backstop rescan found tasks no watch event reported',
+            );
+          }
+        } catch (error) {
+          if (!(error instanceof SessionExpiredError) && !(error instanceof ClientClosedError)) {
+            this.log.warn(
+              { err: error, path: this.dir },
+              'task rescan failed; the backstop retries',
+            );
+          }
+          // Leave the next try to the backstop or the next event, not a tight loop.
+          await sleep(50);
         }
-      } catch (error) {
-        if (!(error instanceof SessionExpiredError) && !(error instanceof ClientClosedError)) {
-          this.log.warn({ err: error, path: this.dir }, 'task rescan failed; the backstop retries');
-        }
-        // Leave the next try to the backstop or the next event, not a tight loop.
-        await sleep(50);
       }
+    } finally {
+      this.scanning = false;
     }
   }
 

@@ -30,6 +30,9 @@ describe('the master-worker system under a thousand jobs', () => {
     // Nothing failed, so every job took one attempt, under one epoch.
     expect(results.every((r) => r.attempt === 1 && r.failures.length === 0)).toBe(true);
     expect(workers.every((w) => w.running)).toBe(true);
+    // Every task was found through a watch event, none only by the backstop rescan.
+    const missed = workers.flatMap((w) => w.logs).filter((l) => l.msg.startsWith('the backstop'));
+    expect(missed).toEqual([]);
     expect((await readLedger(system.observer)).results.size).toBe(JOBS);
   }, 180_000);
 });
