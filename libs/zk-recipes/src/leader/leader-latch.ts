@@ -319,20 +319,28 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
       this.again = true;
       return;
     }
-    this.pass = this.checkUntilSettled().finally(() => {
-      this.pass = null;
-    });
+    this.pass = this.checkUntilSettled();
   }
 
+  /**
+   * Checks until no check is asked for. `pass` is cleared here, in the same step as the
+   * loop's last look at `again`: clearing it in a callback once the promise settled left a
+   * few microtasks in which a request (a predecessor's deletion, say) was taken as folded
+   * into this pass, which had already ended, and nobody ran it.
+   */
   private async checkUntilSettled(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.check();
-      } catch (error) {
-        this.onCheckFailed(error);
-      }
-    } while (this.again && this.lifecycle.state === 'STARTED');
+    try {
+      do {
+        this.again = false;
+        try {
+          await this.check();
+        } catch (error) {
+          this.onCheckFailed(error);
+        }
+      } while (this.again && this.lifecycle.state === 'STARTED');
+    } finally {
+      this.pass = null;
+    }
   }
 
   /** One look at the queue: join if needed, then lead or watch the node just ahead. */
