@@ -37,6 +37,7 @@ type ClientId = (typeof CLIENTS)[number];
 
 export const HELP = `Usage: npm run bench -- client [options]
        npm run bench -- failover [options]   (see npm run bench -- failover --help)
+       npm run bench -- system [options]     (see npm run bench -- system --help)
 
 Measures, on one freshly started 3-server ZooKeeper ensemble on 127.0.0.1, three clients,
 each in a process of its own, taking turns within every round:
@@ -112,8 +113,8 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (positionals.length !== 1 || positionals[0] !== 'client') {
     throw new UsageError(
       positionals.length === 0
-        ? 'say which benchmark: `client`, or `failover` (npm run bench -- failover --help)'
-        : `unknown benchmark "${positionals.join(' ')}": \`client\` or \`failover\``,
+        ? 'say which benchmark: `client`, `failover` or `system` (each has --help)'
+        : `unknown benchmark "${positionals.join(' ')}": \`client\`, \`failover\` or \`system\``,
     );
   }
   const int = (name: string, text: string, min: number): number => {
@@ -167,7 +168,7 @@ function stopChildren(): void {
 }
 
 /** A command's output, or null when it could not run. */
-function output(command: string, args: string[]): string | null {
+export function output(command: string, args: string[]): string | null {
   const result = spawnSync(command, args, { encoding: 'utf8' });
   if (result.error || result.status !== 0) return null;
   return `${result.stdout}${result.stderr}`.trim();
@@ -472,12 +473,12 @@ function javaVersion(java: string): string {
   return (output(java, ['-version']) ?? 'unknown').split('\n').slice(0, 2).join('; ');
 }
 
-function osName(): string {
+export function osName(): string {
   const text = output('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']);
   return `${text ?? 'Linux'} (kernel ${release()})`;
 }
 
-function gitCommit(): string {
+export function gitCommit(): string {
   const head = output('git', ['-C', REPO_DIR, 'rev-parse', '--short', 'HEAD']) ?? 'unknown';
   const dirty = output('git', ['-C', REPO_DIR, 'status', '--porcelain'])
     ? ' + uncommitted changes'

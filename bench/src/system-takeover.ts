@@ -1,0 +1,273 @@
+/**
+ * The leader-takeover trials of `bench system`. One trial: find the leading master (its
+ * GET /status), send it a signal, and time until `/epoch` has a newer version, which is
+ * the other master's epoch claim: it leads, and every write of the old leader's term is
+ * fenced from then on. `/epoch` is watched (one-shot exists watch, re-armed) from the
+ * admin client and polled every 50 ms as a backstop. Then the signalled master is started
+ * again with the same id and port, and the next trial waits until it follows.
+ *
+ * SIGTERM: the master leaves the election as it stops, so the other takes over at once.
+ * SIGKILL: its latch node stays until its session expires: the session timeout dominates.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PATHS } from '@zk-lab/lab-core';
+import { EventType, type Stat, type WatchEvent, type ZkClient } from '@zk-lab/zk-client';
+import { type AppProcess, describeExit } from './system-apps';
+
+export type TakeoverSignal = 'SIGTERM' | 'SIGKILL';
+export const TAKEOVER_SIGNALS: readonly TakeoverSignal[] = ['SIGTERM', 'SIGKILL'];
+
+/** The part of a master's GET /status read here (apps/master/src/master-status.ts). */
+interface MasterStatus {
+  state: string;
+  leaderId: string | null;
+  epoch: number | null;
+  totals: { rounds: number; assigned: number } | null;
+}
+
+/** What the leading master did in its term so far: scheduling rounds and jobs assigned. */
+export interface LeaderTotals {
+  id: string;
+  rounds: number;
+  assigned: number;
+}
+
+export async function leaderTotals(masters: readonly MasterSlot[]): Promise<LeaderTotals | null> {
+  for (const master of masters) {
+    const status = await master.process.getJson<MasterStatus>('/status');
+    if (status?.state === 'leader' && status.totals) {
+      return { id: master.id, rounds: status.totals.rounds, assigned: status.totals.assigned };
+    }
+  }
+  return null;
+}
+
+/** A master of the bench: its id and port stay, its process changes at every restart. */
+export interface MasterSlot {
+  id: string;
+  port: number;
+  process: AppProcess;
+}
+
+export interface TakeoverTrial {
+  signal: TakeoverSignal;
+  trial: number;
+  killed: string;
+  /** Signal → `/epoch` version moved on; null when it did not within the timeout. */
+  takeoverMs: number | null;
+  /** Which saw the move first: the watch, or the 50 ms poll. */
+  seenBy: 'watch' | 'poll' | null;
+  /** How many versions `/epoch` moved on: 1 unless a leader claimed more than once. */
+  epochClaims: number;
+  newLeader: string | null;
+  newEpoch: number | null;
+  /** How the signalled master ended, and when after the signal. */
+  oldExit: string;
+  oldExitMs: number | null;
+  /** Restart → it follows the new leader. */
+  rejoinMs: number | null;
+  error: string | null;
+}
+
+const EPOCH_POLL_MS = 50;
+
+export class TakeoverTrials {
+  constructor(
+    private readonly client: ZkClient,
+    private readonly masters: MasterSlot[],
+    private readonly restart: (slot: MasterSlot) => AppProcess,
+    private readonly takeoverTimeoutMs: number,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  /** The leading master, once exactly one leads and the others follow it. */
+  async leader(timeoutMs = 30_000): Promise<MasterSlot> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const statuses = await Promise.all(
+        this.masters.map((m) => m.process.getJson<MasterStatus>('/status')),
+      );
+      const leaders = this.masters.filter((_, i) => statuses[i]?.state === 'leader');
+      const leader = leaders[0];
+      if (
+        leaders.length === 1 &&
+        leader !== undefined &&
+        statuses.every(
+          (s, i) =>
+            this.masters[i] === leader || (s?.state === 'follower' && s.leaderId === leader.id),
+        )
+      ) {
+        return leader;
+      }
+      if (performance.now() > deadline) {
+        throw new Error(
+          `no single leader followed by the others within ${timeoutMs / 1000} s: ` +
+            JSON.stringify(statuses.map((s) => s && { state: s.state, leaderId: s.leaderId })),
+        );
+      }
+      await sleep(100);
+    }
+  }
+
+  async run(signal: TakeoverSignal, trial: number): Promise<TakeoverTrial> {
+    const leader = await this.leader();
+    const others = this.masters.filter((m) => m !== leader);
+    const result: TakeoverTrial = {
+      signal,
+      trial,
+      killed: leader.id,
+      takeoverMs: null,
+      seenBy: null,
+      epochClaims: 0,
+      newLeader: null,
+      newEpoch: null,
+      oldExit: '',
+      oldExitMs: null,
+      rejoinMs: null,
+      error: null,
+    };
+    const epochMove = new EpochMove(this.client);
+    const base = await epochMove.arm();
+    const signalledAt = performance.now();
+    leader.process.signal(signal);
+    const exited = leader.process.exited.then((exit) => ({
+      exit,
+      ms: Math.round(performance.now() - signalledAt),
+    }));
+    const moved = await epochMove.wait(signalledAt, this.takeoverTimeoutMs);
+    if (moved === null) {
+      result.error = `/epoch did not move on within ${this.takeoverTimeoutMs / 1000} s`;
+    } else {
+      result.takeoverMs = Math.round(moved.at - signalledAt);
+      result.seenBy = moved.via;
+    }
+
+    // The old master should be gone by now; a SIGTERM that does not end it is odd: note it.
+    const ended = await Promise.race([exited, sleep(15_000).then(() => null)]);
+    if (ended === null) {
+      result.oldExit = `still running 15 s after ${signal}: SIGKILLed`;
+      await leader.process.stop();
+    } else {
+      result.oldExit = describeExit(ended.exit);
+      result.oldExitMs = ended.ms;
+    }
+    try {
+      const { data, stat } = await this.client.getData(PATHS.epoch);
+      result.epochClaims = stat.version - base.version;
+      result.newEpoch = Number(data.toString('utf8'));
+    } catch (error) {
+      result.error ??= `reading /epoch: ${(error as Error).message}`;
+    }
+    for (const other of others) {
+      const status = await other.process.getJson<MasterStatus>('/status');
+      if (status?.state === 'leader') result.newLeader = other.id;
+    }
+
+    const restartedAt = performance.now();
+    leader.process = this.restart(leader);
+    try {
+      await this.waitUntilFollowing(leader, result.newLeader);
+      result.rejoinMs = Math.round(performance.now() - restartedAt);
+    } catch (error) {
+      result.error ??= (error as Error).message;
+    }
+    this.say(
+      `${signal} ${trial}: ${leader.id} → ${result.newLeader ?? '?'} ` +
+        `${result.takeoverMs === null ? 'no takeover' : `in ${result.takeoverMs} ms`} ` +
+        `(seen by ${result.seenBy ?? '-'}, epoch ${result.newEpoch ?? '?'}, old master ${result.oldExit}` +
+        `${result.oldExitMs === null ? '' : ` after ${result.oldExitMs} ms`}); ` +
+        `back as follower in ${result.rejoinMs ?? '?'} ms`,
+    );
+    return result;
+  }
+
+  /** Until the restarted master follows `leaderId` and both masters are in the election. */
+  private async waitUntilFollowing(slot: MasterSlot, leaderId: string | null): Promise<void> {
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      const status = await slot.process.getJson<MasterStatus>('/status');
+      const participants = await this.client.getChildren(PATHS.election).catch(() => []);
+      if (
+        status?.state === 'follower' &&
+        status.leaderId !== null &&
+        (leaderId === null || status.leaderId === leaderId) &&
+        participants.length === this.masters.length
+      ) {
+        return;
+      }
+      if (!slot.process.running) throw new Error(`${slot.id} exited after its restart`);
+      if (performance.now() > deadline) {
+        throw new Error(
+          `${slot.id} did not follow within 30 s of its restart (status ${JSON.stringify(status)}, ` +
+            `${participants.length} in the election)`,
+        );
+      }
+      await sleep(100);
+    }
+  }
+}
+
+/** Waits for `/epoch` to get a newer version than when armed, by watch or by poll. */
+class EpochMove {
+  private base: Stat | null = null;
+  private settle: ((moved: { at: number; via: 'watch' | 'poll' }) => void) | null = null;
+  private done = false;
+
+  constructor(private readonly client: ZkClient) {}
+
+  /** Reads the current version and leaves a watch on it. */
+  async arm(): Promise<Stat> {
+    const stat = await this.client.exists(PATHS.epoch, { watch: (e) => this.onWatch(e) });
+    if (stat === null) throw new Error('/epoch does not exist: no leader has claimed an epoch');
+    this.base = stat;
+    return stat;
+  }
+
+  /** When it moved (performance.now()), or null after `timeoutMs` from `since`. */
+  wait(since: number, timeoutMs: number): Promise<{ at: number; via: 'watch' | 'poll' } | null> {
+    return new Promise((resolve) => {
+      const finish = (moved: { at: number; via: 'watch' | 'poll' } | null): void => {
+        if (this.done) return;
+        this.done = true;
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(moved);
+      };
+      this.settle = finish;
+      const poll = setInterval(() => {
+        void this.client
+          .exists(PATHS.epoch)
+          .then((stat) => {
+            if (this.movedOn(stat)) finish({ at: performance.now(), via: 'poll' });
+          })
+          .catch(() => undefined);
+      }, EPOCH_POLL_MS);
+      const timer = setTimeout(
+        () => finish(null),
+        Math.max(since + timeoutMs - performance.now(), 0),
+      );
+    });
+  }
+
+  private movedOn(stat: Stat | null): boolean {
+    return stat !== null && this.base !== null && stat.version > this.base.version;
+  }
+
+  private onWatch(event: WatchEvent): void {
+    if (this.done) return;
+    const firedAt = performance.now();
+    // Only an epoch claim changes /epoch's data: the version moved on.
+    if (event.type === EventType.NodeDataChanged) {
+      this.settle?.({ at: firedAt, via: 'watch' });
+      return;
+    }
+    // Anything else (a session event): read it, re-arming the watch.
+    void this.client
+      .exists(PATHS.epoch, { watch: (e) => this.onWatch(e) })
+      .then((stat) => {
+        if (this.movedOn(stat)) this.settle?.({ at: firedAt, via: 'watch' });
+      })
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * `npm run bench -- system`: the master-worker system end to end, every part a real
+ * process: a fresh private 3-server ensemble, 2 masters, W workers, the producer CLI.
+ *
+ * 1. Throughput: per job type of a small matrix (echo, sleep 50 ms), the producer enqueues
+ *    N jobs and waits for them; the results are read back from /results (system-throughput.ts).
+ * 2. Leader takeover: the leading master is sent SIGTERM, then SIGKILL, K times each, and the
+ *    time until the other has claimed a new epoch is measured (system-takeover.ts).
+ *
+ * Everything started here (servers, apps) is stopped before this returns, on failure and on
+ * Ctrl+C too; if the bench is killed outright, the ensemble's reaper and ours
+ * (orphan-reaper.ts) stop the servers and the apps.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Ensemble, fourLetterWord, freePorts, parseSrvr } from '@zk-lab/deploy';
+import {
+  connectToNamespace,
+  DEFAULT_APP_AUTH,
+  DEFAULT_CONFIG,
+  encode,
+  loadCredentials,
+  namespaceAcls,
+  PATHS,
+  resolveConnection,
+} from '@zk-lab/lab-core';
+import type { ZkClient } from '@zk-lab/zk-client';
+import { gitCommit, osName, output } from './main';
+import { AppFleet } from './system-apps';
+import { renderMarkdown, type SystemReport, type TakeoverSummary } from './system-report';
+import { JOB_MATRIX, type RunProbe, runThroughput, type ThroughputRun } from './system-throughput';
+import {
+  leaderTotals,
+  type MasterSlot,
+  TAKEOVER_SIGNALS,
+  type TakeoverTrial,
+  TakeoverTrials,
+} from './system-takeover';
+import { distribution } from './percentiles';
+
+export const SYSTEM_HELP = `Usage: npm run bench -- system [options]
+
+Measures the master-worker system end to end on a fresh private 3-server ZooKeeper
+ensemble on 127.0.0.1 (tickTime 200 ms): 2 masters and --workers workers, each a process
+of its own (apps/<name>/dist/main.js), under the root /bench-system.
+
+  Throughput   for echo {} and sleep {"ms":50}: the producer CLI enqueues --jobs jobs
+               (--count N --wait --json); then every /results/<key> of the run is read.
+               Reported: the producer's enqueue rate, the end-to-end rate (results / (last
+               finished - first created)), latency created -> finished p50/p95/p99/max,
+               where the time goes, and the results per worker. A warm-up of 500 echo
+               jobs runs first and is not counted.
+  Takeover     --takeovers times each for SIGTERM and SIGKILL: the leading master gets
+               the signal, and the time until /epoch moves on (the other master leads and
+               has fenced it) is measured; the master is then started again. Reported:
+               median, min, p90, max per signal.
+
+The report is printed on stdout (progress on stderr) and written to
+bench/results/system-<date>.md and .json (a second run on the same day replaces them).
+
+Options:
+  --jobs N          jobs per job type                              (default 5000)
+  --workers N       worker processes                               (default 3)
+  --capacity N      workerCapacity in /config: jobs a worker runs at once (default 16)
+  --batch N         assignBatchSize in /config                     (default 200)
+  --session MS      ZK_SESSION_TIMEOUT_MS of every app             (default 4000)
+  --takeovers N     trials per signal; 0 skips the takeovers       (default 10)
+  --tick MS         ZooKeeper tickTime                             (default 200)
+  --out DIR         where the report goes                          (default bench/results)
+  --no-save         print the report only
+  --keep-logs       keep the apps' logs (kept anyway when something failed)
+  -h, --help        this text
+
+It takes about 3 minutes on a 2-core machine with the defaults. Ctrl+C stops every
+server and process it started.`;
+
+const ROOT = '/bench-system';
+const WARMUP_JOBS = 500;
+const AFTER_TAKEOVER_JOBS = 200;
+const MASTER_IDS = ['m1', 'm2'] as const;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+interface Options {
+  jobs: number;
+  workers: number;
+  capacity: number;
+  batch: number;
+  sessionMs: number;
+  takeovers: number;
+  tickMs: number;
+  out: string;
+  save: boolean;
+  keepLogs: boolean;
+}
+
+function parseOptions(argv: string[], benchDir: string): Options | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        jobs: { type: 'string', default: '5000' },
+        workers: { type: 'string', default: '3' },
+        capacity: { type: 'string', default: '16' },
+        batch: { type: 'string', default: '200' },
+        session: { type: 'string', default: '4000' },
+        takeovers: { type: 'string', default: '10' },
+        tick: { type: 'string', default: '200' },
+        out: { type: 'string', default: join(benchDir, 'results') },
+        'no-save': { type: 'boolean', default: false },
+        'keep-logs': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const int = (name: string, text: string, min: number, max: number): number => {
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not "${text}"`);
+    }
+    return n;
+  };
+  return {
+    // The producer refuses more than queueMaxDepth (at most 100,000) jobs waiting.
+    jobs: int('jobs', values.jobs, 1, 100_000),
+    workers: int('workers', values.workers, 1, 64),
+    capacity: int('capacity', values.capacity, 1, 256),
+    batch: int('batch', values.batch, 1, 10_000),
+    sessionMs: int('session', values.session, 400, 600_000),
+    takeovers: int('takeovers', values.takeovers, 0, 1_000),
+    tickMs: int('tick', values.tick, 10, 10_000),
+    out: values.out,
+    save: !values['no-save'],
+    keepLogs: values['keep-logs'],
+  };
+}
+
+const say = (line: string): void => void process.stderr.write(`[system] ${line}\n`);
+
+/** Set on Ctrl+C or SIGTERM: the loops stop, nothing new starts. */
+class Aborted extends Error {
+  override readonly name = 'Aborted';
+}
+
+export async function systemMain(argv: string[], benchDir: string): Promise<number> {
+  let options: Options;
+  try {
+    const parsed = parseOptions(argv, benchDir);
+    if (parsed === 'help') {
+      process.stdout.write(`${SYSTEM_HELP}\n`);
+      return 0;
+    }
+    options = parsed;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n\n${SYSTEM_HELP}\n`);
+    return 2;
+  }
+
+  const repoDir = join(benchDir, '..');
+  const runDir = mkdtempSync(join(tmpdir(), 'zk-lab-bench-system-'));
+  const logDir = join(runDir, 'logs');
+  mkdirSync(logDir);
+  const pidFile = join(runDir, 'app-pids');
+  writeFileSync(pidFile, '');
+  let ensemble: Ensemble | null = null;
+  let admin: ZkClient | null = null;
+  let fleet: AppFleet | null = null;
+  let aborted = false;
+  let failed = false;
+  const checkAborted = (): void => {
+    if (aborted) throw new Aborted('interrupted');
+  };
+
+  let stopping: Promise<void> | null = null;
+  const cleanup = (): Promise<void> => {
+    stopping ??= (async () => {
+      await fleet?.stopAll();
+      await admin?.close().catch(() => undefined);
+      if (ensemble) {
+        say('stopping the ensemble');
+        await ensemble.stop();
+      }
+      rmSync(pidFile, { force: true });
+      if (failed || options.keepLogs) {
+        say(`the apps' logs are in ${logDir}`);
+      } else {
+        rmSync(runDir, { recursive: true, force: true });
+      }
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    aborted = true;
+    failed = true;
+    say(`${signal}: stopping everything this bench started`);
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const loadAtStart = loadavg()[0]!;
+    say(`starting a 3-server ensemble (tickTime ${options.tickMs} ms) in ${runDir}`);
+    ensemble = await Ensemble.start({
+      stateDir: join(runDir, 'zk'),
+      size: 3,
+      tickTimeMs: options.tickMs,
+      heapMb: 512,
+      log: say,
+    });
+    checkAborted();
+    const serverPids = new Set(ensemble.nodes.map((n) => n.pid));
+    const otherServers = (output('pgrep', ['-f', 'QuorumPeerMain']) ?? '')
+      .split('\n')
+      .filter((pid) => pid && !serverPids.has(Number(pid))).length;
+    const leaderNode = ensemble.node(await ensemble.waitForQuorum());
+    const srvr = parseSrvr(await fourLetterWord('127.0.0.1', leaderNode.clientPort, 'srvr'));
+
+    const env = {
+      ZK_CONNECT: ensemble.connectString(),
+      ZK_ROOT: ROOT,
+      ZK_SESSION_TIMEOUT_MS: String(options.sessionMs),
+      // Said outright, so that the apps do not warn at every start that it is not set.
+      ZK_APP_AUTH: process.env.ZK_APP_AUTH ?? DEFAULT_APP_AUTH,
+    };
+    admin = await connectToNamespace(resolveConnection({}, env), loadCredentials('admin'));
+    const config = {
+      ...DEFAULT_CONFIG,
+      workerCapacity: options.capacity,
+      assignBatchSize: options.batch,
+      queueMaxDepth: Math.max(DEFAULT_CONFIG.queueMaxDepth, options.jobs),
+    };
+    await admin.create(PATHS.config, encode(config), { acl: namespaceAcls().config });
+    say(`/config written: ${JSON.stringify(config)}`);
+
+    fleet = new AppFleet(repoDir, env, logDir, pidFile);
+    startOrphanReaper(benchDir, pidFile, fleet.mains());
+    const ports = await freePorts(MASTER_IDS.length + options.workers);
+    const apps = fleet;
+    const startMaster = (slot: Pick<MasterSlot, 'id' | 'port'>) =>
+      apps.start('master', ['--id', slot.id], { tallyAs: slot.id, httpPort: slot.port });
+    const masters: MasterSlot[] = MASTER_IDS.map((id, i) => {
+      const slot = { id, port: ports[i]! };
+      return { ...slot, process: startMaster(slot) };
+    });
+    const workerIds = Array.from({ length: options.workers }, (_, i) => `w${i + 1}`);
+    workerIds.forEach((id, i) =>
+      apps.start('worker', ['--id', id], {
+        tallyAs: id,
+        httpPort: ports[MASTER_IDS.length + i]!,
+      }),
+    );
+    const trials = new TakeoverTrials(
+      admin,
+      masters,
+      (slot) => startMaster(slot),
+      Math.max(30_000, 4 * options.sessionMs),
+      say,
+    );
+    const zkServers = ensemble.nodes.map((n) => ({ label: `zk${n.id}`, pid: n.pid }));
+    const probe: RunProbe = {
+      processes: () => [
+        ...apps
+          .running()
+          .filter((app) => app.name !== 'producer' && app.pid !== undefined)
+          .map((app) => ({ label: app.id, pid: app.pid! })),
+        ...zkServers.filter((s): s is { label: string; pid: number } => s.pid !== null),
+        { label: 'bench', pid: process.pid },
+      ],
+      leaderTotals: () => leaderTotals(masters),
+    };
+    const firstLeader = await trials.leader(60_000);
+    await waitForWorkers(admin, workerIds, 60_000);
+    say(`${firstLeader.id} leads; workers ${workerIds.join(', ')} registered`);
+    checkAborted();
+
+    const errors: string[] = [];
+    const noteErrors = (run: ThroughputRun | TakeoverTrial, what: string): void => {
+      if (run.error !== null) errors.push(`${what}: ${run.error}`);
+    };
+
+    say(`warm-up: ${WARMUP_JOBS} echo jobs`);
+    const warmup = await runThroughput(
+      fleet,
+      admin,
+      probe,
+      JOB_MATRIX[0]!,
+      WARMUP_JOBS,
+      'warmup',
+      say,
+    );
+    noteErrors(warmup, 'warm-up');
+    const throughput: ThroughputRun[] = [];
+    for (const job of JOB_MATRIX) {
+      checkAborted();
+      say(`throughput: ${options.jobs} ${job.type} jobs (payload ${job.payload})`);
+      const run = await runThroughput(
+        fleet,
+        admin,
+        probe,
+        job,
+        options.jobs,
+        `producer-${job.type}`,
+        say,
+      );
+      noteErrors(run, `${job.type} run`);
+      throughput.push(run);
+      say(
+        `${job.type}: ${run.endToEnd?.jobsPerSecond ?? '?'} jobs/s end to end, latency p50 ` +
+          `${run.latencyMs?.p50 ?? '?'} ms, p99 ${run.latencyMs?.p99 ?? '?'} ms; per worker ` +
+          JSON.stringify(run.perWorker),
+      );
+    }
+
+    const takeoverTrials: TakeoverTrial[] = [];
+    const summary: Partial<Record<(typeof TAKEOVER_SIGNALS)[number], TakeoverSummary>> = {};
+    if (options.takeovers > 0) {
+      for (const signal of TAKEOVER_SIGNALS) {
+        const ofSignal: TakeoverTrial[] = [];
+        for (let i = 1; i <= options.takeovers; i++) {
+          checkAborted();
+          const trial = await trials.run(signal, i);
+          noteErrors(trial, `${signal} trial ${i}`);
+          ofSignal.push(trial);
+          // Let the restarted master settle in before the next signal.
+          await sleep(500);
+        }
+        takeoverTrials.push(...ofSignal);
+        const d = distribution(
+          ofSignal.map((t) => t.takeoverMs).filter((ms): ms is number => ms !== null),
+        );
+        summary[signal] = {
+          trials: ofSignal.length,
+          failed: ofSignal.filter((t) => t.takeoverMs === null).length,
+          ms: d && { min: d.min, p50: d.p50, p90: d.p90, max: d.max },
+        };
+      }
+    }
+    let afterTakeovers: ThroughputRun | null = null;
+    if (options.takeovers > 0) {
+      checkAborted();
+      say(`after the takeovers: ${AFTER_TAKEOVER_JOBS} echo jobs`);
+      afterTakeovers = await runThroughput(
+        fleet,
+        admin,
+        probe,
+        JOB_MATRIX[0]!,
+        AFTER_TAKEOVER_JOBS,
+        'producer-after',
+        say,
+      );
+      noteErrors(afterTakeovers, 'after the takeovers');
+    }
+
+    const loadAtEnd = loadavg()[0]!;
+    const cores = availableParallelism();
+    const now = new Date();
+    const report: SystemReport = {
+      command: `npm run bench -- system ${argv.join(' ')}`.trim(),
+      date: now.toISOString(),
+      gitCommit: gitCommit(),
+      machine: {
+        cores,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+        os: osName(),
+        node: process.version,
+      },
+      load: {
+        start: loadAtStart,
+        end: loadAtEnd,
+        otherZooKeeperServers: otherServers,
+        caution:
+          `load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} ` +
+          `at the end on ${cores} cores; ${otherServers} ZooKeeper server process(es) not ` +
+          'started by this bench. The machine is shared: other test runs may have used it ' +
+          'during the run, so the figures are noisy and low rather than the system’s best.',
+      },
+      setup: {
+        ensemble:
+          `3 servers on 127.0.0.1, ZooKeeper ${srvr?.version.split(/[-,]/)[0] ?? 'unknown'}, ` +
+          `tickTime ${options.tickMs} ms, -Xmx512m each, forceSync=no`,
+        root: ROOT,
+        masters: MASTER_IDS.length,
+        workers: options.workers,
+        workerCapacity: options.capacity,
+        assignBatchSize: options.batch,
+        sessionTimeoutMs: options.sessionMs,
+        negotiatedSessionTimeoutMs: admin.negotiatedTimeoutMs,
+        jobs: options.jobs,
+      },
+      warmup,
+      throughput,
+      takeovers: { trials: takeoverTrials, summary },
+      afterTakeovers,
+      logs: Object.fromEntries(
+        [...fleet.tallies.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([app, t]) => [
+            app,
+            { warn: t.warn, error: t.error, messages: Object.fromEntries(t.messages) },
+          ]),
+      ),
+      errors,
+    };
+    const markdown = renderMarkdown(report);
+    process.stdout.write(`\n${markdown}`);
+    if (options.save) {
+      mkdirSync(options.out, { recursive: true });
+      const base = join(options.out, `system-${report.date.slice(0, 10)}`);
+      writeFileSync(`${base}.md`, markdown);
+      writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+      say(`written: ${relative(process.cwd(), base)}.md and .json`);
+    }
+    failed = errors.length > 0;
+    return failed ? 1 : 0;
+  } catch (error) {
+    failed = true;
+    if (aborted) return 130;
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function waitForWorkers(client: ZkClient, ids: string[], timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const registered = await client.getChildren(PATHS.workers).catch((): string[] => []);
+    if (ids.every((id) => registered.includes(id))) return;
+    if (performance.now() > deadline) {
+      throw new Error(
+        `workers not all registered within ${timeoutMs / 1000} s: ${registered.join(', ') || 'none'}`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/** Detached, so it outlives a SIGKILLed bench; it ends when the pid file is removed. */
+function startOrphanReaper(benchDir: string, pidFile: string, mains: string[]): void {
+  const reaper = spawn(
+    process.execPath,
+    [join(benchDir, 'dist', 'orphan-reaper.js'), String(process.pid), pidFile, ...mains],
+    { detached: true, stdio: 'ignore' },
+  );
+  reaper.unref();
+}
