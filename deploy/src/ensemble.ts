@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fourLetterWord, parseSrvr, type SrvrReport } from './four-letter-words';
+import { fourLetterWord, parseSrvr, parseWchs, type SrvrReport } from './four-letter-words';
 import { freePorts } from './ports';
 import {
   isOurProcess,
@@ -85,6 +85,8 @@ export type NodeStatus =
       pid: number;
       state: 'up';
       report: SrvrReport | null;
+      /** Watches set on the server (`wchs`); null when it did not say. */
+      watches: number | null;
       error?: string;
     };
 
@@ -343,14 +345,24 @@ export class Ensemble {
         if (node.pid === null || !this.running(node)) return { ...base, pid: null, state: 'down' };
         if (isPaused(node.pid)) return { ...base, pid: node.pid, state: 'paused' };
         try {
-          const report = parseSrvr(await fourLetterWord(this.state.host, node.clientPort, 'srvr'));
-          return { ...base, pid: node.pid, state: 'up', report };
+          const [srvr, wchs] = await Promise.all([
+            fourLetterWord(this.state.host, node.clientPort, 'srvr'),
+            fourLetterWord(this.state.host, node.clientPort, 'wchs').catch(() => ''),
+          ]);
+          return {
+            ...base,
+            pid: node.pid,
+            state: 'up',
+            report: parseSrvr(srvr),
+            watches: parseWchs(wchs),
+          };
         } catch (err) {
           return {
             ...base,
             pid: node.pid,
             state: 'up',
             report: null,
+            watches: null,
             error: (err as Error).message,
           };
         }

@@ -1,4 +1,4 @@
-import { fourLetterWord, parseSrvr } from './four-letter-words';
+import { fourLetterWord, parseSrvr, parseWchs } from './four-letter-words';
 
 const SRVR_FOLLOWER = `Zookeeper version: 3.8.0-\${mvngit.commit.id}, built on 2024-12-29 17:54 UTC
 Latency min/avg/max: 0/0.4821/12
@@ -24,6 +24,13 @@ describe('parseSrvr', () => {
 
   it('says "not serving" (null) for a server without a quorum', () => {
     expect(parseSrvr('This ZooKeeper instance is not currently serving requests\n')).toBeNull();
+  });
+});
+
+describe('parseWchs', () => {
+  it('reads the total watch count, or null when the answer has none', () => {
+    expect(parseWchs('3 connections watching 7 paths\nTotal watches:12\n')).toBe(12);
+    expect(parseWchs('wchs is not executed because it is not in the whitelist.')).toBeNull();
   });
 });
 

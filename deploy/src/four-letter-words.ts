@@ -77,6 +77,12 @@ export function parseSrvr(text: string): SrvrReport | null {
   };
 }
 
+/** The total watch count in the answer to `wchs` ("Total watches:N"), or null. */
+export function parseWchs(text: string): number | null {
+  const match = /Total watches:\s*(\d+)/.exec(text);
+  return match?.[1] === undefined ? null : Number(match[1]);
+}
+
 /** Parses the answer to `mntr`: one `key<TAB>value` per line. */
 export function parseMntr(text: string): Map<string, string> {
   const fields = new Map<string, string>();

@@ -12,6 +12,7 @@ export {
   fourLetterWord,
   parseMntr,
   parseSrvr,
+  parseWchs,
   type FourLetterWord,
   type ServerMode,
   type SrvrReport,

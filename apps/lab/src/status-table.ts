@@ -9,14 +9,27 @@ const HEADER = [
   'latency min/avg/max',
   'znodes',
   'clients',
+  'outstanding',
+  'watches',
 ];
 
 function row(status: NodeStatus): string[] {
   const base = [String(status.id)];
   if (status.state === 'down')
-    return [...base, 'down', '-', '-', String(status.clientPort), '-', '-', '-'];
+    return [...base, 'down', '-', '-', String(status.clientPort), '-', '-', '-', '-', '-'];
   if (status.state === 'paused') {
-    return [...base, 'paused', '-', String(status.pid), String(status.clientPort), '-', '-', '-'];
+    return [
+      ...base,
+      'paused',
+      '-',
+      String(status.pid),
+      String(status.clientPort),
+      '-',
+      '-',
+      '-',
+      '-',
+      '-',
+    ];
   }
   const report = status.report;
   if (report === null) {
@@ -26,6 +39,8 @@ function row(status: NodeStatus): string[] {
       'not serving',
       String(status.pid),
       String(status.clientPort),
+      '-',
+      '-',
       '-',
       '-',
       '-',
@@ -42,6 +57,8 @@ function row(status: NodeStatus): string[] {
     String(report.znodes),
     // srvr counts the connection that asks it; the column shows the other clients.
     String(Math.max(0, report.connections - 1)),
+    String(report.outstanding),
+    status.watches === null ? '-' : String(status.watches),
   ];
 }
 
