@@ -67,6 +67,11 @@ export class TaskExecutor extends EventEmitter<TaskExecutorEvents> {
     client.on('state', this.onState);
   }
 
+  /** How many more runs fit now. */
+  freeSlots(): number {
+    return this.closed ? 0 : Math.max(0, this.capacity.value - this.running.size);
+  }
+
   hasFreeSlot(): boolean {
     return !this.closed && this.running.size < this.capacity.value;
   }

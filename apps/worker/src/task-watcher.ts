@@ -203,26 +203,32 @@ export class TaskWatcher {
       .filter((name) => !this.executor.isRunning(name) && !this.unreadable.has(name))
       .filter((name) => isJobName(name) || this.refuse(name, 'not a job key (job-<10 digits>)'))
       .sort(compareJobNames);
+    // The reads of the tasks that fit are pipelined: one round trip for all of them.
+    const fitting = waiting.slice(0, this.executor.freeSlots());
+    const reads = await Promise.all(
+      fitting.map(async (name) => {
+        try {
+          return { name, ...(await this.client.getData(taskPath(this.workerId, name))) };
+        } catch (error) {
+          if (error instanceof NoNodeError) return null; // taken back meanwhile
+          throw error;
+        }
+      }),
+    );
     let started = 0;
-    for (const name of waiting) {
+    for (const read of reads) {
+      if (read === null) continue;
       if (!this.executor.hasFreeSlot() || !this.registration.registered) break;
-      let data: Buffer;
-      let czxid: bigint;
       try {
-        ({
-          data,
-          stat: { czxid },
-        } = await this.client.getData(taskPath(this.workerId, name)));
-      } catch (error) {
-        if (error instanceof NoNodeError) continue; // taken back meanwhile
-        throw error;
-      }
-      try {
-        this.executor.start(name, decode(TaskSchema, data, `task ${name}`), czxid);
+        this.executor.start(
+          read.name,
+          decode(TaskSchema, read.data, `task ${read.name}`),
+          read.stat.czxid,
+        );
         started++;
       } catch (error) {
         if (!(error instanceof InvalidDataError)) throw error;
-        this.refuse(name, error.detail);
+        this.refuse(read.name, error.detail);
       }
     }
     return started;
