@@ -36,12 +36,19 @@ export interface LabSystem {
   produce(args: string[]): Promise<string>;
 }
 
-/** Sets up the system for this file; `config` is written to /config before anything starts. */
-export function useLabSystem(config: Partial<LabConfig> = {}): LabSystem {
+/**
+ * Sets up the system for this file; `config` is written to /config before anything starts.
+ * The ensemble is the shared one unless `connectString` names another (a private ensemble
+ * for a file that kills ZooKeeper servers).
+ */
+export function useLabSystem(
+  config: Partial<LabConfig> = {},
+  connectString: () => string = sharedConnectString,
+): LabSystem {
   const root = testRoot();
   let observer: ZkClient | null = null;
   const env = (): Record<string, string> => ({
-    ZK_CONNECT: sharedConnectString(),
+    ZK_CONNECT: connectString(),
     ZK_ROOT: root,
     ZK_SESSION_TIMEOUT_MS: String(APP_SESSION_TIMEOUT_MS),
   });
