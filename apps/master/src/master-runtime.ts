@@ -5,6 +5,7 @@
 import type { ZkClient } from '@zk-lab/zk-client';
 import {
   ConfigWatcher,
+  defaultIdentityWarning,
   connectToNamespace,
   type ConnectionSettings,
   type Credentials,
@@ -43,7 +44,7 @@ export class MasterRuntime {
   async start(): Promise<void> {
     const { connection, credentials, log, id } = this.options;
     if (credentials.isDefault) {
-      log.warn({}, 'ZK_APP_AUTH is not set: using the lab’s built-in identity');
+      log.warn({}, defaultIdentityWarning('app'));
     }
     const client = await connectToNamespace(connection, credentials);
     this.client = client;

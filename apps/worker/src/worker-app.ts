@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import {
+  defaultIdentityWarning,
   connectToNamespace,
   createServiceMetrics,
   type Credentials,
@@ -40,10 +41,7 @@ export async function startWorker(
     client === undefined || client.sessionId === 0n ? undefined : sessionIdHex(client),
   );
   if (credentials.isDefault) {
-    log.warn(
-      { user: credentials.user },
-      "ZK_APP_AUTH is not set: using the lab's built-in app identity (set your own for anything shared)",
-    );
+    log.warn({ user: credentials.user }, defaultIdentityWarning('app'));
   }
   const { connectString, root, sessionTimeoutMs, source } = options.connection;
   log.info({ connectString, root, sessionTimeoutMs, source }, 'connecting to ZooKeeper');

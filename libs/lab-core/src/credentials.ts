@@ -75,6 +75,11 @@ const VARIABLE: Record<Role, { auth: string; digest: string; fallback: string }>
   admin: { auth: 'ZK_ADMIN_AUTH', digest: 'ZK_ADMIN_DIGEST', fallback: DEFAULT_ADMIN_AUTH },
 };
 
+/** The one warning a service logs when it runs on the lab's well-known identity. */
+export function defaultIdentityWarning(role: Role): string {
+  return `${VARIABLE[role].auth} is not set: using the lab's built-in ${role} identity (set your own for anything shared)`;
+}
+
 /** This process's identity for `role`. */
 export function loadCredentials(role: Role, env: Env = process.env): Credentials {
   const variable = VARIABLE[role].auth;
