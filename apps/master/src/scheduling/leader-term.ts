@@ -178,7 +178,9 @@ export class LeaderTerm {
   }
 
   private async round(): Promise<void> {
+    const began = Date.now();
     const snapshot = await readSnapshot(this.deps.client);
+    const read = Date.now();
     if (this.stopped) return;
     this.last = snapshot;
     this.totals.rounds++;
@@ -207,6 +209,7 @@ export class LeaderTerm {
       const tasks = snapshot.tasks.get(id);
       if (tasks !== undefined) free.set(id, worker.capacity - tasks.length);
     }
+    const reconciled = Date.now();
     const plan = planAssignments(snapshot.queue, free, config.assignBatchSize);
     await Promise.all(
       plan.map(({ name, worker }) => {
@@ -217,6 +220,17 @@ export class LeaderTerm {
           workerId: worker,
         });
       }),
+    );
+    this.deps.log.debug(
+      {
+        epoch: this.epoch,
+        queue: snapshot.queue.length,
+        planned: plan.length,
+        readMs: read - began,
+        reconcileMs: reconciled - read,
+        assignMs: Date.now() - reconciled,
+      },
+      'scheduling round',
     );
   }
 
