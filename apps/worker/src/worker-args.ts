@@ -2,7 +2,7 @@
  * The worker's command line: the service flags of lab-core plus --id and --capacity.
  * Every problem here is a usage error (exit code 2).
  */
-import { randomUUID } from 'node:crypto';
+import { v4 as uuidv4 } from 'uuid';
 import {
   isValidWorkerId,
   parseServiceArgs,
@@ -47,7 +47,7 @@ export function parseWorkerArgs(
 ): WorkerOptions | 'help' {
   const args = parseServiceArgs(argv, { id: true, capacity: true }, env);
   if (args.help) return 'help';
-  const id = args.id ?? randomUUID();
+  const id = args.id ?? uuidv4();
   if (!isValidWorkerId(id)) throw new InvalidWorkerIdError(id);
   return {
     connection: args.connection,
