@@ -14,6 +14,8 @@ export {
   type AppRunner,
   type Exit,
   type LogLine,
+  type RunOptions,
+  type RunResult,
 } from './harness/app-processes';
 export { readLedger, violations, waitForSettled, type Ledger } from './harness/job-ledger';
 export { APP_SESSION_TIMEOUT_MS, useLabSystem, type LabSystem } from './harness/lab-system';

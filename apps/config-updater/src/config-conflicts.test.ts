@@ -1,9 +1,9 @@
 import { DEFAULT_CONFIG, namespaceAcls, PATHS } from '@zk-lab/lab-core';
 import { testRoot } from '@zk-lab/test';
-import { connectAs, getJson, requireBuiltCli, runCli } from './__tests__/cli-process';
+import { connectAs, useConfigCli } from './__tests__/config-cli';
 import { ConfigConflictError, ConfigStore } from './config-store';
 
-requireBuiltCli();
+const { runCli, getJson } = useConfigCli();
 const base = testRoot();
 
 const CONFLICT =

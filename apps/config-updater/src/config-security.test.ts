@@ -2,9 +2,9 @@ import { createServer } from 'node:net';
 import { PATHS } from '@zk-lab/lab-core';
 import { sharedConnectString, testRoot } from '@zk-lab/test';
 import { NoAuthError, ZkClient } from '@zk-lab/zk-client';
-import { connectAs, getJson, requireBuiltCli, runCli } from './__tests__/cli-process';
+import { connectAs, useConfigCli } from './__tests__/config-cli';
 
-requireBuiltCli();
+const { runCli, getJson } = useConfigCli();
 // Roots are siblings under "/", not children of one test root: connecting with a root makes
 // the client create it and its ancestors, which an identity without CREATE on a protected
 // parent is refused even when the node exists.

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { DEFAULT_CONFIG, PATHS } from '@zk-lab/lab-core';
 import { testRoot } from '@zk-lab/test';
 import type { ZkClient } from '@zk-lab/zk-client';
-import { connectAs, getJson, requireBuiltCli, runCli } from './__tests__/cli-process';
+import { connectAs, useConfigCli } from './__tests__/config-cli';
 
-requireBuiltCli();
+const { runCli, getJson } = useConfigCli();
 const base = testRoot();
 
 describe('get, set, edit and history on a fresh namespace', () => {

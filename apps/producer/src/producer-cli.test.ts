@@ -1,15 +1,11 @@
 import { DEFAULT_ROOT, encode, jobKey, namespaceAcls, PATHS, queuePath } from '@zk-lab/lab-core';
-import { sharedConnectString, testRoot, waitFor } from '@zk-lab/test';
+import { sharedConnectString, testRoot, useApps, waitFor } from '@zk-lab/test';
 import { CreateMode, NoAuthError, ZkClient } from '@zk-lab/zk-client';
 import { connectAs, queueDepth, readQueue } from './__tests__/namespace-client';
-import {
-  assertProducerBuilt,
-  killRunningProducers,
-  runProducer,
-  startProducer,
-} from './__tests__/producer-process';
 
 const root = testRoot();
+/** Producers get only the environment each test gives them. */
+const apps = useApps();
 const clients: ZkClient[] = [];
 
 /** The environment of a producer working under `<root>/<name>`. */
@@ -23,16 +19,15 @@ async function appClient(name: string): Promise<ZkClient> {
   return client;
 }
 
-beforeAll(() => assertProducerBuilt());
-afterEach(() => killRunningProducers());
 afterAll(async () => {
-  killRunningProducers();
   await Promise.all(clients.map((client) => client.close()));
 });
 
 describe('producer: enqueueing', () => {
   it('one job: its key is printed and its queue node holds the job', async () => {
-    const run = await runProducer(['--type', 'sleep', '--payload', '{"ms":5}'], envOf('one'));
+    const run = await apps.run('producer', ['--type', 'sleep', '--payload', '{"ms":5}'], {
+      env: envOf('one'),
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const key = run.stdout.trim();
@@ -53,7 +48,7 @@ describe('producer: enqueueing', () => {
   });
 
   it('--count 500: 500 whole jobs with distinct ids, and the achieved rate', async () => {
-    const run = await runProducer(['--count', '500'], envOf('batch'));
+    const run = await apps.run('producer', ['--count', '500'], { env: envOf('batch') });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/enqueued 500 echo jobs in \d+\.\d+ s: [\d.]+ jobs\/s/);
     // Not a terminal: plain progress lines only, no control characters.
@@ -67,7 +62,7 @@ describe('producer: enqueueing', () => {
   });
 
   it('--json: the summary as one object whose keys are the created jobs', async () => {
-    const run = await runProducer(['--count', '20', '--json'], envOf('json'));
+    const run = await apps.run('producer', ['--count', '20', '--json'], { env: envOf('json') });
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as { enqueued: number; keys: string[]; wait: null };
     expect(summary.enqueued).toBe(20);
@@ -78,10 +73,14 @@ describe('producer: enqueueing', () => {
 
   it('Ctrl+C during a stream stops it with exit 130; every job created is whole', async () => {
     const client = await appClient('interrupted');
-    const producer = startProducer(['--rate', '20', '--duration', '60'], envOf('interrupted'));
+    const producer = apps.start(
+      'producer',
+      ['--rate', '20', '--duration', '60'],
+      envOf('interrupted'),
+    );
     await waitFor('a few jobs of the stream', async () => (await queueDepth(client)) >= 3);
-    producer.child.kill('SIGINT');
-    const run = await producer.exited;
+    producer.signal('SIGINT');
+    const run = await producer.result();
     expect(run.code).toBe(130);
     const reported = /interrupted: (\d+) of 1200 jobs were enqueued/.exec(run.stderr);
     expect(reported).not.toBeNull();
@@ -91,7 +90,7 @@ describe('producer: enqueueing', () => {
   });
 
   it('an unauthenticated client can change nothing the producer made', async () => {
-    const run = await runProducer(['--count', '3'], envOf('acl'));
+    const run = await apps.run('producer', ['--count', '3'], { env: envOf('acl') });
     expect(run.code).toBe(0);
     const app = await appClient('acl');
     const [node] = await readQueue(app);
@@ -124,7 +123,7 @@ describe('producer: bad input is refused before anything is written', () => {
     await admin.create(PATHS.config, encode({ maxPayloadBytes: 64, queueMaxDepth: 10 }), {
       acl: namespaceAcls().config,
     });
-    const filled = await runProducer(['--count', '8'], envOf(limitsRoot));
+    const filled = await apps.run('producer', ['--count', '8'], { env: envOf(limitsRoot) });
     expect(filled.code).toBe(0);
   });
 
@@ -157,7 +156,7 @@ describe('producer: bad input is refused before anything is written', () => {
     ['--count with --rate', ['--count', '5', '--rate', '5', '--duration', '1'], /choose one/],
   ])('%s: exit 2, a clear message, the queue unchanged', async (_case, args, message) => {
     const before = await queueDepth(app);
-    const run = await runProducer(args, envOf(limitsRoot));
+    const run = await apps.run('producer', args, { env: envOf(limitsRoot) });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stdout).toBe('');
@@ -165,7 +164,7 @@ describe('producer: bad input is refused before anything is written', () => {
   });
 
   it('within the limits the same root takes jobs: the refusals were the limits', async () => {
-    const run = await runProducer(['--count', '2'], envOf(limitsRoot));
+    const run = await apps.run('producer', ['--count', '2'], { env: envOf(limitsRoot) });
     expect(run.code).toBe(0);
     expect(await queueDepth(app)).toBe(10);
   });
@@ -176,25 +175,33 @@ describe('producer: its environment', () => {
     const admin = await connectAs('admin', sharedConnectString(), `${root}/bad-config`);
     clients.push(admin);
     await admin.create(PATHS.config, 'not json', { acl: namespaceAcls().config });
-    const run = await runProducer(['--count', '3'], envOf('bad-config'));
+    const run = await apps.run('producer', ['--count', '3'], { env: envOf('bad-config') });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/warning: \/config holds bad data, so the default limits apply/);
     expect(await queueDepth(await appClient('bad-config'))).toBe(3);
   });
 
   it('ZooKeeper unreachable: exit 1 within the connect timeout, saying so', async () => {
-    const run = await runProducer(['--connect', '127.0.0.1:1', '--connect-timeout', '500'], {
-      ZK_ROOT: DEFAULT_ROOT,
-    });
+    const run = await apps.run(
+      'producer',
+      ['--connect', '127.0.0.1:1', '--connect-timeout', '500'],
+      {
+        env: {
+          ZK_ROOT: DEFAULT_ROOT,
+        },
+      },
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/cannot reach ZooKeeper at 127\.0\.0\.1:1 within 500 ms/);
   });
 
   it('credentials the namespace does not grant: exit 1 naming the user, no job written', async () => {
     const app = await appClient('intruder');
-    const run = await runProducer(['--count', '3'], {
-      ...envOf('intruder'),
-      ZK_APP_AUTH: 'intruder:not-the-password',
+    const run = await apps.run('producer', ['--count', '3'], {
+      env: {
+        ...envOf('intruder'),
+        ZK_APP_AUTH: 'intruder:not-the-password',
+      },
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/credentials of user "intruder" are not authorized/);
@@ -203,7 +210,7 @@ describe('producer: its environment', () => {
   });
 
   it('--help: the full help with examples, exit 0', async () => {
-    const run = await runProducer(['--help'], {});
+    const run = await apps.run('producer', ['--help']);
     expect(run.code).toBe(0);
     for (const text of [
       '--count N',

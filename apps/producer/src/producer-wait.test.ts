@@ -13,18 +13,14 @@ import {
   type QueuedJob,
   resultPath,
 } from '@zk-lab/lab-core';
-import { sharedConnectString, testRoot, waitFor } from '@zk-lab/test';
+import { sharedConnectString, testRoot, useApps, waitFor } from '@zk-lab/test';
 import type { ZkClient } from '@zk-lab/zk-client';
 import { connectAs, readQueue } from './__tests__/namespace-client';
-import {
-  assertProducerBuilt,
-  killRunningProducers,
-  runProducer,
-  startProducer,
-} from './__tests__/producer-process';
 import type { RunSummary } from './report';
 
 const root = testRoot();
+/** Producers get only the environment each test gives them. */
+const apps = useApps();
 const clients: ZkClient[] = [];
 
 function envOf(name: string): Record<string, string> {
@@ -60,10 +56,7 @@ function deadOf(key: string, job: QueuedJob): DeadJob {
   return { key, reason: 'test: past its attempts', job, raw: null, epoch: 1, at: Date.now() };
 }
 
-beforeAll(() => assertProducerBuilt());
-afterEach(() => killRunningProducers());
 afterAll(async () => {
-  killRunningProducers();
   await Promise.all(clients.map((client) => client.close()));
 });
 
@@ -71,7 +64,8 @@ describe('producer --wait', () => {
   it('counts results and dead records as they appear, with created -> finished latencies', async () => {
     const client = await appClient('wait');
     const acl = namespaceAcls().system;
-    const producer = startProducer(
+    const producer = apps.start(
+      'producer',
       ['--count', '5', '--wait', '--wait-timeout', '60', '--json'],
       envOf('wait'),
     );
@@ -90,7 +84,7 @@ describe('producer --wait', () => {
     }
     // ...the rest once it is surely waiting (its progress line says so), through watches.
     await waitFor('the producer to be waiting', () =>
-      /progress: \d\/5 ended/.test(producer.stderr),
+      /progress: \d\/5 ended/.test(producer.output.stderr),
     );
     for (const [i, { key, job }] of jobs.slice(2, 4).entries()) {
       await client.create(resultPath(key), encode(resultOf(key, job, (i + 3) * 10)), { acl });
@@ -98,7 +92,7 @@ describe('producer --wait', () => {
     const [last] = jobs.slice(4);
     await client.create(deadPath(last!.key), encode(deadOf(last!.key, last!.job)), { acl });
 
-    const run = await producer.exited;
+    const run = await producer.result();
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as RunSummary;
     expect(summary.keys).toEqual(jobs.map((j) => j.key));
@@ -115,7 +109,7 @@ describe('producer --wait', () => {
 
   it('text output: the counts and the percentiles in words', async () => {
     const client = await appClient('wait-text');
-    const producer = startProducer(['--type', 'fail', '--wait'], envOf('wait-text'));
+    const producer = apps.start('producer', ['--type', 'fail', '--wait'], envOf('wait-text'));
     let key = '';
     let job: QueuedJob | undefined;
     await waitFor('the job in the queue', async () => {
@@ -127,7 +121,7 @@ describe('producer --wait', () => {
     await client.create(resultPath(key), encode(resultOf(key, job!, 25)), {
       acl: namespaceAcls().system,
     });
-    const run = await producer.exited;
+    const run = await producer.result();
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
@@ -139,10 +133,9 @@ describe('producer --wait', () => {
   });
 
   it('--wait-timeout: exit 1 naming how many jobs are missing', async () => {
-    const run = await runProducer(
-      ['--count', '2', '--wait', '--wait-timeout', '1'],
-      envOf('wait-timeout'),
-    );
+    const run = await apps.run('producer', ['--count', '2', '--wait', '--wait-timeout', '1'], {
+      env: envOf('wait-timeout'),
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       /timed out after 1 s: 2 of 2 jobs have neither a result nor a dead record/,

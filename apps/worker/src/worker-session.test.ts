@@ -4,15 +4,14 @@
  */
 import { encode, namespaceAcls, workerPath } from '@zk-lab/lab-core';
 import { CreateMode } from '@zk-lab/zk-client';
-import { testRoot, waitFor } from '@zk-lab/test';
-import { requireBuiltWorker, runWorker, WorkerProcess } from './__tests__/worker-process';
+import { type AppProcess, sharedConnectString, testRoot, useApps, waitFor } from '@zk-lab/test';
 import { TestLeader } from './__tests__/test-leader';
 
-beforeAll(() => requireBuiltWorker());
-
 describe('worker: usage', () => {
-  it('--help prints the flags and exits 0', () => {
-    const { code, stdout } = runWorker(['--help']);
+  const apps = useApps();
+
+  it('--help prints the flags and exits 0', async () => {
+    const { code, stdout } = await apps.run('worker', ['--help']);
     expect(code).toBe(0);
     for (const flag of ['--id', '--capacity', '--connect', '--root', '--http-port']) {
       expect(stdout).toContain(flag);
@@ -24,14 +23,16 @@ describe('worker: usage', () => {
     [['--capacity', '0'], /bad --capacity/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--connect', 'nowhere'], /bad connect string/],
-  ])('%j is bad usage: exit 2 with a clear error', (args, message) => {
-    const { code, stderr } = runWorker(args);
+  ])('%j is bad usage: exit 2 with a clear error', async (args, message) => {
+    const { code, stderr } = await apps.run('worker', args);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
   });
 
-  it('bad credentials in the environment are bad usage, and the password is not echoed', () => {
-    const { code, stderr } = runWorker(['--connect', '127.0.0.1:1'], { ZK_APP_AUTH: 'me:short' });
+  it('bad credentials in the environment are bad usage, and the password is not echoed', async () => {
+    const { code, stderr } = await apps.run('worker', ['--connect', '127.0.0.1:1'], {
+      env: { ZK_APP_AUTH: 'me:short' },
+    });
     expect(code).toBe(2);
     expect(stderr).toContain('ZK_APP_AUTH is invalid');
     expect(stderr).not.toContain('short');
@@ -40,13 +41,14 @@ describe('worker: usage', () => {
 
 describe('worker: session and process life', () => {
   const root = testRoot();
+  const apps = useApps(() => ({ ZK_CONNECT: sharedConnectString(), ZK_ROOT: root }));
   let leader: TestLeader;
-  const workers: WorkerProcess[] = [];
   /** The worker without --capacity, which follows the live config. */
-  let liveWorker: WorkerProcess | undefined;
-  const start = async (args: string[]): Promise<WorkerProcess> => {
-    const worker = await WorkerProcess.start(root, args);
-    workers.push(worker);
+  let liveWorker: AppProcess | undefined;
+  /** Starts a worker and waits for its HTTP port. */
+  const start = async (args: string[]): Promise<AppProcess> => {
+    const worker = apps.start('worker', args);
+    await worker.port();
     return worker;
   };
 
@@ -54,10 +56,6 @@ describe('worker: session and process life', () => {
     leader = await TestLeader.connect(root);
   });
   afterAll(async () => {
-    for (const worker of workers) {
-      worker.signal('SIGCONT');
-      await worker.stop();
-    }
     await leader?.close();
   });
 
@@ -102,7 +100,7 @@ describe('worker: session and process life', () => {
       (l) => l.req !== undefined && Number(l.time) >= requested,
     );
     // While at warn: no request log, no debug rescan line, nothing under warn at all.
-    const quiet = worker.lines.filter(
+    const quiet = worker.logs.filter(
       (l) => Number(l.time) >= from && Number(l.time) <= to && l.level < 40,
     );
     expect(quiet).toEqual([]);

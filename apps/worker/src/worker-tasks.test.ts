@@ -3,8 +3,14 @@
  * registration, makes /assign/<id>, writes task nodes and reads what the worker wrote.
  */
 import { namespaceAcls, queuePath, resultPath, taskPath } from '@zk-lab/lab-core';
-import { testRoot, waitFor } from '@zk-lab/test';
-import { type LogLine, requireBuiltWorker, WorkerProcess } from './__tests__/worker-process';
+import {
+  type AppProcess,
+  type LogLine,
+  sharedConnectString,
+  testRoot,
+  useApps,
+  waitFor,
+} from '@zk-lab/test';
 import { nextJobKey, TestLeader } from './__tests__/test-leader';
 
 interface StatusJson {
@@ -19,23 +25,22 @@ interface StatusJson {
   config: { version: number | null; values: { jobTimeoutMs: number }; rejected: unknown };
 }
 
-beforeAll(() => requireBuiltWorker());
-
 describe('a worker runs the tasks the leader assigns it', () => {
   const root = testRoot();
   const id = 'w-tasks';
+  const apps = useApps(() => ({ ZK_CONNECT: sharedConnectString(), ZK_ROOT: root }));
   let leader: TestLeader;
-  let worker: WorkerProcess | undefined;
+  let worker: AppProcess | undefined;
 
   beforeAll(async () => {
     leader = await TestLeader.connect(root);
     // /assign/<id> does not exist yet when the worker starts: the leader makes it later.
-    worker = await WorkerProcess.start(root, ['--id', id, '--capacity', '4']);
+    worker = apps.start('worker', ['--id', id, '--capacity', '4']);
+    await worker.port();
     await leader.waitForWorker(id);
     await leader.openAssignDir(id);
   });
   afterAll(async () => {
-    await worker?.stop();
     await leader?.close();
   });
 
@@ -112,7 +117,7 @@ describe('a worker runs the tasks the leader assigns it', () => {
     expect(await leader.exists(queuePath(key))).toBe(false);
     expect(await worker!.metric('zklab_jobs_total', { outcome: 'lost' })).toBe(1);
     expect(
-      worker!.lines.some((l) => l.jobKey === key && /leader took the task back/.test(l.msg)),
+      worker!.logs.some((l) => l.jobKey === key && /leader took the task back/.test(l.msg)),
     ).toBe(true);
   });
 
@@ -125,7 +130,7 @@ describe('a worker runs the tasks the leader assigns it', () => {
       l.path === taskPath(id, key) && /unreadable task/.test(l.msg);
     await worker!.waitForLog('the unreadable task', about);
     await new Promise((resolve) => setTimeout(resolve, 2_500)); // past a backstop rescan
-    expect(worker!.lines.filter(about)).toHaveLength(1);
+    expect(worker!.logs.filter(about)).toHaveLength(1);
     expect(await leader.exists(taskPath(id, key))).toBe(true);
     await leader.client.delete(taskPath(id, key));
   });
@@ -145,7 +150,7 @@ describe('a worker runs the tasks the leader assigns it', () => {
     });
     expect(status.sessionId).toMatch(/^0x[0-9a-f]+$/);
     expect(status.config.values.jobTimeoutMs).toBe(30_000);
-    const { text } = await worker!.get('/metrics');
+    const { body: text } = await worker!.get('/metrics');
     for (const name of [
       'zklab_jobs_total',
       'zklab_job_duration_seconds_bucket',
@@ -161,7 +166,7 @@ describe('a worker runs the tasks the leader assigns it', () => {
   });
 
   it('every job log line carries the worker, session, job key, job id, attempt and epoch', () => {
-    const jobLines = worker!.lines.filter((l) => typeof l.jobKey === 'string');
+    const jobLines = worker!.logs.filter((l) => typeof l.jobKey === 'string');
     expect(jobLines.length).toBeGreaterThan(0);
     for (const line of jobLines) {
       expect(line).toMatchObject({
@@ -178,17 +183,18 @@ describe('a worker runs the tasks the leader assigns it', () => {
 describe('capacity: a worker never runs more jobs at once than its capacity', () => {
   const root = testRoot();
   const id = 'w-capacity';
+  const apps = useApps(() => ({ ZK_CONNECT: sharedConnectString(), ZK_ROOT: root }));
   let leader: TestLeader;
-  let worker: WorkerProcess | undefined;
+  let worker: AppProcess | undefined;
 
   beforeAll(async () => {
     leader = await TestLeader.connect(root);
-    worker = await WorkerProcess.start(root, ['--id', id, '--capacity', '2']);
+    worker = apps.start('worker', ['--id', id, '--capacity', '2']);
+    await worker.port();
     await leader.waitForWorker(id);
     await leader.openAssignDir(id);
   });
   afterAll(async () => {
-    await worker?.stop();
     await leader?.close();
   });
 

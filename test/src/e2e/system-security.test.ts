@@ -52,12 +52,10 @@ describe('the namespace under digest ACLs', () => {
   });
 
   it('stops a worker with the wrong password with a clear error', async () => {
-    const { code, stdout, stderr } = await system.apps.run(
-      'worker',
-      ['--id', 'impostor'],
-      { ZK_APP_AUTH: 'zk-lab-app:not-the-password' },
-      30_000,
-    );
+    const { code, stdout, stderr } = await system.apps.run('worker', ['--id', 'impostor'], {
+      env: { ZK_APP_AUTH: 'zk-lab-app:not-the-password' },
+      timeoutMs: 30_000,
+    });
     expect(code).toBe(1);
     expect(`${stdout}\n${stderr}`).toMatch(/not authori[sz]ed|NoAuth|credentials/i);
     expect(await stranger.exists(`${PATHS.workers}/impostor`)).toBeNull();

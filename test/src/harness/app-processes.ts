@@ -1,6 +1,6 @@
 /**
- * Real app processes for end-to-end tests: the built `apps/<name>/dist/main.js`, spawned
- * with the test's connect string and root in the environment. Every process a test file
+ * Real app processes for tests: the built `apps/<name>/dist/main.js`, spawned with the
+ * environment the test gives (usually its connect string and root). Every process a test file
  * starts is SIGKILLed after the file (after a SIGCONT, in case it was paused), whatever
  * the tests did; `stop()` ends one earlier.
  */
@@ -24,6 +24,21 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** How a CLI run ended, and all it printed (as printed: line ends and `\r` kept). */
+export interface RunResult extends Exit {
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Added to the runner's base environment. */
+  env?: Record<string, string>;
+  /** Written to the process's stdin, which is then closed. */
+  stdin?: string;
+  /** The process is SIGKILLed past this (default 60 s). */
+  timeoutMs?: number;
+}
+
 export function appMain(name: AppName): string {
   const main = resolve(__dirname, '..', '..', '..', 'apps', name, 'dist', 'main.js');
   if (!existsSync(main)) {
@@ -40,6 +55,7 @@ export class AppProcess {
   readonly stderr: string[] = [];
   readonly exited: Promise<Exit>;
   private exit: Exit | null = null;
+  private readonly text = { stdout: '', stderr: '' };
 
   constructor(
     readonly name: string,
@@ -51,6 +67,12 @@ export class AppProcess {
         done(this.exit);
       }),
     );
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream]!.setEncoding('utf8').on(
+        'data',
+        (chunk: string) => (this.text[stream] += chunk),
+      );
+    }
     createInterface({ input: child.stdout! }).on('line', (line) => {
       this.stdout.push(line);
       if (line.startsWith('{')) {
@@ -70,6 +92,16 @@ export class AppProcess {
 
   get running(): boolean {
     return this.exit === null;
+  }
+
+  /** All it printed so far, as printed (the line arrays drop line ends and split on `\r`). */
+  get output(): { stdout: string; stderr: string } {
+    return { ...this.text };
+  }
+
+  /** Its exit and all it printed, once it has exited. */
+  async result(): Promise<RunResult> {
+    return { ...(await this.exited), ...this.output };
   }
 
   /** The first log line that matches, waiting for it. */
@@ -106,6 +138,26 @@ export class AppProcess {
     return { status: response.status, body, json: <T>() => JSON.parse(body) as T };
   }
 
+  /** GET a JSON resource; fails unless the answer is 200. */
+  async getJson<T>(path: string): Promise<T> {
+    const answer = await this.get(path);
+    if (answer.status !== 200) {
+      throw new Error(`${this.name}: GET ${path}: ${answer.status} ${answer.body}`);
+    }
+    return answer.json<T>();
+  }
+
+  /** The value of one sample of /metrics, matched by name and labels. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+    const { body } = await this.get('/metrics');
+    for (const line of body.split('\n')) {
+      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+      if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return undefined;
+  }
+
   signal(signal: NodeJS.Signals): void {
     if (this.running) process.kill(this.pid, signal);
   }
@@ -128,20 +180,16 @@ export class AppProcess {
 export interface AppRunner {
   /** Starts an app; it runs until the test stops it or the file ends. */
   start(name: AppName, args?: string[], env?: Record<string, string>): AppProcess;
-  /** Runs a CLI to its end: exit code and output. */
-  run(
-    name: AppName,
-    args: string[],
-    env?: Record<string, string>,
-    timeoutMs?: number,
-  ): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** Runs a CLI to its end: exit and output. */
+  run(name: AppName, args: string[], options?: RunOptions): Promise<RunResult>;
 }
 
 /**
- * App processes for this test file, with `baseEnv()` (connect string, root, ...) in their
- * environment; each is SIGKILLed after the file if still running.
+ * App processes for this test file (or describe block), with `baseEnv()` (connect string,
+ * root, ...) in their environment, or only the test's own environment without it; each is
+ * SIGKILLed after the file (block) if still running.
  */
-export function useApps(baseEnv: () => Record<string, string>): AppRunner {
+export function useApps(baseEnv: () => Record<string, string> = () => ({})): AppRunner {
   const started: AppProcess[] = [];
   afterAll(async () => {
     await Promise.all(started.map((app) => app.stop()));
@@ -157,13 +205,14 @@ export function useApps(baseEnv: () => Record<string, string>): AppRunner {
   };
   return {
     start,
-    async run(name, args, env = {}, timeoutMs = 60_000) {
+    async run(name, args, { env = {}, stdin = '', timeoutMs = 60_000 } = {}) {
       const app = start(name, args, env);
-      app.child.stdin!.end();
+      // A CLI may exit without reading its stdin: the EPIPE is no failure of the test.
+      app.child.stdin!.on('error', () => undefined).end(stdin);
       const timer = setTimeout(() => void app.stop(), timeoutMs);
-      const { code } = await app.exited;
+      const result = await app.result();
       clearTimeout(timer);
-      return { code, stdout: app.stdout.join('\n'), stderr: app.stderr.join('\n') };
+      return result;
     },
   };
 }
