@@ -1,3 +1,4 @@
+import { alignColumns } from './text-table';
 import type { AppReport } from './app-status';
 import type { SystemCounts } from './system-counts';
 
@@ -17,15 +18,7 @@ function row(app: AppReport): string[] {
 /** One row per app, columns aligned (as the servers' table). */
 export function formatAppTable(apps: AppReport[]): string {
   const table = [HEADER, ...apps.map(row)];
-  const widths = HEADER.map((_, col) => Math.max(...table.map((r) => (r[col] ?? '').length)));
-  return table
-    .map((r) =>
-      r
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return alignColumns(table);
 }
 
 /** "2 workers registered (w1 w2) · queue 0 · results 120 · dead 0" */

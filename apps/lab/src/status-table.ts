@@ -1,3 +1,4 @@
+import { alignColumns } from './text-table';
 import type { NodeStatus } from '@zk-lab/deploy';
 
 const HEADER = [
@@ -13,46 +14,23 @@ const HEADER = [
   'watches',
 ];
 
+/** The columns from the latency on, for a server that reports nothing. */
+const NO_REPORT = ['-', '-', '-', '-', '-'];
+
 function row(status: NodeStatus): string[] {
-  const base = [String(status.id)];
-  if (status.state === 'down')
-    return [...base, 'down', '-', '-', String(status.clientPort), '-', '-', '-', '-', '-'];
-  if (status.state === 'paused') {
-    return [
-      ...base,
-      'paused',
-      '-',
-      String(status.pid),
-      String(status.clientPort),
-      '-',
-      '-',
-      '-',
-      '-',
-      '-',
-    ];
-  }
+  const id = String(status.id);
+  const port = String(status.clientPort);
+  if (status.state === 'down') return [id, 'down', '-', '-', port, ...NO_REPORT];
+  if (status.state === 'paused') return [id, 'paused', '-', String(status.pid), port, ...NO_REPORT];
   const report = status.report;
-  if (report === null) {
-    return [
-      ...base,
-      'up',
-      'not serving',
-      String(status.pid),
-      String(status.clientPort),
-      '-',
-      '-',
-      '-',
-      '-',
-      '-',
-    ];
-  }
+  if (report === null) return [id, 'up', 'not serving', String(status.pid), port, ...NO_REPORT];
   const { min, avg, max } = report.latency;
   return [
-    ...base,
+    id,
     'up',
     report.mode,
     String(status.pid),
-    String(status.clientPort),
+    port,
     `${min}/${avg}/${max} ms`,
     String(report.znodes),
     // srvr counts the connection that asks it; the column shows the other clients.
@@ -65,15 +43,7 @@ function row(status: NodeStatus): string[] {
 /** One row per server, columns aligned. */
 export function formatStatusTable(rows: NodeStatus[]): string {
   const table = [HEADER, ...rows.map(row)];
-  const widths = HEADER.map((_, col) => Math.max(...table.map((r) => (r[col] ?? '').length)));
-  return table
-    .map((r) =>
-      r
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return alignColumns(table);
 }
 
 /** A one-line summary of the roles, e.g. "1 leader, 2 followers" or "no quorum". */
