@@ -356,6 +356,7 @@ describe('watches on a live ensemble', () => {
       await writer.create(path);
       const oneShot = recorder();
       const persistent = recorder();
+      await client.sync(path); // its server may not have the writer's create yet
       await client.getData(path, { watch: oneShot });
       await client.addWatch(path, AddWatchMode.PERSISTENT_RECURSIVE, persistent);
       await client.close();
