@@ -59,7 +59,8 @@ it('100,000 pipelined sequential creates all settle, in the order they were issu
   // they are issued. Issued in one synchronous loop they kept the event loop for 8 s under
   // jest, twice the 4 s session timeout; the server, which stops reading a client that
   // does not read its replies, can then expire the session and reset the connection (a
-  // reset ended this test twice in CI). See the client README, "What a request does in each state".
+  // reset ended this test twice in CI). See the client README, "What a request does in
+  // each state".
   for (let i = 0; i < 100_000; i++) {
     if (i > 0 && i % 5_000 === 0) await new Promise((resolve) => setImmediate(resolve));
     creates.push(
