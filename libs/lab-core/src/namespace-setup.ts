@@ -1,4 +1,4 @@
-import { type ACL, NodeExistsError, type ZkClient } from '@zk-lab/zk-client';
+import type { ACL, ZkClient } from '@zk-lab/zk-client';
 import { SYSTEM_PARENTS } from './namespace';
 
 /**
@@ -6,14 +6,5 @@ import { SYSTEM_PARENTS } from './namespace';
  * made by the client's `root` option). Safe to run from every app at once.
  */
 export async function ensureSystemParents(client: ZkClient, acl: readonly ACL[]): Promise<void> {
-  await Promise.all(
-    SYSTEM_PARENTS.map(async (path) => {
-      if ((await client.exists(path)) !== null) return;
-      try {
-        await client.create(path, undefined, { acl });
-      } catch (error) {
-        if (!(error instanceof NodeExistsError)) throw error;
-      }
-    }),
-  );
+  await Promise.all(SYSTEM_PARENTS.map((path) => client.ensurePath(path, acl)));
 }
