@@ -33,7 +33,14 @@ import {
 import { HostRotation, parseConnectString } from './hosts';
 import { Transaction } from './multi';
 import { REPEATABLE_OPS, retryDelayMs } from './retry';
-import { createProtected, deleteRecursive, ensurePath, protectedPrefix } from './tree';
+import {
+  createProtected,
+  deleteGuaranteed,
+  deleteRecursive,
+  ensurePath,
+  type GuaranteedDeleteOptions,
+  protectedPrefix,
+} from './tree';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ReadOptions, type WatchHandle, type WatchListener, WatchRegistry } from './watches';
 import { JuteDecodeError, type JuteReader, JuteWriter } from './jute';
@@ -541,6 +548,15 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   deleteRecursive(path: string): Promise<void> {
     validatePath(path, { op: 'deleteRecursive' });
     return deleteRecursive(this, path);
+  }
+
+  /**
+   * Curator's guaranteed delete: tries again after a connection loss; a node already gone,
+   * or gone with its session, counts as deleted (see tree.ts).
+   */
+  deleteGuaranteed(path: string, options: GuaranteedDeleteOptions = {}): Promise<void> {
+    validatePath(path, { op: 'delete' });
+    return deleteGuaranteed(this, path, options);
   }
 
   /** Creates the `root` namespace and its ancestors (server paths, outside the chroot). */

@@ -8,6 +8,7 @@ export {
   type ZkClientState,
   type ZkStateEvent,
 } from './client';
+export { type GuaranteedDeleteOptions } from './tree';
 export * from './errors';
 export {
   MultiError,

@@ -65,6 +65,18 @@ describe('the root namespace option', () => {
   });
 });
 
+describe('deleteGuaranteed', () => {
+  it('deletes a node, counts a missing one as deleted, and does nothing once not needed', async () => {
+    await plain.create(`${root}/g1`);
+    await plain.create(`${root}/g2`);
+    await plain.deleteGuaranteed(`${root}/g1`);
+    expect(await plain.exists(`${root}/g1`)).toBeNull();
+    await expect(plain.deleteGuaranteed(`${root}/g1`)).resolves.toBeUndefined();
+    await plain.deleteGuaranteed(`${root}/g2`, { stillNeeded: () => false });
+    expect(await plain.exists(`${root}/g2`)).not.toBeNull();
+  });
+});
+
 describe('ensurePath and deleteRecursive', () => {
   it('ensurePath creates every missing ancestor and keeps what exists', async () => {
     await plain.create(`${root}/e`, 'kept');

@@ -4,7 +4,14 @@
  * with other clients doing the same.
  */
 import { randomUUID } from 'node:crypto';
-import { ConnectionLossError, NodeExistsError, NoNodeError, NotEmptyError } from './errors';
+import {
+  ClientClosedError,
+  ConnectionLossError,
+  NodeExistsError,
+  NoNodeError,
+  NotEmptyError,
+  SessionExpiredError,
+} from './errors';
 import type { ACL } from './protocol';
 
 /** The calls these operations need (ZkClient has them). */
@@ -94,6 +101,45 @@ export async function createProtected(
       const found = (await client.getChildren(parent)).find((child) => child.startsWith(prefix));
       if (found !== undefined) return `${base}/${found}`;
       if (attempt >= attempts) throw error;
+    }
+  }
+}
+
+/** Options of `deleteGuaranteed`. */
+export interface GuaranteedDeleteOptions {
+  /** Tries in all; a connection loss on the last one is thrown. Default 20. */
+  attempts?: number;
+  /**
+   * Stop (the node counts as gone) once this is false: for an ephemeral node, "the session
+   * that owns it is still this client's", since a node goes with its session.
+   */
+  stillNeeded?: () => boolean;
+}
+
+/**
+ * Curator's guaranteed delete: deletes `path` and tries again after a connection loss (the
+ * delete may or may not have been applied). A node already gone, or gone with the session
+ * (SessionExpiredError, ClientClosedError), counts as deleted.
+ */
+export async function deleteGuaranteed(
+  client: Pick<TreeClient, 'delete'>,
+  path: string,
+  options: GuaranteedDeleteOptions = {},
+): Promise<void> {
+  const attempts = options.attempts ?? 20;
+  for (let tries = 1; options.stillNeeded?.() ?? true; tries++) {
+    try {
+      await client.delete(path);
+      return;
+    } catch (error) {
+      if (
+        error instanceof NoNodeError ||
+        error instanceof SessionExpiredError ||
+        error instanceof ClientClosedError
+      ) {
+        return;
+      }
+      if (!(error instanceof ConnectionLossError) || tries >= attempts) throw error;
     }
   }
 }

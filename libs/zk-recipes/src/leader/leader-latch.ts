@@ -546,23 +546,11 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
   }
 
   /** Deletes a node of ours; nothing to do once its session is gone. */
-  private async deleteNode(path: string, sessionId: bigint): Promise<void> {
-    for (let attempt = 1; this.client.sessionId === sessionId; attempt++) {
-      try {
-        await this.client.delete(path);
-        return;
-      } catch (error) {
-        if (
-          error instanceof NoNodeError ||
-          error instanceof SessionExpiredError ||
-          error instanceof ClientClosedError
-        ) {
-          return;
-        }
-        // The answer was lost: the delete may or may not have been applied; try again.
-        if (!(error instanceof ConnectionLossError) || attempt >= DELETE_ATTEMPTS) throw error;
-      }
-    }
+  private deleteNode(path: string, sessionId: bigint): Promise<void> {
+    return this.client.deleteGuaranteed(path, {
+      attempts: DELETE_ATTEMPTS,
+      stillNeeded: () => this.client.sessionId === sessionId,
+    });
   }
 
   /** On close: a create whose answer was lost may have left a node; find it and delete it. */

@@ -16,7 +16,6 @@
  * Internal to the locks family.
  */
 import {
-  ClientClosedError,
   ConnectionLossError,
   CreateMode,
   EventType,
@@ -421,25 +420,8 @@ export class LockInternals {
     if (attempt.node !== null) await this.deleteNode(`${this.path}/${attempt.node}`);
   }
 
-  /**
-   * Curator's guaranteed delete: tries again after a connection loss, and counts a node
-   * gone when its session is (expired, or the client closed, which ends it).
-   */
-  private async deleteNode(path: string): Promise<void> {
-    for (let tries = 1; ; tries++) {
-      try {
-        await this.client.delete(path);
-        return;
-      } catch (error) {
-        if (
-          error instanceof NoNodeError ||
-          error instanceof SessionExpiredError ||
-          error instanceof ClientClosedError
-        ) {
-          return;
-        }
-        if (!(error instanceof ConnectionLossError) || tries >= DELETE_ATTEMPTS) throw error;
-      }
-    }
+  /** Curator's guaranteed delete (the client's). */
+  private deleteNode(path: string): Promise<void> {
+    return this.client.deleteGuaranteed(path, { attempts: DELETE_ATTEMPTS });
   }
 }
