@@ -1,6 +1,5 @@
-import { ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot } from '@zk-lab/test';
 import { ChildrenCache } from './children-cache';
+import { useCacheFixture } from './__tests__/cache-fixture';
 import {
   brief,
   freshTree,
@@ -11,37 +10,15 @@ import {
 } from './__tests__/event-log';
 
 describe('ChildrenCache', () => {
-  const root = testRoot();
-  let client: ZkClient;
-  let writer: ZkClient;
-  const caches: ChildrenCache[] = [];
-
-  function cache(path: string): ChildrenCache {
-    const created = new ChildrenCache(client, path);
-    caches.push(created);
-    return created;
-  }
-
-  beforeAll(async () => {
-    client = await ZkClient.connect({ connectString: sharedConnectString() });
-    writer = await ZkClient.connect({ connectString: sharedConnectString() });
-    await writer.ensurePath(root);
-  });
-
-  afterEach(async () => {
-    await Promise.all(caches.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await writer.deleteRecursive(root);
-    await Promise.all([client.close(), writer.close()]);
-  });
+  const fixture = useCacheFixture((client, path) => new ChildrenCache(client, path));
+  const { root, cache } = fixture;
 
   it('lists the children already there, in creation order, then says initialized', async () => {
     const parent = `${root}/initial`;
-    await writer.create(parent, 'parent data is not cached');
-    for (const name of ['zeta', 'alpha', 'mid']) await writer.create(`${parent}/${name}`, name);
-    await writer.create(`${parent}/alpha/grandchild`, 'not a child');
+    await fixture.writer.create(parent, 'parent data is not cached');
+    for (const name of ['zeta', 'alpha', 'mid'])
+      await fixture.writer.create(`${parent}/${name}`, name);
+    await fixture.writer.create(`${parent}/alpha/grandchild`, 'not a child');
 
     const children = cache(parent);
     const events = recordEvents(children);
@@ -59,20 +36,20 @@ describe('ChildrenCache', () => {
 
   it('reports each child added, written and deleted, in order, and nothing deeper', async () => {
     const parent = `${root}/changes`;
-    await writer.create(parent);
+    await fixture.writer.create(parent);
     const children = cache(parent);
     const events = recordEvents(children);
     await children.start();
 
-    await writer.create(`${parent}/a`, 'a0');
+    await fixture.writer.create(`${parent}/a`, 'a0');
     await events.until('a added', (e) => e.length === 2);
-    await writer.create(`${parent}/b`, 'b0');
+    await fixture.writer.create(`${parent}/b`, 'b0');
     await events.until('b added', (e) => e.length === 3);
-    await writer.setData(`${parent}/a`, 'a1');
+    await fixture.writer.setData(`${parent}/a`, 'a1');
     await events.until('a updated', (e) => e.length === 4);
-    await writer.create(`${parent}/a/deeper`, 'ignored');
-    await writer.setData(`${parent}/a/deeper`, 'ignored too');
-    await writer.delete(`${parent}/b`);
+    await fixture.writer.create(`${parent}/a/deeper`, 'ignored');
+    await fixture.writer.setData(`${parent}/a/deeper`, 'ignored too');
+    await fixture.writer.delete(`${parent}/b`);
     await events.until('b removed', (e) => e.length === 5);
 
     expect(brief(events.items)).toEqual([
@@ -92,13 +69,13 @@ describe('ChildrenCache', () => {
     await children.start();
     expect(children.entries()).toEqual([]);
 
-    await writer.create(parent);
-    await writer.create(`${parent}/x`, 'x');
+    await fixture.writer.create(parent);
+    await fixture.writer.create(`${parent}/x`, 'x');
     await events.until('x added', (e) => e.some((s) => s.type === 'added'));
-    await writer.deleteRecursive(parent);
+    await fixture.writer.deleteRecursive(parent);
     await events.until('x removed', (e) => e.some((s) => s.type === 'removed'));
-    await writer.create(parent);
-    await writer.create(`${parent}/y`, 'y');
+    await fixture.writer.create(parent);
+    await fixture.writer.create(`${parent}/y`, 'y');
     await events.until('y added', (e) => e.filter((s) => s.type === 'added').length === 2);
 
     expect(brief(events.items)).toEqual([
@@ -111,21 +88,22 @@ describe('ChildrenCache', () => {
 
   it('ends equal to the server after a burst of concurrent changes, versions only going up', async () => {
     const parent = `${root}/burst`;
-    await writer.create(parent);
+    await fixture.writer.create(parent);
     const children = cache(parent);
     const events = recordEvents(children);
     await children.start();
 
     const work: Promise<unknown>[] = [];
-    for (let i = 0; i < 10; i++) work.push(writer.create(`${parent}/n${i}`, '0'));
+    for (let i = 0; i < 10; i++) work.push(fixture.writer.create(`${parent}/n${i}`, '0'));
     await Promise.all(work.splice(0));
     for (let round = 1; round <= 5; round++) {
-      for (let i = 0; i < 10; i++) work.push(writer.setData(`${parent}/n${i}`, String(round)));
+      for (let i = 0; i < 10; i++)
+        work.push(fixture.writer.setData(`${parent}/n${i}`, String(round)));
     }
-    for (let i = 0; i < 10; i += 3) work.push(writer.delete(`${parent}/n${i}`));
+    for (let i = 0; i < 10; i += 3) work.push(fixture.writer.delete(`${parent}/n${i}`));
     await Promise.all(work);
 
-    const expected = (await freshTree(writer, parent)).filter((n) => n.path !== parent);
+    const expected = (await freshTree(fixture.writer, parent)).filter((n) => n.path !== parent);
     await events.until(
       'the cache to equal the server',
       () => JSON.stringify(held(children.entries()), big) === JSON.stringify(expected, big),

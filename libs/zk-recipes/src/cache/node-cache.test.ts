@@ -1,35 +1,11 @@
-import { ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot } from '@zk-lab/test';
 import { RecipeStateError } from '../common/lifecycle';
+import { useCacheFixture } from './__tests__/cache-fixture';
 import { brief, isIncreasing, recordEvents, versionsByNode } from './__tests__/event-log';
 import { NodeCache } from './node-cache';
 
 describe('NodeCache', () => {
-  const root = testRoot();
-  let client: ZkClient;
-  let writer: ZkClient;
-  const caches: NodeCache[] = [];
-
-  function cache(path: string): NodeCache {
-    const created = new NodeCache(client, path);
-    caches.push(created);
-    return created;
-  }
-
-  beforeAll(async () => {
-    client = await ZkClient.connect({ connectString: sharedConnectString() });
-    writer = await ZkClient.connect({ connectString: sharedConnectString() });
-    await writer.ensurePath(root);
-  });
-
-  afterEach(async () => {
-    await Promise.all(caches.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await writer.deleteRecursive(root);
-    await Promise.all([client.close(), writer.close()]);
-  });
+  const fixture = useCacheFixture((client, path) => new NodeCache(client, path));
+  const { root, cache } = fixture;
 
   it('follows a node through creation, writes, deletion and a new creation, in order', async () => {
     const path = `${root}/life`;
@@ -39,13 +15,13 @@ describe('NodeCache', () => {
     expect(node.current()).toBeUndefined();
     expect(brief(events.items)).toEqual([['initialized', '']]);
 
-    await writer.create(path, 'one');
+    await fixture.writer.create(path, 'one');
     await events.until('added', (e) => e.length === 2);
-    await writer.setData(path, 'two');
+    await fixture.writer.setData(path, 'two');
     await events.until('updated', (e) => e.length === 3);
-    await writer.delete(path);
+    await fixture.writer.delete(path);
     await events.until('removed', (e) => e.length === 4);
-    await writer.create(path, 'again');
+    await fixture.writer.create(path, 'again');
     await events.until('added again', (e) => e.length === 5);
 
     expect(brief(events.items)).toEqual([
@@ -61,7 +37,7 @@ describe('NodeCache', () => {
 
   it('reports a node that already exists as added before initialized', async () => {
     const path = `${root}/existing`;
-    await writer.create(path, 'here');
+    await fixture.writer.create(path, 'here');
     const node = cache(path);
     const events = recordEvents(node);
     await node.start();
@@ -75,11 +51,13 @@ describe('NodeCache', () => {
 
   it('ends on the last write of a burst, with versions that only go up', async () => {
     const path = `${root}/burst`;
-    await writer.create(path, '0');
+    await fixture.writer.create(path, '0');
     const node = cache(path);
     const events = recordEvents(node);
     await node.start();
-    const writes = Array.from({ length: 30 }, (_, i) => writer.setData(path, String(i + 1)));
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      fixture.writer.setData(path, String(i + 1)),
+    );
     await Promise.all(writes);
     await events.until('the last write', () => node.current()?.stat.version === 30);
 
@@ -104,9 +82,9 @@ describe('NodeCache', () => {
     expect(() => node.start()).toThrow(RecipeStateError);
 
     // The one-shot watch armed before close fires, unheard.
-    await writer.create(path, 'late');
-    await writer.sync(path);
-    await client.sync(path);
+    await fixture.writer.create(path, 'late');
+    await fixture.writer.sync(path);
+    await fixture.client.sync(path);
     expect(brief(events.items)).toEqual([['initialized', '']]);
   });
 });

@@ -1,7 +1,6 @@
-import { ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot } from '@zk-lab/test';
 import { RecipeStateError } from '../common/lifecycle';
 import { TreeCache } from './tree-cache';
+import { useCacheFixture } from './__tests__/cache-fixture';
 import {
   brief,
   freshTree,
@@ -12,40 +11,17 @@ import {
 } from './__tests__/event-log';
 
 describe('TreeCache', () => {
-  const root = testRoot();
-  let client: ZkClient;
-  let writer: ZkClient;
-  const caches: TreeCache[] = [];
-
-  function cache(path: string): TreeCache {
-    const created = new TreeCache(client, path);
-    caches.push(created);
-    return created;
-  }
-
-  beforeAll(async () => {
-    client = await ZkClient.connect({ connectString: sharedConnectString() });
-    writer = await ZkClient.connect({ connectString: sharedConnectString() });
-    await writer.ensurePath(root);
-  });
-
-  afterEach(async () => {
-    await Promise.all(caches.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await writer.deleteRecursive(root);
-    await Promise.all([client.close(), writer.close()]);
-  });
+  const fixture = useCacheFixture((client, path) => new TreeCache(client, path));
+  const { root, cache } = fixture;
 
   it('reads a nested tree at start: parents before children, then initialized', async () => {
     const top = `${root}/nested`;
-    await writer.create(top, 'top');
-    await writer.create(`${top}/b`, 'b');
-    await writer.create(`${top}/a`, 'a');
-    await writer.create(`${top}/a/x`, 'ax');
-    await writer.create(`${top}/a/x/deep`, 'deep');
-    await writer.setData(top, 'top written after its children');
+    await fixture.writer.create(top, 'top');
+    await fixture.writer.create(`${top}/b`, 'b');
+    await fixture.writer.create(`${top}/a`, 'a');
+    await fixture.writer.create(`${top}/a/x`, 'ax');
+    await fixture.writer.create(`${top}/a/x/deep`, 'deep');
+    await fixture.writer.setData(top, 'top written after its children');
 
     const tree = cache(top);
     const events = recordEvents(tree);
@@ -62,33 +38,33 @@ describe('TreeCache', () => {
     expect(tree.children(top)).toEqual(['a', 'b']);
     expect(tree.children(`${top}/a`)).toEqual(['x']);
     expect(tree.get(`${top}/a/x/deep`)?.data.toString()).toBe('deep');
-    expect(held(tree.entries())).toEqual(await freshTree(writer, top));
+    expect(held(tree.entries())).toEqual(await freshTree(fixture.writer, top));
   });
 
   it('reports every change anywhere in the tree, in the order it was made', async () => {
     const top = `${root}/changes`;
-    await writer.create(top);
+    await fixture.writer.create(top);
     const tree = cache(top);
     const events = recordEvents(tree);
     await tree.start();
 
     // One change at a time, each awaited in the cache: every change is its own event.
     const steps: [() => Promise<unknown>, string][] = [
-      [() => writer.create(`${top}/a`, 'a0'), 'added a'],
-      [() => writer.create(`${top}/a/b`, 'b0'), 'added a/b'],
-      [() => writer.create(`${top}/a/b/c`, 'c0'), 'added a/b/c'],
-      [() => writer.setData(`${top}/a/b/c`, 'c1'), 'updated a/b/c'],
-      [() => writer.setData(`${top}/a`, 'a1'), 'updated a'],
-      [() => writer.delete(`${top}/a/b/c`), 'removed a/b/c'],
-      [() => writer.create(`${top}/a/b/c`, 'c-again'), 'added a/b/c again'],
-      [() => writer.setData(top, 'top1'), 'updated the root'],
+      [() => fixture.writer.create(`${top}/a`, 'a0'), 'added a'],
+      [() => fixture.writer.create(`${top}/a/b`, 'b0'), 'added a/b'],
+      [() => fixture.writer.create(`${top}/a/b/c`, 'c0'), 'added a/b/c'],
+      [() => fixture.writer.setData(`${top}/a/b/c`, 'c1'), 'updated a/b/c'],
+      [() => fixture.writer.setData(`${top}/a`, 'a1'), 'updated a'],
+      [() => fixture.writer.delete(`${top}/a/b/c`), 'removed a/b/c'],
+      [() => fixture.writer.create(`${top}/a/b/c`, 'c-again'), 'added a/b/c again'],
+      [() => fixture.writer.setData(top, 'top1'), 'updated the root'],
     ];
     for (const [index, [step, what]] of steps.entries()) {
       await step();
       await events.until(what, (e) => e.length === index + 3);
     }
     // Deleting a subtree: children first, as the server does it.
-    await writer.deleteRecursive(`${top}/a`);
+    await fixture.writer.deleteRecursive(`${top}/a`);
     await events.until('the subtree removed', (e) => e.length === steps.length + 5);
 
     expect(brief(events.items)).toEqual([
@@ -106,7 +82,7 @@ describe('TreeCache', () => {
       ['removed', `${top}/a/b`, 0, 'b0'],
       ['removed', `${top}/a`, 1, 'a1'],
     ]);
-    expect(held(tree.entries())).toEqual(await freshTree(writer, top));
+    expect(held(tree.entries())).toEqual(await freshTree(fixture.writer, top));
   });
 
   it('follows a root that does not exist yet, and its deletion', async () => {
@@ -116,10 +92,10 @@ describe('TreeCache', () => {
     await tree.start();
     expect(tree.entries()).toEqual([]);
 
-    await writer.create(top, 'now');
-    await writer.create(`${top}/child`, 'c');
+    await fixture.writer.create(top, 'now');
+    await fixture.writer.create(`${top}/child`, 'c');
     await events.until('both added', (e) => e.length === 3);
-    await writer.deleteRecursive(top);
+    await fixture.writer.deleteRecursive(top);
     await events.until('both removed', (e) => e.length === 5);
 
     expect(brief(events.items)).toEqual([
@@ -134,25 +110,26 @@ describe('TreeCache', () => {
 
   it('ends equal to the server after a burst across the tree, versions only going up', async () => {
     const top = `${root}/burst`;
-    await writer.create(top);
+    await fixture.writer.create(top);
     const tree = cache(top);
     const events = recordEvents(tree);
     await tree.start();
 
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 8; i++) {
-      work.push(writer.create(`${top}/p${i}`, 'p'));
-      work.push(writer.create(`${top}/p${i}/q`, 'q'));
-      work.push(writer.create(`${top}/p${i}/q/r`, 'r'));
+      work.push(fixture.writer.create(`${top}/p${i}`, 'p'));
+      work.push(fixture.writer.create(`${top}/p${i}/q`, 'q'));
+      work.push(fixture.writer.create(`${top}/p${i}/q/r`, 'r'));
     }
     await Promise.all(work.splice(0));
     for (let round = 1; round <= 4; round++) {
-      for (let i = 0; i < 8; i++) work.push(writer.setData(`${top}/p${i}/q/r`, `r${round}`));
+      for (let i = 0; i < 8; i++)
+        work.push(fixture.writer.setData(`${top}/p${i}/q/r`, `r${round}`));
     }
-    for (let i = 0; i < 8; i += 2) work.push(writer.deleteRecursive(`${top}/p${i}`));
+    for (let i = 0; i < 8; i += 2) work.push(fixture.writer.deleteRecursive(`${top}/p${i}`));
     await Promise.all(work);
 
-    const expected = await freshTree(writer, top);
+    const expected = await freshTree(fixture.writer, top);
     await events.until(
       'the cache to equal the server',
       () => JSON.stringify(held(tree.entries()), big) === JSON.stringify(expected, big),
@@ -179,8 +156,8 @@ describe('TreeCache', () => {
     await tree.close();
     await tree.close();
     expect(tree.state).toBe('CLOSED');
-    await writer.create(top, 'unheard');
-    await client.sync(top);
+    await fixture.writer.create(top, 'unheard');
+    await fixture.client.sync(top);
     expect(brief(events.items)).toEqual([['initialized', '']]);
   });
 });
