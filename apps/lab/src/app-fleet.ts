@@ -59,11 +59,15 @@ export class AppFleet {
     private readonly emit: (event: FleetEvent) => void,
   ) {}
 
-  /** Starts every app of the plan on the ensemble at `connectString`. */
+  /**
+   * Starts every app of the plan on the ensemble at `connectString`, each connecting with
+   * the connect string `connectFor` gives it.
+   */
   static async start(
     labState: string,
     plan: AppPlan,
     connectString: string,
+    connectFor: (name: string) => string,
     emit: (event: FleetEvent) => void,
   ): Promise<AppFleet> {
     const ports = await freePorts(portsNeeded(plan));
@@ -73,7 +77,7 @@ export class AppFleet {
       watchdogPid: null,
       connectString,
       root: plan.root,
-      apps: planApps(labState, plan, connectString, ports),
+      apps: planApps(labState, plan, connectFor, ports),
     };
     // The record and the watchdog come first: no app ever runs that nobody would kill.
     writeAppsState(labState, state);

@@ -29,6 +29,8 @@ export interface AppPlan {
   rate: number;
   job: JobSpec;
   root: string;
+  /** The apps' session timeout; default APP_SESSION_TIMEOUT_MS. */
+  sessionTimeoutMs?: number;
 }
 
 /** The built entry point of an app (`npm run build` makes it). */
@@ -90,11 +92,40 @@ export function parseRoot(root: string | undefined): string {
   return path;
 }
 
-/** The records of every app (no pid yet), masters and workers on the given ports. */
+/** The names of the apps of a plan: m1..mN, w1..wN and the producer. */
+export function appNames(plan: AppPlan): string[] {
+  const names = [
+    ...Array.from({ length: plan.masters }, (_, i) => `m${i + 1}`),
+    ...Array.from({ length: plan.workers }, (_, i) => `w${i + 1}`),
+  ];
+  if (plan.rate > 0) names.push('producer');
+  return names;
+}
+
+/**
+ * The files the chaos judge reads, which the apps append to and never read: the producer's
+ * record of every job it creates, and the workers' log of every handler run.
+ */
+export function recordsDir(labState: string): string {
+  return join(labState, 'records');
+}
+
+export function producerRecordPath(labState: string): string {
+  return join(recordsDir(labState), 'producer.jsonl');
+}
+
+export function executionLogPath(labState: string): string {
+  return join(recordsDir(labState), 'executions.jsonl');
+}
+
+/**
+ * The records of every app (no pid yet), masters and workers on the given ports; each app
+ * connects with the connect string `connectFor` gives it (its own links through the proxy).
+ */
 export function planApps(
   labState: string,
   plan: AppPlan,
-  connectString: string,
+  connectFor: (name: string) => string,
   ports: number[],
 ): AppRecord[] {
   const stateFile = appsStatePath(labState);
@@ -104,10 +135,12 @@ export function planApps(
     script: appScript(kind),
     args,
     env: {
-      ZK_CONNECT: connectString,
+      ZK_CONNECT: connectFor(name),
       ZK_ROOT: plan.root,
-      ZK_SESSION_TIMEOUT_MS: String(APP_SESSION_TIMEOUT_MS),
+      ZK_SESSION_TIMEOUT_MS: String(plan.sessionTimeoutMs ?? APP_SESSION_TIMEOUT_MS),
       [APP_MARKER]: appMarker(name, stateFile),
+      ...(kind === 'producer' ? { ZK_LAB_PRODUCER_RECORD: producerRecordPath(labState) } : {}),
+      ...(kind === 'worker' ? { ZK_LAB_EXECUTION_LOG: executionLogPath(labState) } : {}),
     },
     port,
     logPath: join(logsDir(labState), `${name}.log`),

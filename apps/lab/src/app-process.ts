@@ -152,11 +152,16 @@ export async function stopApp(
   return 'SIGKILL';
 }
 
-/** Is `pid` a live `lab up`? (The pid of a dead owner may belong to anything by now.) */
+/**
+ * Is `pid` a live `lab up`, or a `lab chaos` that brought up a lab of its own? (The pid of
+ * a dead owner may belong to anything by now.)
+ */
 export function isLabUpProcess(pid: number): boolean {
   try {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return argv.some((arg) => arg.endsWith('main.js')) && argv.includes('up');
+    return (
+      argv.some((arg) => arg.endsWith('main.js')) && (argv.includes('up') || argv.includes('chaos'))
+    );
   } catch {
     return false;
   }

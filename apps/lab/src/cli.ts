@@ -12,7 +12,21 @@ import { AppsNotBuiltError, parseJobFlags, parseRoot, type AppPlan } from './app
 import { AppStartError, AppStateError } from './app-process';
 import { BadAppsStateError, NoLabAppsError, UnknownAppError } from './app-state';
 import { labUp, LabRunningError } from './lab-up';
-import { AppFlags, EnsembleFlags, parseOrUsage, ServerId, stateDir, UsageError } from './options';
+import {
+  AppFlags,
+  ChaosFlags,
+  DelayMs,
+  EnsembleFlags,
+  parseOrUsage,
+  ServerId,
+  stateDir,
+  UsageError,
+} from './options';
+import { ACTIONS, selectActions, UnknownActionError } from './chaos/actions';
+import { labChaos } from './chaos/chaos-command';
+import { ChaosSetupError } from './chaos/runner';
+import { NoFaultProxyError } from './lab-links';
+import { delay, heal, partition } from './link-commands';
 import type { Output } from './output';
 import { zkDown, zkKill, zkPause, zkStart, zkStatus, zkUp } from './zk-commands';
 
@@ -30,6 +44,13 @@ Usage:
   lab start NAME         start app NAME again (same id, port and log) and wait until it serves
   lab pause NAME         freeze app NAME (SIGSTOP): it answers nothing, its session expires
   lab resume NAME        let a paused app run again (SIGCONT)
+  lab partition NAME     cut app NAME from ZooKeeper: it keeps running, its bytes stall both
+                         ways (a real network split), its session expires if it lasts
+  lab partition zk N|leader   cut server N (or the leader) from its peers; clients still reach it
+  lab heal [NAME|zk]     heal every link, or app NAME's links, or the servers' links
+  lab delay NAME|LINK MS every byte on app NAME's links (or one link) MS late; 0 removes it
+  lab chaos              a seeded chaos run with a verdict from outside (see Options (chaos));
+                         runs on the lab that is up, or brings up one of its own
   lab zk up              start an ensemble in the background and return
   lab zk status [--json] one row per server: state, mode, pid, port, latency, znodes, connections
   lab zk kill N [--signal SIG]   kill server N (SIGKILL by default; SIGTERM stops it cleanly)
@@ -47,6 +68,19 @@ Options (up):
   --payload JSON the jobs' payload (default {"ms":500} for sleep)
   --root PATH    the system's root znode (default /zk-lab)
   --no-apps      the ensemble alone
+Options (chaos):
+  --seed S       the schedule's seed (default: random, printed); the same seed, the same
+                 actions on the same targets in the same order
+  --duration S   seconds during which actions start (default 300)
+  --actions A,B  action kinds, or prefixes ending in - (zk-, worker-…); default all:
+${actionList()}
+  --json FILE    the report (default DIR/chaos-seed-S.json)
+  --fresh-jobs N jobs in the batch produced after the last heal (default 20)
+  --session-timeout MS   the apps' session timeout when chaos brings up its own lab (default 4000)
+  (its own lab takes --masters, --workers, --rate (default 20), --job-type, --payload
+  (default sleep {"ms":300}), --root, --size, --tick, --heap as up does)
+  Exit codes: 0 the verdict holds, 1 a violation or a fault that did not heal, 2 bad usage.
+
 Options (up, zk up):
   --size N       servers in the ensemble, odd (default 3; 1 runs standalone)
   --tick MS      ZooKeeper tickTime in ms (default 200: sessions of 0.4 s to 4 s)
@@ -60,6 +94,21 @@ ZooKeeper itself: ZOOKEEPER_HOME (a distribution) or ZOOKEEPER_JAR, else Debian'
 which is installed with apt-get when missing and this runs as root.
 
 Exit codes: 0 done, 1 failed, 2 bad usage.`;
+
+/** The chaos action kinds, wrapped under the --actions option. */
+function actionList(): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const kind of ACTIONS.map((a) => a.kind)) {
+    if (line.length + kind.length > 72) {
+      lines.push(line.trimEnd());
+      line = '';
+    }
+    line += `${kind} `;
+  }
+  lines.push(line.trimEnd());
+  return lines.map((l) => `                 ${l}`).join('\n');
+}
 
 const SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP']);
 
@@ -78,7 +127,14 @@ const FAILURES = [
   AppStateError,
   AppStartError,
   AppsNotBuiltError,
+  NoFaultProxyError,
+  ChaosSetupError,
 ];
+
+/** A chaos run whose verdict failed: the summary is printed, the exit code is 1. */
+class ChaosVerdictFailed extends Error {
+  override readonly name = 'ChaosVerdictFailed';
+}
 
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: Output): Promise<number> {
@@ -86,7 +142,8 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
     await dispatch(argv, io);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof ChaosVerdictFailed) return 1;
+    if (err instanceof UsageError || err instanceof UnknownActionError) {
       io.err(`error: ${err.message}\n\n${USAGE}`);
       return 2;
     }
@@ -102,6 +159,8 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
 const APP_COMMANDS = new Set(['kill', 'stop', 'start', 'pause', 'resume']);
 
 function parseCommandLine(argv: string[]) {
+  // `chaos --json FILE` names a file; elsewhere `--json` is a switch.
+  const chaos = argv.find((arg) => !arg.startsWith('-')) === 'chaos';
   try {
     return parseArgs({
       args: argv,
@@ -112,7 +171,7 @@ function parseCommandLine(argv: string[]) {
         heap: { type: 'string' },
         state: { type: 'string' },
         signal: { type: 'string' },
-        json: { type: 'boolean' },
+        json: { type: chaos ? 'string' : 'boolean' },
         masters: { type: 'string' },
         workers: { type: 'string' },
         rate: { type: 'string' },
@@ -120,6 +179,11 @@ function parseCommandLine(argv: string[]) {
         payload: { type: 'string' },
         root: { type: 'string' },
         'no-apps': { type: 'boolean' },
+        seed: { type: 'string' },
+        duration: { type: 'string' },
+        actions: { type: 'string' },
+        'fresh-jobs': { type: 'string' },
+        'session-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -179,7 +243,7 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
   }
   if (command === 'status') {
     noMore([sub, arg, ...extra]);
-    return labStatus(labState, values.json ?? false, io);
+    return labStatus(labState, values.json === true, io);
   }
   if (APP_COMMANDS.has(command)) {
     noMore([arg, ...extra]);
@@ -196,6 +260,64 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
         return appPause(labState, sub, command === 'pause', io);
     }
   }
+  if (command === 'partition') {
+    noMore(extra);
+    if (sub === undefined) throw new UsageError('`partition` needs an app name or `zk N`');
+    if (sub !== 'zk') noMore([arg]);
+    return partition(labState, sub, arg, io);
+  }
+  if (command === 'heal') {
+    noMore([arg, ...extra]);
+    return heal(labState, sub, io);
+  }
+  if (command === 'delay') {
+    noMore(extra);
+    if (sub === undefined || arg === undefined)
+      throw new UsageError('`delay` needs an app or link name and a delay in ms');
+    return delay(labState, sub, parseOrUsage(DelayMs, arg, 'delay'), io);
+  }
+  if (command === 'chaos') {
+    noMore([sub, arg, ...extra]);
+    const chaos = parseOrUsage(
+      ChaosFlags,
+      {
+        seed: values.seed,
+        duration: values.duration,
+        freshJobs: values['fresh-jobs'],
+        sessionTimeout: values['session-timeout'],
+        rate: values.rate,
+      },
+      'options',
+    );
+    const counts = parseOrUsage(
+      AppFlags,
+      { masters: values.masters, workers: values.workers, rate: chaos.rate },
+      'options',
+    );
+    const ok = await labChaos(
+      labState,
+      {
+        seed: chaos.seed,
+        durationS: chaos.duration,
+        actions: selectActions(values.actions),
+        jsonFile: typeof values.json === 'string' ? values.json : null,
+        freshJobs: chaos.freshJobs,
+      },
+      ensembleFlags(),
+      {
+        ...counts,
+        job: parseJobFlags(
+          values['job-type'],
+          values.payload ?? (values['job-type'] === undefined ? '{"ms":300}' : undefined),
+        ),
+        root: parseRoot(values.root),
+        sessionTimeoutMs: chaos.sessionTimeout,
+      },
+      io,
+    );
+    if (!ok) throw new ChaosVerdictFailed('the chaos verdict failed');
+    return;
+  }
   if (command !== 'zk') throw new UsageError(`unknown command: ${command}`);
   switch (sub) {
     case 'up':
@@ -206,7 +328,7 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
       return zkDown(labState, io);
     case 'status':
       noMore([arg, ...extra]);
-      return zkStatus(labState, values.json ?? false, io);
+      return zkStatus(labState, values.json === true, io);
     case 'kill':
       noMore(extra);
       return zkKill(labState, serverId(), signalFlag(values.signal), io);

@@ -1,12 +1,13 @@
-import { Ensemble, type NodeStatus } from '@zk-lab/deploy';
-import { AppFleet, type StopReport } from './app-fleet';
+import type { Ensemble, NodeStatus } from '@zk-lab/deploy';
+import type { StopReport } from './app-fleet';
 import { isAppProcess, isLabUpProcess } from './app-process';
-import { checkAppsBuilt, type AppPlan } from './app-plan';
+import type { AppPlan } from './app-plan';
 import { readAppsState, removeAppsState } from './app-state';
 import { DigestPrinter } from './digest-printer';
 import { LabSummary } from './lab-summary';
+import { startLab } from './lab-start';
 import type { Output } from './output';
-import { ensembleDir, printStatus, type EnsembleFlagValues } from './zk-commands';
+import { printStatus, type EnsembleFlagValues } from './zk-commands';
 
 /** A `lab up` already runs apps from this state folder. */
 export class LabRunningError extends Error {
@@ -32,40 +33,31 @@ export async function labUp(
   io: Output,
 ): Promise<void> {
   refuseIfRunning(labState);
-  if (plan !== null) checkAppsBuilt(plan);
   const started = Date.now();
   io.err(`starting a ${flags.size}-server ZooKeeper ensemble (tickTime ${flags.tick} ms)…`);
-  const ensemble = await Ensemble.start({
-    stateDir: ensembleDir(labState),
-    size: flags.size,
-    tickTimeMs: flags.tick,
-    heapMb: flags.heap,
-    // A Ctrl+C reaches this process alone: it stops the apps while the servers still serve.
-    ownProcessGroup: true,
-    log: (line) => io.err(line),
-  });
-  io.err(`serving after ${Date.now() - started} ms`);
-  await printStatus(ensemble, io);
-
   const names = ['zk', 'lab', 'producer'];
   if (plan !== null) names.push(`m${plan.masters}`, `w${plan.workers}`);
   const printer = new DigestPrinter(io, Math.max(...names.map((n) => n.length)));
-  let fleet: AppFleet | null = null;
-  let summary: LabSummary | null = null;
   if (plan !== null) {
     io.err(
-      `starting ${plan.masters} master(s), ${plan.workers} worker(s)` +
+      `then ${plan.masters} master(s), ${plan.workers} worker(s)` +
         (plan.rate > 0 ? ` and a producer (${plan.job.type}, ${plan.rate} jobs/s)` : '') +
-        ` on ${plan.root}…`,
+        ` on ${plan.root}, each through its own fault-proxy links…`,
     );
-    try {
-      fleet = await AppFleet.start(labState, plan, ensemble.connectString(), (event) =>
-        printer.print(event),
-      );
-    } catch (err) {
-      await ensemble.stop();
-      throw err;
-    }
+  }
+  const { ensemble, fleet } = await startLab(
+    labState,
+    flags,
+    plan,
+    (event) => printer.print(event),
+    (line) => io.err(line),
+    async (serving) => {
+      io.err(`serving after ${Date.now() - started} ms`);
+      await printStatus(serving, io);
+    },
+  );
+  let summary: LabSummary | null = null;
+  if (fleet !== null && plan !== null) {
     const apps = fleet;
     summary = new LabSummary(printer, () => apps.apps, ensemble.connectString(), plan.root);
     summary.start();

@@ -43,3 +43,24 @@ export const AppFlags = z.object({
   /** Jobs per second; 0 runs no producer. */
   rate: z.coerce.number().min(0).max(1_000).default(2),
 });
+
+export const DelayMs = z.coerce.number().int().min(0).max(60_000);
+
+/** `lab chaos`: the schedule and its own lab's apps. */
+export const ChaosFlags = z.object({
+  seed: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(() => Math.floor(Math.random() * 1_000_000)),
+  duration: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(300),
+  freshJobs: z.coerce.number().int().min(1).max(10_000).default(20),
+  sessionTimeout: z.coerce.number().int().min(1_000).max(60_000).default(4_000),
+  rate: z.coerce.number().min(0).max(1_000).default(20),
+});

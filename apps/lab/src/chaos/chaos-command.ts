@@ -1,0 +1,91 @@
+/**
+ * `lab chaos`: runs on the lab that is up in the state folder, or brings up one of its own
+ * (stopped again at the end), then prints the summary, writes the JSON report, and fails
+ * (exit 1) on any violation or any fault the system did not heal from.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isLabUpProcess } from '../app-process';
+import { APP_SESSION_TIMEOUT_MS, type AppPlan } from '../app-plan';
+import { readAppsState } from '../app-state';
+import { proxyOf } from '../lab-links';
+import { startLab } from '../lab-start';
+import type { Output } from '../output';
+import { openEnsemble, type EnsembleFlagValues } from '../zk-commands';
+import type { ActionKind } from './actions';
+import { runChaos } from './runner';
+import { formatSummary } from './summary';
+
+export interface ChaosFlags {
+  seed: number;
+  durationS: number;
+  actions: readonly ActionKind[];
+  jsonFile: string | null;
+  freshJobs: number;
+}
+
+export async function labChaos(
+  labState: string,
+  flags: ChaosFlags,
+  ensembleFlags: EnsembleFlagValues,
+  plan: AppPlan,
+  io: Output,
+): Promise<boolean> {
+  const running = readAppsState(labState);
+  const useRunning = running !== null && isLabUpProcess(running.ownerPid);
+  io.err(
+    `chaos seed ${flags.seed}, ${flags.durationS} s, actions: ${flags.actions.map((a) => a.kind).join(', ')}`,
+  );
+  let own: Awaited<ReturnType<typeof startLab>> | null = null;
+  if (useRunning) {
+    io.err(`on the lab that is up in ${labState} (lab up pid ${running.ownerPid})`);
+  } else {
+    io.err(
+      `bringing up a lab of its own in ${labState}: ${plan.masters} masters, ${plan.workers} workers, ` +
+        `a producer (${plan.job.type}, ${plan.rate} jobs/s)…`,
+    );
+    const digest = join(labState, 'logs', 'chaos-digest.log');
+    mkdirSync(dirname(digest), { recursive: true });
+    own = await startLab(
+      labState,
+      ensembleFlags,
+      plan,
+      (event) =>
+        appendFileSync(
+          digest,
+          `${new Date(event.time).toISOString()} ${event.name} ${event.level} ${event.text}\n`,
+        ),
+      (line) => io.err(line),
+    );
+  }
+  try {
+    const ensemble = own?.ensemble ?? openEnsemble(labState);
+    const state = readAppsState(labState);
+    const sessionTimeoutMs = Number(
+      state?.apps[0]?.env.ZK_SESSION_TIMEOUT_MS ?? APP_SESSION_TIMEOUT_MS,
+    );
+    const report = await runChaos({
+      labState,
+      ensemble,
+      proxy: own?.proxy ?? proxyOf(ensemble),
+      root: state?.root ?? plan.root,
+      sessionTimeoutMs,
+      seed: flags.seed,
+      durationS: flags.durationS,
+      actions: flags.actions,
+      freshJobs: flags.freshJobs,
+      say: (line) => io.err(line),
+    });
+    const jsonFile = flags.jsonFile ?? join(labState, `chaos-seed-${flags.seed}.json`);
+    mkdirSync(dirname(jsonFile), { recursive: true });
+    writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+    io.out(formatSummary(report));
+    io.out(`report: ${jsonFile}`);
+    return report.ok;
+  } finally {
+    if (own !== null) {
+      await own.fleet?.stop();
+      await own.ensemble.stop();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  connectToNamespace,
+  encode,
+  loadCredentials,
+  PATHS,
+  resolveConnection,
+} from '@zk-lab/lab-core';
+import type { ZkClient } from '@zk-lab/zk-client';
+import { sharedConnectString, testRoot } from '@zk-lab/test';
+import { gatherEvidence } from './gather';
+import { judge } from './verdict';
+
+const A = '11111111-1111-4111-8111-111111111111';
+const B = '22222222-2222-4222-8222-222222222222';
+const C = '33333333-3333-4333-8333-333333333333';
+
+function result(id: string, key: string) {
+  return {
+    id,
+    key,
+    type: 'echo',
+    outcome: 'succeeded',
+    output: null,
+    worker: 'w1',
+    attempt: 1,
+    epoch: 1,
+    created: 0,
+    assigned: 0,
+    started: 0,
+    finished: 0,
+    failures: [],
+    handBacks: [],
+  };
+}
+
+function execution(jobId: string, key: string, token: string) {
+  return { jobId, key, attempt: 1, workerId: 'w1', session: '0x1', token, at: 0 };
+}
+
+const lines = (rows: object[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+
+describe('the chaos judge on real znodes', () => {
+  const root = testRoot();
+  let client: ZkClient;
+  let dir: string;
+
+  beforeAll(async () => {
+    client = await connectToNamespace(
+      resolveConnection({ connect: sharedConnectString(), root }),
+      loadCredentials('admin'),
+    );
+    dir = mkdtempSync(join(tmpdir(), 'zk-lab-judge-'));
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it('reads every record and execution, and fails on a planted duplicate, a lost job and an extra run', async () => {
+    // What a healthy run leaves for A and B: one result each, one run each.
+    await client.create(`${PATHS.results}/job-0000000001`, encode(result(A, 'job-0000000001')));
+    await client.create(`${PATHS.results}/job-0000000002`, encode(result(B, 'job-0000000002')));
+    const produced = join(dir, 'producer.jsonl');
+    const executions = join(dir, 'executions.jsonl');
+    writeFileSync(
+      produced,
+      lines([
+        { jobId: A },
+        { jobId: A, created: true },
+        { jobId: B },
+        { jobId: B, created: true },
+        // A cut-short last line (the producer was killed mid-write) is not evidence.
+      ]) + '{"jobId":"',
+    );
+    writeFileSync(
+      executions,
+      lines([execution(A, 'job-0000000001', '100'), execution(B, 'job-0000000002', '101')]),
+    );
+    const sources = {
+      connectString: sharedConnectString(),
+      root,
+      producedFiles: [produced],
+      executionLog: executions,
+    };
+    const healthy = judge(await gatherEvidence(sources), null);
+    expect(healthy.violations).toEqual([]);
+    expect(healthy.counts).toMatchObject({ created: 2, results: 2, executions: 2 });
+
+    // Planted: a second result for A, a confirmed job C that never got a record, and a
+    // second run of B with no failure or hand-back to account for it.
+    await client.create(`${PATHS.results}/job-0000000003`, encode(result(A, 'job-0000000003')));
+    writeFileSync(
+      produced,
+      lines([
+        { jobId: A },
+        { jobId: A, created: true },
+        { jobId: B },
+        { jobId: B, created: true },
+        { jobId: C },
+        { jobId: C, created: true },
+      ]),
+    );
+    writeFileSync(
+      executions,
+      lines([
+        execution(A, 'job-0000000001', '100'),
+        execution(B, 'job-0000000002', '101'),
+        execution(B, 'job-0000000002', '102'),
+      ]),
+    );
+    const planted = judge(await gatherEvidence(sources), null);
+    expect(planted.ok).toBe(false);
+    expect(planted.violations.map((v) => [v.kind, v.jobId])).toEqual([
+      ['duplicate', A],
+      ['lost', C],
+      ['extra-execution', B],
+    ]);
+  });
+});
