@@ -72,6 +72,7 @@ Options (chaos):
   --seed S       the schedule's seed (default: random, printed); the same seed, the same
                  actions on the same targets in the same order
   --duration S   seconds during which actions start (default 300)
+  --rounds N     instead: N rounds, each every chosen kind once, in a seeded order
   --actions A,B  action kinds, or prefixes ending in - (zk-, worker-…); default all:
 ${actionList()}
   --json FILE    the report (default DIR/chaos-seed-S.json)
@@ -181,6 +182,7 @@ function parseCommandLine(argv: string[]) {
         'no-apps': { type: 'boolean' },
         seed: { type: 'string' },
         duration: { type: 'string' },
+        rounds: { type: 'string' },
         actions: { type: 'string' },
         'fresh-jobs': { type: 'string' },
         'session-timeout': { type: 'string' },
@@ -283,6 +285,7 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
       {
         seed: values.seed,
         duration: values.duration,
+        rounds: values.rounds,
         freshJobs: values['fresh-jobs'],
         sessionTimeout: values['session-timeout'],
         rate: values.rate,
@@ -299,6 +302,7 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
       {
         seed: chaos.seed,
         durationS: chaos.duration,
+        rounds: chaos.rounds ?? null,
         actions: selectActions(values.actions),
         jsonFile: typeof values.json === 'string' ? values.json : null,
         freshJobs: chaos.freshJobs,

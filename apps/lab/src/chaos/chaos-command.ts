@@ -19,6 +19,7 @@ import { formatSummary } from './summary';
 export interface ChaosFlags {
   seed: number;
   durationS: number;
+  rounds: number | null;
   actions: readonly ActionKind[];
   jsonFile: string | null;
   freshJobs: number;
@@ -34,7 +35,7 @@ export async function labChaos(
   const running = readAppsState(labState);
   const useRunning = running !== null && isLabUpProcess(running.ownerPid);
   io.err(
-    `chaos seed ${flags.seed}, ${flags.durationS} s, actions: ${flags.actions.map((a) => a.kind).join(', ')}`,
+    `chaos seed ${flags.seed}, ${flags.rounds === null ? `${flags.durationS} s` : `${flags.rounds} round(s)`}, actions: ${flags.actions.map((a) => a.kind).join(', ')}`,
   );
   let own: Awaited<ReturnType<typeof startLab>> | null = null;
   if (useRunning) {
@@ -72,6 +73,7 @@ export async function labChaos(
       sessionTimeoutMs,
       seed: flags.seed,
       durationS: flags.durationS,
+      rounds: flags.rounds,
       actions: flags.actions,
       freshJobs: flags.freshJobs,
       say: (line) => io.err(line),

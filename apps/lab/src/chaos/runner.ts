@@ -28,6 +28,8 @@ export interface ChaosOptions {
   seed: number;
   /** Seconds during which new actions start. */
   durationS: number;
+  /** Instead of a duration: this many rounds, each of every chosen kind once. */
+  rounds?: number | null;
   actions: readonly ActionKind[];
   /** Jobs in the fresh batch after the last heal. */
   freshJobs?: number;
@@ -58,6 +60,7 @@ export interface ActionRecord {
 export interface ChaosReport {
   seed: number;
   durationS: number;
+  rounds: number | null;
   startedAt: string;
   elapsedMs: number;
   actions: ActionRecord[];
@@ -144,7 +147,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (first !== null) throw new ChaosSetupError(`the lab did not come whole: ${first}`);
 
     const schedule = scheduleOf(rng, options.actions);
-    for (let index = 0; since() < options.durationS * 1000; index++) {
+    const total = options.rounds == null ? null : options.rounds * options.actions.length;
+    const more = (index: number) =>
+      total === null ? since() < options.durationS * 1000 : index < total;
+    for (let index = 0; more(index); index++) {
       const action = schedule(index);
       await sleep(rng.between(300, 1_500));
       const before = await view();
@@ -223,6 +229,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return {
       seed: options.seed,
       durationS: options.durationS,
+      rounds: options.rounds ?? null,
       startedAt: new Date(started).toISOString(),
       elapsedMs: since(),
       actions: records,
