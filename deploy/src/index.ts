@@ -25,3 +25,4 @@ export {
   ZooKeeperNotFoundError,
   type ZooKeeperInstall,
 } from './zookeeper-install';
+export * from './fault-proxy';
