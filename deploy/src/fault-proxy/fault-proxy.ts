@@ -107,7 +107,7 @@ export class FaultProxy {
     if (options.listenPort !== undefined) checkPort(options.listenPort, 'listenPort');
     if (this.links_.has(name)) throw new LinkExistsError(name);
     // Sockets start paused: a connection accepted during a partition reads nothing.
-    const server = createServer({ pauseOnConnect: true });
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
     const link = new Link(name, options.targetPort, options.protocol ?? 'zk-client', server);
     this.links_.set(name, link); // reserved now: a second addLink of the name fails at once
     server.on('connection', (socket: Socket) => {

@@ -23,8 +23,10 @@ class Direction {
   readonly queue: { chunk: Buffer; due: number }[] = [];
   timer: NodeJS.Timeout | null = null;
   waitingDrain = false;
-  /** The source socket closed (hadError: it was reset); passed on once the queue is empty. */
+  /** The source ended (FIN) or was reset (hadError); passed on once the queue is empty. */
   sourceClosed: { hadError: boolean } | null = null;
+  /** The end was passed on (a half-close of the other side). */
+  passed = false;
 
   stopTimer(): void {
     if (this.timer !== null) clearTimeout(this.timer);
@@ -62,6 +64,7 @@ export class Relay {
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => this.onData('up', chunk));
     client.on('error', () => undefined); // 'close' follows, with hadError
+    client.on('end', () => this.onSourceClosed('up', false));
     client.on('close', (hadError) => this.onSourceClosed('up', hadError));
     this.apply();
   }
@@ -100,7 +103,8 @@ export class Relay {
   }
 
   private connectOnward(): void {
-    const server = connect({ host: HOST, port: this.link.targetPort });
+    // Half-open: a four-letter word is sent with a FIN and answered after it.
+    const server = connect({ host: HOST, port: this.link.targetPort, allowHalfOpen: true });
     this.server = server;
     server.setNoDelay(true);
     server.on('connect', () => {
@@ -109,6 +113,7 @@ export class Relay {
     });
     server.on('data', (chunk: Buffer) => this.onData('down', chunk));
     server.on('error', () => undefined); // 'close' follows, with hadError
+    server.on('end', () => this.onSourceClosed('down', false));
     server.on('close', (hadError) => this.onSourceClosed('down', hadError));
   }
 
@@ -162,7 +167,9 @@ export class Relay {
       this.forward(way, direction.queue.shift()!.chunk);
       if (this.over) return;
     }
-    if (direction.sourceClosed !== null) this.passClose(way, direction.sourceClosed.hadError);
+    if (direction.sourceClosed !== null && !direction.passed) {
+      this.passClose(way, direction.sourceClosed.hadError);
+    }
   }
 
   private forward(way: Way, chunk: Buffer): void {
@@ -215,19 +222,29 @@ export class Relay {
   }
 
   private onSourceClosed(way: Way, hadError: boolean): void {
-    if (this.over) return;
-    this.direction(way).sourceClosed = { hadError };
+    const direction = this.direction(way);
+    // A 'close' after an 'end' already seen adds nothing unless it was a reset.
+    if (this.over || (direction.sourceClosed !== null && !hadError)) return;
+    direction.sourceClosed = { hadError };
     this.drain(way); // passes the close on unless partitioned or bytes still wait
   }
 
-  /** The source of `way` closed: end (or reset, if it was reset) the other side. */
+  /**
+   * The source of `way` ended: half-close the other side (the connection is over once both
+   * ways have ended); if it was reset, reset the other side.
+   */
   private passClose(way: Way, hadError: boolean): void {
     const other = way === 'up' ? this.server : this.client;
-    if (other !== null && !other.destroyed) {
-      if (hadError) other.resetAndDestroy();
-      else other.end(() => other.destroy());
+    this.direction(way).passed = true;
+    if (hadError || other === null) {
+      if (other !== null && !other.destroyed) other.resetAndDestroy();
+      const self = way === 'up' ? this.client : this.server;
+      if (self !== null && !self.destroyed) self.destroy();
+      this.end();
+      return;
     }
-    this.end();
+    if (!other.destroyed) other.end();
+    if (this.up.passed && this.down.passed) this.end();
   }
 
   private end(): void {
