@@ -11,3 +11,10 @@ export {
   type LinkProtocol,
   type SteadyLinkMode,
 } from './modes';
+export {
+  FaultProxyControl,
+  isDaemon,
+  spawnFaultProxyDaemon,
+  type ArmedDrop,
+  type SpawnDaemonOptions,
+} from './control';
