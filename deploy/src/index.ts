@@ -2,6 +2,8 @@ export {
   Ensemble,
   EnsembleRunningError,
   EnsembleStartError,
+  NoFaultProxyError,
+  serverLinkName,
   NoEnsembleError,
   ServerStateError,
   type EnsembleNode,
