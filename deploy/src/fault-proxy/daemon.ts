@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import {
   addLinkRequest,
   dropRequest,
-  errorResponse,
+  type errorResponse,
   modeRequest,
   modesRequest,
   type dropStateResponse,

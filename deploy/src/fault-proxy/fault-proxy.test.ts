@@ -5,7 +5,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionLossError, CreateMode, ZkClient, type ZkStateEvent } from '@zk-lab/zk-client';
 import { Ensemble } from '../ensemble';
 import { fourLetterWord } from '../four-letter-words';
