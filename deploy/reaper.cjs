@@ -61,6 +61,15 @@ const timer = setInterval(() => {
       }
     }
   }
+  // The fault proxy daemon watches the owner itself; this is the second line.
+  const proxy = state.faultProxy;
+  if (proxy && ours(proxy.pid, proxy.stateFile)) {
+    try {
+      process.kill(proxy.pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
   rmSync(dirname(stateFile), { recursive: true, force: true });
 }, 250);
 process.on('SIGTERM', () => process.exit(0));

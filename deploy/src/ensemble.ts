@@ -22,6 +22,7 @@ import {
   waitForExit,
 } from './processes';
 import { renderZooConfig, type NodePorts } from './zoo-config';
+import { FaultProxyControl, isDaemon, spawnFaultProxyDaemon } from './fault-proxy/control';
 import { ensureZooKeeper, type ZooKeeperInstall } from './zookeeper-install';
 
 export interface EnsembleOptions {
@@ -51,6 +52,24 @@ export interface EnsembleOptions {
   log?: (line: string) => void;
   /** The server to run; default: found or installed by ensureZooKeeper(). */
   install?: ZooKeeperInstall;
+  /**
+   * Servers reach their peers through a fault proxy daemon (default false): server i's
+   * zoo.cfg names, for each peer j, the ports of the links `zk<i>-zk<j>:quorum` and
+   * `zk<i>-zk<j>:election` (see serverLinkName), so isolateServer() can cut a server from its
+   * peers while it still accepts clients. The daemon is recorded in the state file and
+   * stopped with the ensemble (or by the watchdog); more links (apps) can be added to it.
+   */
+  faultProxy?: boolean;
+}
+
+/** The name of the proxy link by which server `from` reaches server `to`'s port. */
+export function serverLinkName(from: number, to: number, port: 'quorum' | 'election'): string {
+  return `zk${from}-zk${to}:${port}`;
+}
+
+/** A fault proxy operation on an ensemble created without `faultProxy`. */
+export class NoFaultProxyError extends Error {
+  override readonly name = 'NoFaultProxyError';
 }
 
 export interface EnsembleNode extends NodePorts {
@@ -74,6 +93,8 @@ interface EnsembleState {
   ownerPid: number | null;
   reaperPid: number | null;
   nodes: EnsembleNode[];
+  /** The fault proxy daemon (absent or null: none). */
+  faultProxy?: { pid: number; stateFile: string } | null;
 }
 
 export type NodeStatus =
@@ -146,6 +167,7 @@ export class Ensemble {
             .join(', ')}); stop it first (lab zk down)`,
         );
       }
+      await previous.proxyControl()?.stop();
       rmSync(stateDir, { recursive: true, force: true });
     }
     const install = options.install ?? ensureZooKeeper({ log });
@@ -157,13 +179,52 @@ export class Ensemble {
       quorumPort: ports[i * 3 + 1]!,
       electionPort: ports[i * 3 + 2]!,
     }));
+    mkdirSync(stateDir, { recursive: true });
+    const detachedProxy = options.detached ?? false;
+    const proxy = options.faultProxy
+      ? await spawnFaultProxyDaemon({
+          stateFile: join(stateDir, 'fault-proxy.json'),
+          ownerPid: detachedProxy ? null : process.pid,
+        })
+      : null;
+    const peerPorts = new Map<number, Map<number, { quorumPort: number; electionPort: number }>>();
+    if (proxy !== null) {
+      try {
+        for (const from of all) {
+          const peers = new Map<number, { quorumPort: number; electionPort: number }>();
+          for (const to of all.filter((n) => n.id !== from.id)) {
+            const quorum = await proxy.addLink(serverLinkName(from.id, to.id, 'quorum'), {
+              targetPort: to.quorumPort,
+              protocol: 'raw',
+            });
+            const election = await proxy.addLink(serverLinkName(from.id, to.id, 'election'), {
+              targetPort: to.electionPort,
+              protocol: 'zk-election',
+            });
+            peers.set(to.id, { quorumPort: quorum.listenPort, electionPort: election.listenPort });
+          }
+          peerPorts.set(from.id, peers);
+        }
+      } catch (err) {
+        await proxy.stop();
+        throw err;
+      }
+    }
     const nodes = all.map((ports): EnsembleNode => {
       const dir = join(stateDir, `node-${ports.id}`);
       const dataDir = join(dir, 'data');
       mkdirSync(dataDir, { recursive: true });
       writeFileSync(join(dataDir, 'myid'), `${ports.id}\n`);
       const configPath = join(dir, 'zoo.cfg');
-      writeFileSync(configPath, renderZooConfig(ports, all, { tickTimeMs, dataDir, host: HOST }));
+      writeFileSync(
+        configPath,
+        renderZooConfig(ports, all, {
+          tickTimeMs,
+          dataDir,
+          host: HOST,
+          peerPorts: peerPorts.get(ports.id),
+        }),
+      );
       return { ...ports, dir, configPath, logPath: join(dir, 'server.log'), pid: null };
     });
     const detached = options.detached ?? false;
@@ -180,6 +241,7 @@ export class Ensemble {
         ownerPid: detached ? null : process.pid,
         reaperPid: null,
         nodes,
+        faultProxy: proxy === null ? null : { pid: proxy.pid, stateFile: proxy.stateFile },
       },
       log,
     );
@@ -324,6 +386,7 @@ export class Ensemble {
         node.pid = null;
       }),
     );
+    await this.proxyControl()?.stop();
     if (this.state.reaperPid !== null) {
       try {
         process.kill(this.state.reaperPid, 'SIGTERM');
@@ -368,6 +431,57 @@ export class Ensemble {
         }
       }),
     );
+  }
+
+  /** The fault proxy daemon's control, or null when the ensemble runs without proxies. */
+  proxyControl(): FaultProxyControl | null {
+    this.refresh();
+    const proxy = this.state.faultProxy;
+    if (proxy === undefined || proxy === null || !isDaemon(proxy.pid, proxy.stateFile)) return null;
+    return FaultProxyControl.open(proxy.stateFile);
+  }
+
+  /**
+   * Partitions every link between server `id` and its peers, both ways: it is cut from the
+   * quorum but still accepts clients (which it cannot serve once it sees no quorum).
+   */
+  async isolateServer(id: number): Promise<void> {
+    this.node(id);
+    const others = this.state.nodes.map((n) => n.id).filter((n) => n !== id);
+    await this.partitionServers([id], others);
+  }
+
+  /** Partitions every server link between the two groups, both ways. */
+  async partitionServers(groupA: readonly number[], groupB: readonly number[]): Promise<void> {
+    const control = this.requireProxy();
+    const names: string[] = [];
+    for (const a of groupA) {
+      for (const b of groupB) {
+        this.node(a);
+        this.node(b);
+        for (const port of ['quorum', 'election'] as const) {
+          names.push(serverLinkName(a, b, port), serverLinkName(b, a, port));
+        }
+      }
+    }
+    await control.setModes(names, { kind: 'partition' });
+  }
+
+  /** Every server-to-server link back to pass (app links are left as they are). */
+  async healServers(): Promise<void> {
+    const control = this.requireProxy();
+    const names = (await control.links())
+      .map((l) => l.name)
+      .filter((name) => /^zk\d+-zk\d+:/.test(name));
+    await control.setModes(names, { kind: 'pass' });
+  }
+
+  private requireProxy(): FaultProxyControl {
+    const control = this.proxyControl();
+    if (control === null) {
+      throw new NoFaultProxyError(`the ensemble in ${this.stateDir} runs without a fault proxy`);
+    }
+    return control;
   }
 
   /** The id of the server that leads (or runs standalone), or null when none does now. */

@@ -2,6 +2,8 @@ export {
   Ensemble,
   EnsembleRunningError,
   EnsembleStartError,
+  NoFaultProxyError,
+  serverLinkName,
   NoEnsembleError,
   ServerStateError,
   type EnsembleNode,
@@ -25,3 +27,4 @@ export {
   ZooKeeperNotFoundError,
   type ZooKeeperInstall,
 } from './zookeeper-install';
+export * from './fault-proxy';

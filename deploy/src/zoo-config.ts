@@ -11,6 +11,11 @@ export interface ZooConfigOptions {
   tickTimeMs: number;
   dataDir: string;
   host: string;
+  /**
+   * The quorum and election ports by which this server reaches each peer, when they are not
+   * the peer's own (the fault proxy's links `zk<self>-zk<peer>:quorum|election`).
+   */
+  peerPorts?: ReadonlyMap<number, { quorumPort: number; electionPort: number }>;
 }
 
 /**
@@ -50,7 +55,9 @@ export function renderZooConfig(
   ];
   if (all.length > 1) {
     for (const node of all) {
-      lines.push(`server.${node.id}=${options.host}:${node.quorumPort}:${node.electionPort}`);
+      const via = node.id === self.id ? undefined : options.peerPorts?.get(node.id);
+      const { quorumPort, electionPort } = via ?? node;
+      lines.push(`server.${node.id}=${options.host}:${quorumPort}:${electionPort}`);
     }
   }
   return `${lines.join('\n')}\n`;
