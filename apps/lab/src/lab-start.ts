@@ -23,7 +23,7 @@ export async function startLab(
   emit: (event: FleetEvent) => void,
   log: (line: string) => void,
   /** Runs once the ensemble serves, before any app starts (lab up prints its table). */
-  beforeApps: (ensemble: Ensemble) => Promise<void> = async () => undefined,
+  beforeApps: (ensemble: Ensemble) => Promise<void> = () => Promise.resolve(),
 ): Promise<StartedLab> {
   if (plan !== null) checkAppsBuilt(plan);
   const ensemble = await Ensemble.start({

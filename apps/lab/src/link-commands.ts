@@ -3,7 +3,7 @@
  * made by its fault proxy (DESIGN section 8). An app's links are `<app>-zk<n>`; the servers'
  * are `zk<i>-zk<j>:quorum` and `zk<i>-zk<j>:election`.
  */
-import type { Ensemble, LinkMode, LinkReport } from '@zk-lab/deploy';
+import type { Ensemble, LinkMode, LinkInfo } from '@zk-lab/deploy';
 import { requireAppsState, findApp } from './app-state';
 import { proxyOf, setAppLinks } from './lab-links';
 import { UsageError } from './options';
@@ -92,7 +92,7 @@ export async function delay(
 }
 
 /** The faults in force, one phrase each ("w1 partitioned", "zk2 cut from zk1"), or none. */
-export function describeFaults(links: readonly LinkReport[]): string[] {
+export function describeFaults(links: readonly LinkInfo[]): string[] {
   const faults = new Map<string, string>();
   for (const link of links) {
     if (link.mode.kind === 'pass') continue;

@@ -60,6 +60,7 @@ export const ChaosFlags = z.object({
     .min(1)
     .max(24 * 3600)
     .default(300),
+  rounds: z.coerce.number().int().min(1).max(1_000).optional(),
   freshJobs: z.coerce.number().int().min(1).max(10_000).default(20),
   sessionTimeout: z.coerce.number().int().min(1_000).max(60_000).default(4_000),
   rate: z.coerce.number().min(0).max(1_000).default(20),

@@ -59,6 +59,21 @@ export async function labChaos(
       (line) => io.err(line),
     );
   }
+  // Ctrl+C: the lab this run brought up goes with it (its watchdogs would, later).
+  const stopOwn = async () => {
+    const lab = own;
+    own = null;
+    if (lab !== null) {
+      await lab.fleet?.stop();
+      await lab.ensemble.stop();
+    }
+  };
+  const interrupted = (signal: NodeJS.Signals) => {
+    io.err(`${signal}: the chaos run stops${own === null ? '' : ', and its lab with it'}…`);
+    void stopOwn().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const ensemble = own?.ensemble ?? openEnsemble(labState);
     const state = readAppsState(labState);
@@ -85,9 +100,8 @@ export async function labChaos(
     io.out(`report: ${jsonFile}`);
     return report.ok;
   } finally {
-    if (own !== null) {
-      await own.fleet?.stop();
-      await own.ensemble.stop();
-    }
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await stopOwn();
   }
 }
