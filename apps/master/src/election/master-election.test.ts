@@ -22,7 +22,8 @@ const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
 describe('master election and fencing', () => {
   const root = testRoot();
-  const settings = () => resolveConnection({}, { ZK_CONNECT: sharedConnectString(), ZK_ROOT: root });
+  const settings = () =>
+    resolveConnection({}, { ZK_CONNECT: sharedConnectString(), ZK_ROOT: root });
   const acl = () => namespaceAcls({}).system;
   let app: ZkClient;
   let admin: ZkClient;

@@ -107,8 +107,7 @@ export class MasterElection {
     }
     const term = this.term;
     const running = term?.running ?? false;
-    const age =
-      term !== null && running ? term.sinceLastRoundMs() : Date.now() - this.leaderSince;
+    const age = term !== null && running ? term.sinceLastRoundMs() : Date.now() - this.leaderSince;
     const limit = STALLED_AFTER_ROUNDS * RECONCILE_INTERVAL_MS;
     let problem: string | null = null;
     if (age > limit) {
@@ -187,9 +186,11 @@ export class MasterElection {
     const old = this.latch;
     this.latch = this.newLatch();
     this.stepDown('FENCED');
-    old.close().catch((error: unknown) =>
-      this.deps.log.warn({ err: error }, 'leaving the election after the fence failed'),
-    );
+    old
+      .close()
+      .catch((error: unknown) =>
+        this.deps.log.warn({ err: error }, 'leaving the election after the fence failed'),
+      );
     if (this._role !== 'stopped') this.latch.start();
   }
 

@@ -216,9 +216,12 @@ export class LeaderTerm {
       ...this.uncheckedTasks(snapshot).map((path) => this.guard(path, () => this.checkTask(path))),
       ...snapshot.strangers.map((name) =>
         this.guard(queuePath(name), () =>
-          this.settle(this.transitions!.buryStranger(queuePath(name), name, 'not a job node name'), {
-            node: queuePath(name),
-          }),
+          this.settle(
+            this.transitions!.buryStranger(queuePath(name), name, 'not a job node name'),
+            {
+              node: queuePath(name),
+            },
+          ),
         ),
       ),
     ]);

@@ -197,7 +197,9 @@ export function classify(error: unknown, fenceOps = 1): TransitionOutcome {
         : { kind: 'fence_broken', detail };
     }
     if (error.index < fenceOps) {
-      return error.opError instanceof NoNodeError ? { kind: 'fenced' } : { kind: 'fence_broken', detail };
+      return error.opError instanceof NoNodeError
+        ? { kind: 'fenced' }
+        : { kind: 'fence_broken', detail };
     }
     if (error.opError instanceof NoNodeError || error.opError instanceof BadVersionError) {
       return { kind: 'moot', detail };

@@ -89,7 +89,10 @@ export class TransitionLog {
         return;
       case 'unknown':
         totals.unknown++;
-        log.warn({ ...fields, epoch }, 'transition outcome unknown (connection lost); the next round sees it');
+        log.warn(
+          { ...fields, epoch },
+          'transition outcome unknown (connection lost); the next round sees it',
+        );
         return;
     }
   }
