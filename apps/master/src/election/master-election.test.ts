@@ -100,9 +100,7 @@ describe('master election and fencing', () => {
     const fenced = await Promise.all(
       metrics.map(async (m) => (await m.transactionsRefused.get()).values),
     );
-    expect(fenced.flat()).toContainEqual(
-      expect.objectContaining({ labels: expect.objectContaining({ reason: 'fenced' }) }),
-    );
+    expect(fenced.flat().some((v) => v.labels.reason === 'fenced')).toBe(true);
   });
 
   it('alarms and recovers when /epoch is deleted, and the epoch never goes backwards', async () => {
@@ -114,9 +112,7 @@ describe('master election and fencing', () => {
     const broken = await Promise.all(
       metrics.map(async (m) => (await m.transactionsRefused.get()).values),
     );
-    expect(broken.flat()).toContainEqual(
-      expect.objectContaining({ labels: expect.objectContaining({ reason: 'fence_broken' }) }),
-    );
+    expect(broken.flat().some((v) => v.labels.reason === 'fence_broken')).toBe(true);
     expect(elections.some((e) => e.health().lastFence?.reason === 'fence_broken')).toBe(true);
   });
 

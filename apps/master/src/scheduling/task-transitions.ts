@@ -20,7 +20,6 @@ import {
   encode,
   InvalidDataError,
   isJobName,
-  PATHS,
   QueuedJobSchema,
   queuePath,
   taskPath,
