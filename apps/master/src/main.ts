@@ -76,12 +76,25 @@ async function main(): Promise<void> {
     await runtime.close().catch(() => undefined);
     process.exit(1);
   }
-  const app = await NestFactory.create(MasterModule.register(runtime, log), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  await app.listen(args.httpPort, args.httpHost);
-  const address = (app.getHttpServer() as Server).address() as AddressInfo | null;
-  const port = address?.port ?? args.httpPort;
-  log.info({ port }, `HTTP on http://${args.httpHost}:${port}`);
+  try {
+    const app = await NestFactory.create(MasterModule.register(runtime, log), {
+      bufferLogs: true,
+    });
+    app.useLogger(app.get(Logger));
+    await app.listen(args.httpPort, args.httpHost);
+    const address = (app.getHttpServer() as Server).address() as AddressInfo | null;
+    const port = address?.port ?? args.httpPort;
+    log.info({ port }, `HTTP on http://${args.httpHost}:${port}`);
+  } catch (error) {
+    // After the runtime started: close the session at once, so that its election node
+    // does not block a failover for a session timeout (review O4).
+    log.fatal(
+      { err: error },
+      `could not serve HTTP on ${args.httpHost}:${args.httpPort}: ${(error as Error).message}`,
+    );
+    await runtime.close().catch(() => undefined);
+    process.exit(1);
+  }
 }
 
 void main();

@@ -16,7 +16,7 @@ import {
   trackServiceMetrics,
 } from '@zk-lab/lab-core';
 import type { Logger } from 'pino';
-import { MasterElection } from './election/master-election';
+import { MasterElection, type SchedulerHealth } from './election/master-election';
 import { createMasterMetrics, type MasterMetrics } from './master-metrics';
 import type { MasterStatus } from './master-status';
 
@@ -34,7 +34,7 @@ export class MasterRuntime {
   private election: MasterElection | null = null;
 
   constructor(private readonly options: MasterRuntimeOptions) {
-    this.metrics = createMasterMetrics(options.id, () => this.client);
+    this.metrics = createMasterMetrics(options.id);
   }
 
   get sessionId(): string | undefined {
@@ -77,12 +77,24 @@ export class MasterRuntime {
     await this.client?.close();
   }
 
-  isHealthy(): boolean {
-    return this.client !== null && this.client.state !== 'CLOSED';
+  /**
+   * Why the master is not healthy, or null: its client closed, or it leads without
+   * scheduling (no running term, or no round completed for STALLED_AFTER_ROUNDS intervals).
+   */
+  healthProblem(): string | null {
+    if (this.client === null || this.client.state === 'CLOSED') return 'ZooKeeper client closed';
+    return this.election?.health().problem ?? null;
+  }
+
+  /** The scheduler's view for the probes' bodies. */
+  schedulerHealth(): SchedulerHealth | null {
+    return this.election?.health() ?? null;
   }
 
   isReady(): boolean {
-    return this.client?.state === 'CONNECTED' && this.election !== null;
+    return (
+      this.client?.state === 'CONNECTED' && this.election !== null && this.healthProblem() === null
+    );
   }
 
   async status(): Promise<MasterStatus> {
@@ -91,7 +103,7 @@ export class MasterRuntime {
     const term = election?.termView() ?? null;
     let queueDepth: number | null = null;
     if (client?.state === 'CONNECTED') {
-      queueDepth = (await client.exists('/queue'))?.numChildren ?? null;
+      queueDepth = (await client.exists('/queue').catch(() => null))?.numChildren ?? null;
     }
     const config = this.config?.status();
     return {
@@ -104,6 +116,7 @@ export class MasterRuntime {
       queueDepth,
       workers: election?.role === 'leader' ? (term?.workers ?? []) : null,
       totals: term?.totals ?? null,
+      scheduler: election?.health() ?? null,
       config: config
         ? { version: config.version, values: config.config, rejected: config.rejected }
         : null,

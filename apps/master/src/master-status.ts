@@ -1,5 +1,5 @@
 import type { LabConfig } from '@zk-lab/lab-core';
-import type { MasterRole } from './election/master-election';
+import type { MasterRole, SchedulerHealth } from './election/master-election';
 import type { TermTotals } from './scheduling/leader-term';
 
 /** The body of GET /status. */
@@ -17,6 +17,8 @@ export interface MasterStatus {
   workers: { id: string; capacity: number; assigned: number }[] | null;
   /** What this master did in its current (or last) term. */
   totals: TermTotals | null;
+  /** What /health judges: role, term running, age of the last round, the last fence problem. */
+  scheduler: SchedulerHealth | null;
   config: {
     version: number | null;
     values: LabConfig;

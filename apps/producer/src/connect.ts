@@ -22,7 +22,11 @@ export async function connectProducer(
   connectTimeoutMs: number,
 ): Promise<ZkClient> {
   try {
-    return await connectToNamespace(settings, credentials, { connectTimeoutMs });
+    // A producer never creates a namespace: a mistyped --root is an error, not a new one.
+    return await connectToNamespace(settings, credentials, {
+      connectTimeoutMs,
+      createNamespace: false,
+    });
   } catch (error) {
     if (error instanceof ConnectionLossError) {
       throw new ZooKeeperUnreachableError(settings.connectString, connectTimeoutMs);

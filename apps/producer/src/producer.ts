@@ -7,6 +7,7 @@ import {
   InvalidCredentialsError,
   loadCredentials,
   namespaceAcls,
+  NamespaceMissingError,
   NotAuthorizedError,
   resolveConnection,
 } from '@zk-lab/lab-core';
@@ -199,6 +200,7 @@ function reportError(error: unknown, io: ProducerIo): number {
   if (
     error instanceof ZooKeeperUnreachableError ||
     error instanceof NotAuthorizedError ||
+    error instanceof NamespaceMissingError ||
     error instanceof ZkError
   ) {
     io.err(`error: ${error.message}`);

@@ -2,7 +2,12 @@
 // with the digest ACLs, and credentials the root does not grant are refused at connect.
 import { NoAuthError, ZkClient } from '@zk-lab/zk-client';
 import { sharedConnectString, testRoot } from '@zk-lab/test';
-import { connectToNamespace, NotAuthorizedError, resolveConnection } from './connection';
+import {
+  connectToNamespace,
+  NamespaceMissingError,
+  NotAuthorizedError,
+  resolveConnection,
+} from './connection';
 import { ConfigWatcher } from './config-watcher';
 import { loadCredentials, namespaceAcls } from './credentials';
 import { PATHS } from './namespace';
@@ -27,6 +32,29 @@ describe('connectToNamespace', () => {
         loadCredentials('app', { ZK_APP_AUTH: 'zk-lab-app:wrong-password' }),
       ),
     ).rejects.toBeInstanceOf(NotAuthorizedError);
+  });
+});
+
+describe('connectToNamespace without createNamespace', () => {
+  const root = testRoot();
+  const env = () => ({ ZK_CONNECT: sharedConnectString(), ZK_ROOT: `${root}-typo` });
+
+  it('refuses a missing namespace and creates nothing (a mistyped --root)', async () => {
+    const connecting = connectToNamespace(
+      resolveConnection({}, env()),
+      loadCredentials('app', {}),
+      {
+        createNamespace: false,
+      },
+    );
+    await expect(connecting).rejects.toBeInstanceOf(NamespaceMissingError);
+    await expect(connecting).rejects.toThrow(`no zk-lab namespace at ${root}-typo`);
+    const look = await ZkClient.connect({ connectString: sharedConnectString() });
+    try {
+      expect(await look.exists(`${root}-typo`)).toBeNull();
+    } finally {
+      await look.close();
+    }
   });
 });
 

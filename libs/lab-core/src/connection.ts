@@ -93,20 +93,35 @@ export function resolveConnection(
   return { connectString, root, sessionTimeoutMs, source };
 }
 
+/** Thrown at connect when the namespace does not exist and this tool may not create it. */
+export class NamespaceMissingError extends Error {
+  constructor(readonly root: string) {
+    super(
+      `no zk-lab namespace at ${root}: a master creates it when it first starts; ` +
+        'check --root / ZK_ROOT for a typo',
+    );
+    this.name = 'NamespaceMissingError';
+  }
+}
+
 /**
- * Connects as `credentials` under the root (created, with the namespace ACL, when missing)
- * and makes the system parents the apps expect.
+ * Connects as `credentials` under the root and makes the system parents the apps expect.
+ * With `createNamespace` (the master, the test harness, the config updater's writes) a
+ * missing root is created with the namespace ACL; without it (tools that only read or
+ * produce) a missing root is NamespaceMissingError, so a mistyped `--root` never silently
+ * makes a new namespace nobody schedules.
  */
 export async function connectToNamespace(
   settings: ConnectionSettings,
   credentials: Credentials,
-  options: { connectTimeoutMs?: number } = {},
+  options: { connectTimeoutMs?: number; createNamespace?: boolean } = {},
 ): Promise<ZkClient> {
   const acls = namespaceAcls();
+  const create = options.createNamespace ?? true;
   const client = await ZkClient.connect({
-    connectString: settings.connectString,
-    root: settings.root,
-    rootAcl: acls.root,
+    // Without creation, the root is a chroot: nothing is made on the way in.
+    connectString: create ? settings.connectString : `${settings.connectString}${settings.root}`,
+    ...(create ? { root: settings.root, rootAcl: acls.root } : {}),
     auth: [credentials.authInfo()],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     ...(options.connectTimeoutMs === undefined
@@ -114,6 +129,9 @@ export async function connectToNamespace(
       : { connectTimeoutMs: options.connectTimeoutMs }),
   });
   try {
+    if (!create && (await client.exists('/')) === null) {
+      throw new NamespaceMissingError(settings.root);
+    }
     await checkGranted(client, settings.root, credentials);
     await ensureSystemParents(client, acls.system);
   } catch (error) {

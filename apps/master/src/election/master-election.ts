@@ -2,16 +2,42 @@
  * MasterElection: the masters compete through one LeaderLatch on `/election`. The winner
  * runs a LeaderTerm until the latch revokes it (SUSPENDED under the 'standard' policy, LOST,
  * or close); the others stand by and log who leads whenever that changes.
+ *
+ * Fenced (review F1): when the term's transaction is refused by the fence, the master
+ * leaves the election for real. It closes its latch (its node is deleted, so another master
+ * may lead at once) and joins again with a new latch at the back of the queue. Whoever leads
+ * next, this master or another, starts a new term with a fresh claim. Keeping the latch
+ * while not scheduling is never a state this class stays in.
  */
 import { type ACL, type ZkClient } from '@zk-lab/zk-client';
 import { ChildrenCache, LeaderLatch, type Leadership } from '@zk-lab/zk-recipes';
 import { type LabConfig, type LogSink, PATHS } from '@zk-lab/lab-core';
-import { LeaderTerm, type TermView } from '../scheduling/leader-term';
-import type { MasterMetrics } from '../master-metrics';
+import {
+  type FenceReason,
+  LeaderTerm,
+  RECONCILE_INTERVAL_MS,
+  type TermView,
+} from '../scheduling/leader-term';
+import { type MasterMetrics, resetLeaderGauges } from '../master-metrics';
 
 export type MasterRole = 'starting' | 'leader' | 'follower' | 'stopped';
 
 const RESTART_TERM_AFTER_MS = 500;
+/** A leader whose last round is older than this many reconcile intervals is stalled. */
+export const STALLED_AFTER_ROUNDS = 5;
+
+/** What the probes see of the scheduler. */
+export interface SchedulerHealth {
+  role: MasterRole;
+  /** Leader only: whether a term runs (claimed and armed). */
+  termRunning: boolean | null;
+  /** Leader only: milliseconds since the last completed round (or the term's start). */
+  lastRoundAgeMs: number | null;
+  /** Why the scheduler is not healthy, or null when it is. */
+  problem: string | null;
+  /** The last fence problem, for the alarm: when (ms since the epoch) and what. */
+  lastFence: { at: number; reason: FenceReason } | null;
+}
 
 export interface MasterElectionDeps {
   id: string;
@@ -23,7 +49,9 @@ export interface MasterElectionDeps {
 }
 
 export class MasterElection {
-  private readonly latch: LeaderLatch;
+  private latch: LeaderLatch;
+  private lastFence: { at: number; reason: FenceReason } | null = null;
+  private leaderSince = 0;
   private readonly participants: ChildrenCache;
   private term: LeaderTerm | null = null;
   private lastTerm: LeaderTerm | null = null;
@@ -31,11 +59,8 @@ export class MasterElection {
   private _role: MasterRole = 'starting';
 
   constructor(private readonly deps: MasterElectionDeps) {
-    this.latch = new LeaderLatch(deps.client, PATHS.election, { id: deps.id, acl: deps.acl });
+    this.latch = this.newLatch();
     this.participants = new ChildrenCache(deps.client, PATHS.election);
-    this.latch.on('elected', (leadership) => this.lead(leadership));
-    this.latch.on('revoked', ({ reason }) => this.stepDown(reason));
-    this.latch.on('error', (error) => deps.log.error({ err: error }, 'election error'));
     const refresh = (): void => void this.refreshLeader();
     this.participants.on('added', refresh);
     this.participants.on('removed', refresh);
@@ -43,6 +68,22 @@ export class MasterElection {
     this.participants.on('error', (error) =>
       deps.log.error({ err: error }, 'reading the election failed'),
     );
+  }
+
+  /** A latch whose events count only while it is the current one. */
+  private newLatch(): LeaderLatch {
+    const latch = new LeaderLatch(this.deps.client, PATHS.election, {
+      id: this.deps.id,
+      acl: this.deps.acl,
+    });
+    latch.on('elected', (leadership) => {
+      if (latch === this.latch) this.lead(leadership);
+    });
+    latch.on('revoked', ({ reason }) => {
+      if (latch === this.latch) this.stepDown(reason);
+    });
+    latch.on('error', (error) => this.deps.log.error({ err: error }, 'election error'));
+    return latch;
   }
 
   get role(): MasterRole {
@@ -56,6 +97,25 @@ export class MasterElection {
   /** The current term, or the last one, for /status. */
   termView(): TermView | null {
     return (this.term ?? this.lastTerm)?.view() ?? null;
+  }
+
+  /** The scheduler as the probes see it: a leader must run a term that completes rounds. */
+  health(): SchedulerHealth {
+    const base = { role: this._role, lastFence: this.lastFence };
+    if (this._role !== 'leader') {
+      return { ...base, termRunning: null, lastRoundAgeMs: null, problem: null };
+    }
+    const term = this.term;
+    const running = term?.running ?? false;
+    const age = term !== null && running ? term.sinceLastRoundMs() : Date.now() - this.leaderSince;
+    const limit = STALLED_AFTER_ROUNDS * RECONCILE_INTERVAL_MS;
+    let problem: string | null = null;
+    if (age > limit) {
+      problem = running
+        ? `leader whose last round completed ${Math.round(age)} ms ago (limit ${limit} ms)`
+        : `leader with no running term for ${Math.round(age)} ms (limit ${limit} ms)`;
+    }
+    return { ...base, termRunning: running, lastRoundAgeMs: Math.round(age), problem };
   }
 
   async start(): Promise<void> {
@@ -74,23 +134,25 @@ export class MasterElection {
 
   private lead(leadership: Leadership): void {
     this._role = 'leader';
+    this.leaderSince = Date.now();
     this.deps.metrics.isLeader.set(1);
     this.deps.log.info(
       { token: leadership.token.toString() },
       `elected leader (master ${this.deps.id})`,
     );
-    this.startTerm();
+    this.startTerm(leadership);
   }
 
-  private startTerm(): void {
+  private startTerm(leadership: Leadership): void {
     const term = new LeaderTerm({
       client: this.deps.client,
       config: this.deps.config,
       acl: this.deps.acl,
       metrics: this.deps.metrics,
       log: this.deps.log,
-      onFenced: () => {
-        if (this.term === term) this.term = null;
+      leaderNode: leadership.nodePath,
+      onFenced: (reason) => {
+        if (this.term === term) this.rejoin(reason);
       },
     });
     this.term = term;
@@ -101,15 +163,41 @@ export class MasterElection {
       this.term = null;
       this.deps.log.warn({ err: error }, 'could not start the term; trying again');
       setTimeout(() => {
-        if (this.term === null && this.latch.hasLeadership) this.startTerm();
+        const current = this.latch.leadership;
+        if (this.term === null && current?.nodePath === leadership.nodePath) {
+          this.startTerm(current);
+        }
       }, RESTART_TERM_AFTER_MS);
     });
+  }
+
+  /**
+   * Fenced: leave the election for real (the latch's node goes, so another master may lead)
+   * and join again at the back of the queue with a new latch.
+   */
+  private rejoin(reason: FenceReason): void {
+    this.lastFence = { at: Date.now(), reason };
+    this.deps.log.error(
+      { reason },
+      reason === 'fenced'
+        ? 'fenced: /epoch moved on; leaving the election and joining again'
+        : 'the fence /epoch is gone or unreadable; leaving the election and joining again',
+    );
+    const old = this.latch;
+    this.latch = this.newLatch();
+    this.stepDown('FENCED');
+    old
+      .close()
+      .catch((error: unknown) =>
+        this.deps.log.warn({ err: error }, 'leaving the election after the fence failed'),
+      );
+    if (this._role !== 'stopped') this.latch.start();
   }
 
   private stepDown(reason: string): void {
     this.term?.stop();
     this.term = null;
-    this.deps.metrics.isLeader.set(0);
+    resetLeaderGauges(this.deps.metrics);
     if (this._role === 'stopped') return;
     this._role = 'follower';
     this.deps.log.warn({ reason }, `leadership revoked (${reason}); scheduling stopped`);

@@ -12,15 +12,20 @@
  *    that arrive while a round runs are folded into a single next round.
  *
  * Connection trouble: the latch revokes leadership on SUSPENDED (the 'standard' policy) and
- * the election stops the term at once; a transaction refused by the fence (`/epoch` moved on)
- * stops it too. Writes still in flight then fail on the epoch check or the session.
+ * the election stops the term at once. A transaction refused by the fence (`/epoch` moved
+ * on, this master's election node gone, or `/epoch` deleted) stops the term and calls
+ * `onFenced`: the election then leaves and rejoins (master-election.ts), so that a leader
+ * (this one or another) claims a fresh epoch. Stopping aborts a claim still in flight.
  */
+import { performance } from 'node:perf_hooks';
 import {
   AddWatchMode,
   type ACL,
-  NoNodeError,
-  NotEmptyError,
-  NodeExistsError,
+  ClientClosedError,
+  ConnectionLossError,
+  SessionExpiredError,
+  ZkError,
+  type Transaction,
   type WatchHandle,
   type ZkClient,
   type ZkStateEvent,
@@ -36,21 +41,17 @@ import {
   taskPath,
 } from '@zk-lab/lab-core';
 import { planAssignments } from './assignment-plan';
-import { claimEpoch, type EpochClaim } from './epoch';
+import { claimEpoch, type EpochClaim, fencedMulti, fenceOps } from './epoch';
 import { readSnapshot, type SystemSnapshot } from './system-snapshot';
-import { TaskTransitions, type TransitionOutcome } from './task-transitions';
+import { RoundScheduler } from './round-scheduler';
+import { type Done, type SettledOutcome, type TermTotals, TransitionLog } from './transition-log';
+import { classify, TaskTransitions } from './task-transitions';
 import type { MasterMetrics } from '../master-metrics';
 
 export const RECONCILE_INTERVAL_MS = 2_000;
 const RETRY_AFTER_ERROR_MS = 250;
 
-export interface TermTotals {
-  rounds: number;
-  assigned: number;
-  requeued: number;
-  dead: number;
-  refused: number;
-}
+export type { TermTotals } from './transition-log';
 
 export interface TermView {
   epoch: number | null;
@@ -59,49 +60,88 @@ export interface TermView {
   totals: TermTotals;
 }
 
+export type FenceReason = 'fenced' | 'fence_broken';
+
 export interface LeaderTermDeps {
   client: ZkClient;
   config: () => LabConfig;
   acl: readonly ACL[];
   metrics: MasterMetrics;
   log: LogSink & { debug(obj: object, msg: string): void };
-  /** Called once when a transaction was refused by the epoch fence. */
-  onFenced: () => void;
+  /** This leader's election node: every transaction checks that it still exists. */
+  leaderNode?: string;
+  /** Called once when a transaction was refused by the fence; the term has stopped. */
+  onFenced: (reason: FenceReason) => void;
+}
+
+/** An error that says nothing about one node: the connection or the session went. */
+function isConnectionError(error: unknown): boolean {
+  return (
+    error instanceof ConnectionLossError ||
+    error instanceof SessionExpiredError ||
+    error instanceof ClientClosedError
+  );
 }
 
 export class LeaderTerm {
   private claim: EpochClaim | null = null;
   private transitions: TaskTransitions | null = null;
   private stopped = false;
-  private running = false;
-  private again = false;
+  private readonly abort = new AbortController();
   private watches: WatchHandle[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
   private last: SystemSnapshot | null = null;
+  private readonly scheduler: RoundScheduler;
+  private readonly outcomes: TransitionLog;
   /**
    * Task nodes of live workers known to be well-formed: written by this term, or read and
    * checked once. Others (left by an older term, an older version, or a hand) are checked
    * in the next round, and the unreadable ones buried.
    */
   private readonly checkedTasks = new Set<string>();
-  readonly totals: TermTotals = { rounds: 0, assigned: 0, requeued: 0, dead: 0, refused: 0 };
+  /** Queue nodes this term could not read (NoAuth, …): left out of the plan, reported. */
+  private readonly unreadable = new Set<string>();
 
-  constructor(private readonly deps: LeaderTermDeps) {}
+  constructor(private readonly deps: LeaderTermDeps) {
+    this.outcomes = new TransitionLog(deps.metrics, deps.log, () => this.epoch);
+    this.scheduler = new RoundScheduler({
+      intervalMs: RECONCILE_INTERVAL_MS,
+      retryAfterMs: RETRY_AFTER_ERROR_MS,
+      round: () => this.round(),
+      onRoundFailed: (error) =>
+        this.deps.log.warn({ err: error }, 'scheduling round failed; trying again'),
+    });
+  }
 
   get epoch(): number | null {
     return this.claim?.epoch ?? null;
   }
 
+  get totals(): TermTotals {
+    return this.outcomes.totals;
+  }
+
+  /** Whether the term schedules: claimed, armed and not stopped. */
+  get running(): boolean {
+    return !this.stopped && this.transitions !== null;
+  }
+
+  /** Milliseconds since the last completed round (or since the start, before the first). */
+  sinceLastRoundMs(): number {
+    return this.scheduler.sinceLastRoundMs();
+  }
+
   /** Claims the epoch, arms the triggers and runs the first round (the reconciliation). */
   async start(): Promise<void> {
     const { client, acl, log, metrics } = this.deps;
-    this.claim = await claimEpoch(client, acl);
+    const leaderNode = this.deps.leaderNode;
+    this.claim = await claimEpoch(client, acl, {
+      signal: this.abort.signal,
+      ...(leaderNode === undefined ? {} : { leaderNode }),
+    });
     if (this.stopped) return;
-    this.transitions = new TaskTransitions(client, this.claim, acl);
     metrics.epoch.set(this.claim.epoch);
     log.info({ epoch: this.claim.epoch }, `epoch ${this.claim.epoch} claimed; reconciling`);
-    const trigger = (): void => this.trigger();
+    const trigger = (): void => this.scheduler.trigger();
     this.watches = await Promise.all([
       client.addWatch(PATHS.workers, AddWatchMode.PERSISTENT, trigger),
       client.addWatch(PATHS.queue, AddWatchMode.PERSISTENT, trigger),
@@ -111,17 +151,19 @@ export class LeaderTerm {
       this.releaseWatches();
       return;
     }
+    this.transitions = new TaskTransitions(client, this.claim, acl);
     client.on('state', this.onState);
-    this.timer = setInterval(trigger, RECONCILE_INTERVAL_MS);
-    this.trigger();
+    metrics.termRunning.set(1);
+    this.scheduler.start();
   }
 
-  /** Stops at once: no new transaction starts after this returns. */
+  /** Stops at once: no new transaction starts after this returns; a claim in flight aborts. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer !== null) clearInterval(this.timer);
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.abort.abort(new Error('the term was stopped'));
+    this.scheduler.stop();
+    this.deps.metrics.termRunning.set(0);
     this.deps.client.off('state', this.onState);
     this.releaseWatches();
   }
@@ -143,7 +185,7 @@ export class LeaderTerm {
   }
 
   private readonly onState = (state: ZkStateEvent): void => {
-    if (state === 'RECONNECTED') this.trigger();
+    if (state === 'RECONNECTED') this.scheduler.trigger();
   };
 
   private releaseWatches(): void {
@@ -151,55 +193,36 @@ export class LeaderTerm {
     this.watches = [];
   }
 
-  private trigger(): void {
-    if (this.stopped || this.transitions === null) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    void this.runRounds();
-  }
-
-  private async runRounds(): Promise<void> {
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        await this.round();
-      } while (this.again && !this.stopped);
-    } catch (error) {
-      if (!this.stopped) {
-        this.deps.log.warn({ err: error }, 'scheduling round failed; trying again');
-        this.retryTimer = setTimeout(() => this.trigger(), RETRY_AFTER_ERROR_MS);
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
   private async round(): Promise<void> {
-    const began = Date.now();
+    const began = performance.now();
     const snapshot = await readSnapshot(this.deps.client);
-    const read = Date.now();
+    const read = performance.now();
     if (this.stopped) return;
+    const { metrics } = this.deps;
     this.last = snapshot;
     this.totals.rounds++;
-    this.deps.metrics.rounds.inc();
-    this.deps.metrics.workersAlive.set(snapshot.workers.size);
+    metrics.rounds.inc();
+    metrics.workersAlive.set(snapshot.workers.size);
+    metrics.queueDepth.set(snapshot.queue.length);
     const config = this.deps.config();
 
     await Promise.all([
       ...[...snapshot.workers.keys()]
         .filter((id) => !snapshot.tasks.has(id))
-        .map((id) => this.createTaskFolder(id)),
+        .map((id) => this.guard(assignDir(id), () => this.createTaskFolder(id))),
       ...[...snapshot.tasks]
         .filter(([id]) => !snapshot.workers.has(id))
-        .map(([id, names]) => this.recoverTasksOf(id, names)),
-      ...this.uncheckedTasks(snapshot).map((path) => this.checkTask(path)),
+        .map(([id, names]) => this.guard(assignDir(id), () => this.recoverTasksOf(id, names))),
+      ...this.uncheckedTasks(snapshot).map((path) => this.guard(path, () => this.checkTask(path))),
       ...snapshot.strangers.map((name) =>
-        this.settle(this.transitions!.buryStranger(queuePath(name), name, 'not a job node name'), {
-          node: queuePath(name),
-        }),
+        this.guard(queuePath(name), () =>
+          this.settle(
+            this.transitions!.buryStranger(queuePath(name), name, 'not a job node name'),
+            {
+              node: queuePath(name),
+            },
+          ),
+        ),
       ),
     ]);
     if (this.stopped) return;
@@ -209,29 +232,55 @@ export class LeaderTerm {
       const tasks = snapshot.tasks.get(id);
       if (tasks !== undefined) free.set(id, worker.capacity - tasks.length);
     }
-    const reconciled = Date.now();
-    const plan = planAssignments(snapshot.queue, free, config.assignBatchSize);
+    const reconciled = performance.now();
+    const present = new Set(snapshot.queue);
+    for (const name of this.unreadable) if (!present.has(name)) this.unreadable.delete(name);
+    const queue = snapshot.queue.filter((name) => !this.unreadable.has(name));
+    const plan = planAssignments(queue, free, config.assignBatchSize);
     await Promise.all(
       plan.map(({ name, worker }) => {
         const key = jobKey(name);
         this.checkedTasks.add(taskPath(worker, key));
-        return this.settle(this.transitions!.assign(name, key, worker, config), {
-          jobKey: key,
-          workerId: worker,
-        });
+        return this.guard(
+          queuePath(name),
+          () =>
+            this.settle(this.transitions!.assign(name, key, worker, config), {
+              jobKey: key,
+              workerId: worker,
+            }),
+          () => this.unreadable.add(name),
+        );
       }),
     );
+    const ended = performance.now();
+    metrics.roundDuration.observe((ended - began) / 1000);
+    metrics.lastRound.set(Date.now() / 1000);
     this.deps.log.debug(
       {
         epoch: this.epoch,
         queue: snapshot.queue.length,
         planned: plan.length,
-        readMs: read - began,
-        reconcileMs: reconciled - read,
-        assignMs: Date.now() - reconciled,
+        readMs: Math.round(read - began),
+        reconcileMs: Math.round(reconciled - read),
+        assignMs: Math.round(ended - reconciled),
       },
       'scheduling round',
     );
+  }
+
+  /**
+   * Runs one node's work so that a node the server will not let this term read (NoAuth, …)
+   * is skipped and reported instead of failing the whole round (head-of-line). Connection
+   * errors and bugs still fail the round.
+   */
+  private async guard(path: string, work: () => Promise<void>, onSkip?: () => void): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof ZkError) || isConnectionError(error)) throw error;
+      onSkip?.();
+      this.outcomes.skipped(path, error);
+    }
   }
 
   /** Live workers' task nodes not checked yet; forgets the ones that are gone. */
@@ -256,24 +305,23 @@ export class LeaderTerm {
     await this.settle(this.transitions!.buryStranger(path, name, problem), { node: path });
   }
 
+  /** A new worker's task folder: a fenced create (a deposed leader must not make one). */
   private async createTaskFolder(workerId: string): Promise<void> {
-    try {
-      await this.deps.client.create(assignDir(workerId), undefined, { acl: this.deps.acl });
-      this.deps.log.info({ workerId }, `worker ${workerId} joined`);
-    } catch (error) {
-      if (!(error instanceof NodeExistsError)) throw error;
-    }
+    const outcome = await this.fencedWrite((multi) =>
+      multi.create(assignDir(workerId), undefined, { acl: this.deps.acl }),
+    );
+    if (outcome.kind === 'done') this.deps.log.info({ workerId }, `worker ${workerId} joined`);
+    await this.settle(Promise.resolve(outcome), { node: assignDir(workerId) }, 'folder');
   }
 
-  /** Requeues a departed worker's tasks, then removes its empty folder. */
+  /** Requeues a departed worker's tasks, then removes its empty folder (a fenced delete). */
   private async recoverTasksOf(workerId: string, names: string[]): Promise<void> {
     if (names.length === 0) {
-      try {
-        await this.deps.client.delete(assignDir(workerId));
+      const outcome = await this.fencedWrite((multi) => multi.delete(assignDir(workerId), -1));
+      if (outcome.kind === 'done') {
         this.deps.log.info({ workerId }, `worker ${workerId} left; its folder is removed`);
-      } catch (error) {
-        if (!(error instanceof NoNodeError || error instanceof NotEmptyError)) throw error;
       }
+      await this.settle(Promise.resolve(outcome), { node: assignDir(workerId) }, 'folder');
       return;
     }
     const reason = `worker ${workerId} vanished`;
@@ -287,55 +335,36 @@ export class LeaderTerm {
         const transition = isJobName(name)
           ? this.transitions!.requeue(workerId, jobKey(name), reason)
           : this.transitions!.buryStranger(path, name, 'not a job node name');
-        return this.settle(transition, { node: path, workerId }, 'requeued');
+        return this.guard(path, () =>
+          this.settle(transition, { node: path, workerId }, 'requeued'),
+        );
       }),
     );
   }
 
-  /** Counts and logs how a transition ended; a fenced one stops the term. */
+  /** A folder write behind the fence; a node in the way means another actor was first. */
+  private async fencedWrite(ops: (multi: Transaction) => Transaction): Promise<SettledOutcome> {
+    const claim = this.claim!;
+    try {
+      await ops(fencedMulti(this.deps.client, claim)).commit();
+      return { kind: 'done' };
+    } catch (error) {
+      const outcome = classify(error, fenceOps(claim));
+      return outcome.kind === 'conflict' ? { kind: 'moot', detail: outcome.detail } : outcome;
+    }
+  }
+
+  /** Counts and logs how a transition ended; a fence outcome stops the term and reports it. */
   private async settle(
-    pending: Promise<TransitionOutcome & { dead?: string }>,
+    pending: Promise<SettledOutcome>,
     fields: Record<string, string>,
-    done: 'assigned' | 'requeued' = 'assigned',
+    done: Done = 'assigned',
   ): Promise<void> {
     const outcome = await pending;
-    const { log, metrics } = this.deps;
-    const epoch = this.epoch;
-    switch (outcome.kind) {
-      case 'done':
-        if (outcome.dead !== undefined) {
-          this.totals.dead++;
-          metrics.dead.inc({ reason: outcome.dead.startsWith('failed') ? 'attempts' : 'invalid' });
-          log.warn({ ...fields, epoch, reason: outcome.dead }, 'job moved to /dead');
-        } else if (done === 'assigned') {
-          this.totals.assigned++;
-          metrics.assigned.inc();
-          log.debug({ ...fields, epoch }, 'job assigned');
-        } else {
-          this.totals.requeued++;
-          metrics.requeued.inc({ reason: 'worker_vanished' });
-          log.info({ ...fields, epoch }, 'task requeued');
-        }
-        return;
-      case 'moot':
-        log.debug({ ...fields, epoch, detail: outcome.detail }, 'transition moot');
-        return;
-      case 'conflict':
-        this.totals.refused++;
-        metrics.transactionsRefused.inc({ reason: 'conflict' });
-        log.warn({ ...fields, epoch, detail: outcome.detail }, 'transition refused');
-        return;
-      case 'fenced':
-        this.totals.refused++;
-        metrics.transactionsRefused.inc({ reason: 'fenced' });
-        if (!this.stopped) {
-          log.error({ ...fields, epoch }, 'fenced: a newer leader moved /epoch on; stepping down');
-          this.stop();
-          this.deps.onFenced();
-        }
-        return;
-      case 'unknown':
-        return;
+    this.outcomes.record(outcome, fields, done);
+    if ((outcome.kind === 'fenced' || outcome.kind === 'fence_broken') && !this.stopped) {
+      this.stop();
+      this.deps.onFenced(outcome.kind);
     }
   }
 }

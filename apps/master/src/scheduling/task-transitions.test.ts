@@ -60,6 +60,17 @@ describe('the leader’s transitions', () => {
     expect(storedEpoch(Buffer.from('12'), 3)).toBe(12);
   });
 
+  it('a claim cancelled while in flight never moves /epoch past the next term’s claim', async () => {
+    // Interleaving B of review F1: a stopped term's claim must not steal the epoch.
+    const stopped = new AbortController();
+    const first = claimEpoch(client, acl(), { signal: stopped.signal });
+    stopped.abort(new Error('term stopped'));
+    const next = await claimEpoch(client, acl());
+    await expect(first).rejects.toThrow('term stopped');
+    const { stat } = await client.getData(PATHS.epoch);
+    expect(stat.version).toBe(next.version);
+  });
+
   it('assigns with the current epoch, and a deposed leader’s assignment changes nothing', async () => {
     const old = await claimEpoch(client, acl());
     const current = await claimEpoch(client, acl());

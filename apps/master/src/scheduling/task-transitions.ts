@@ -20,7 +20,6 @@ import {
   encode,
   InvalidDataError,
   isJobName,
-  PATHS,
   QueuedJobSchema,
   queuePath,
   taskPath,
@@ -30,7 +29,7 @@ import {
   type QueuedJob,
   type Task,
 } from '@zk-lab/lab-core';
-import type { EpochClaim } from './epoch';
+import { type EpochClaim, fencedMulti, fenceOps } from './epoch';
 
 /** How one transition ended. */
 export type TransitionOutcome =
@@ -39,8 +38,10 @@ export type TransitionOutcome =
   | { kind: 'moot'; detail: string }
   /** The server refused the transaction for a reason other than the fence. */
   | { kind: 'conflict'; detail: string }
-  /** `/epoch` moved on: a newer leader exists. */
+  /** `/epoch` moved on, or this leader's election node is gone: a newer leader exists. */
   | { kind: 'fenced' }
+  /** The fence itself failed otherwise (`/epoch` deleted, unreadable): stop and alarm. */
+  | { kind: 'fence_broken'; detail: string }
   /** The connection or session went; the next round sees what happened. */
   | { kind: 'unknown' };
 
@@ -158,7 +159,7 @@ export class TaskTransitions {
   }
 
   private fenced() {
-    return this.client.multi().check(PATHS.epoch, this.claim.version);
+    return fencedMulti(this.client, this.claim);
   }
 
   private async read(path: string): Promise<{ data: Buffer; version: number } | null> {
@@ -176,16 +177,29 @@ export class TaskTransitions {
       await transaction.commit();
       return { kind: 'done' };
     } catch (error) {
-      return classify(error);
+      return classify(error, fenceOps(this.claim));
     }
   }
 }
 
-/** What a failed transaction means for the leader. */
-export function classify(error: unknown): TransitionOutcome {
+/**
+ * What a failed transaction means for the leader. Its first `fenceOps` ops are the fence
+ * (the `/epoch` check, then the check of the leader's election node): any failure there is
+ * a fence problem, never `moot`.
+ */
+export function classify(error: unknown, fenceOps = 1): TransitionOutcome {
   if (error instanceof MultiError) {
-    if (error.index === 0 && error.opError instanceof BadVersionError) return { kind: 'fenced' };
     const detail = `${error.opError.name} on ${error.outcomes[error.index]?.op ?? '?'} ${error.path ?? ''}`;
+    if (error.index === 0) {
+      return error.opError instanceof BadVersionError
+        ? { kind: 'fenced' }
+        : { kind: 'fence_broken', detail };
+    }
+    if (error.index < fenceOps) {
+      return error.opError instanceof NoNodeError
+        ? { kind: 'fenced' }
+        : { kind: 'fence_broken', detail };
+    }
     if (error.opError instanceof NoNodeError || error.opError instanceof BadVersionError) {
       return { kind: 'moot', detail };
     }

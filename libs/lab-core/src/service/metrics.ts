@@ -23,7 +23,8 @@ export interface ServiceMetrics {
 
 export function createServiceMetrics(app: 'master' | 'worker', id: string): ServiceMetrics {
   const registry = new Registry();
-  registry.setDefaultLabels({ app, instance: id });
+  // Not `instance`: Prometheus sets that target label itself (review O2).
+  registry.setDefaultLabels({ app, [app === 'master' ? 'master_id' : 'worker_id']: id });
   collectDefaultMetrics({ register: registry });
   return {
     registry,
