@@ -49,6 +49,7 @@ function resultOf(key: string, job: QueuedJob, latencyMs: number): JobResult {
     started: job.created,
     finished: job.created + latencyMs,
     failures: [],
+    handBacks: [],
   };
 }
 

@@ -38,8 +38,8 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
     const key = nextJobKey();
     const task = taskData(worker, type, payload);
     await client.create(taskPath(worker, key), encode(task), { acl: namespaceAcls().system });
-    const { czxid } = (await client.exists(taskPath(worker, key)))!;
-    return { key, task, session: client.sessionId, czxid, started: Date.now() };
+    const { czxid, version } = (await client.exists(taskPath(worker, key)))!;
+    return { key, task, session: client.sessionId, czxid, version, started: Date.now() };
   }
 
   it('success: the result is written and the task node removed', async () => {
