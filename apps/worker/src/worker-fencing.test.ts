@@ -192,4 +192,58 @@ describe('worker: executions and their fencing tokens', () => {
     expect(executions(first.log).filter((e) => e.key === key)).toHaveLength(1);
     await expect(leader.client.getData(taskPath('w-twin', key))).rejects.toThrow(NoNodeError);
   });
+
+  it('a task this version cannot read (newer protocol, unknown type) is handed back intact', async () => {
+    const { log } = await startWorker('w-skew');
+    const session = await leader.workerSession('w-skew');
+    const newer = { key: nextJobKey() };
+    const task = {
+      id: '0f1e2d3c-aaaa-4bbb-8ccc-111122223333',
+      type: 'teleport',
+      payload: { to: 'mars' },
+      created: 0,
+      attempt: 1,
+      protocol: 99,
+      epoch: 1,
+      worker: 'w-skew',
+      workerSession: session,
+      assigned: 0,
+    };
+    await leader.client.create(taskPath('w-skew', newer.key), encode(task), {
+      acl: namespaceAcls().system,
+    });
+    const { data } = await waitForQueued(newer.key);
+    const queued = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+    expect(queued).toMatchObject({ type: 'teleport', protocol: 99, attempt: 1 });
+    expect(queued).not.toHaveProperty('workerSession');
+    expect(queued.handBacks).toEqual([
+      expect.objectContaining({ worker: 'w-skew', reason: expect.stringMatching(/cannot read/) }),
+    ]);
+    expect(executions(log).filter((e) => e.key === newer.key)).toHaveLength(0);
+  });
+
+  it('an HTTP port already taken: exit 1 and no registration left behind', async () => {
+    const holder = apps.start('worker', ['--id', 'w-port-holder']);
+    const port = await holder.port();
+    const clash = apps.start('worker', ['--id', 'w-port-clash', '--http-port', String(port)]);
+    const exit = await clash.exited;
+    expect(exit.code).toBe(1);
+    await leader.client.sync(workerPath('w-port-clash'));
+    expect(await leader.exists(workerPath('w-port-clash'))).toBe(false);
+    expect(clash.logs.some((l) => l.msg === 'registered')).toBe(false);
+  });
+
+  async function waitForQueued(key: string): Promise<{ data: Buffer }> {
+    let found: { data: Buffer } | null = null;
+    await waitFor(`/queue/${key}`, async () => {
+      try {
+        found = await leader.client.getData(queuePath(key));
+        return true;
+      } catch (error) {
+        if (error instanceof NoNodeError) return false;
+        throw error;
+      }
+    });
+    return found!;
+  }
 });
