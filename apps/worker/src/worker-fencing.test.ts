@@ -144,7 +144,7 @@ describe('worker: executions and their fencing tokens', () => {
   it('SIGTERM while a job runs: it finishes and is recorded (one run, no failure), then exit 0', async () => {
     const { worker, log } = await startWorker('w-drain', ['--shutdown-grace', '5000']);
     const { key, task } = await leader.assignOne('w-drain', 'sleep', { ms: 1_500 });
-    await waitFor('the run', async () => executions(log).some((e) => e.key === key));
+    await waitFor('the run', () => executions(log).some((e) => e.key === key));
     worker.signal('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     const result = await leader.result(key);
@@ -169,7 +169,7 @@ describe('worker: executions and their fencing tokens', () => {
   it('a second process with the same id never runs the first one’s task node', async () => {
     const first = await startWorker('w-twin', ['--session-timeout', '1000']);
     const { key, task } = await leader.assignOne('w-twin', 'sleep', { ms: 30_000 });
-    await waitFor('the first run', async () => executions(first.log).some((e) => e.key === key));
+    await waitFor('the first run', () => executions(first.log).some((e) => e.key === key));
     first.worker.signal('SIGSTOP');
     try {
       await waitFor(
@@ -217,7 +217,10 @@ describe('worker: executions and their fencing tokens', () => {
     expect(queued).toMatchObject({ type: 'teleport', protocol: 99, attempt: 1 });
     expect(queued).not.toHaveProperty('workerSession');
     expect(queued.handBacks).toEqual([
-      expect.objectContaining({ worker: 'w-skew', reason: expect.stringMatching(/cannot read/) }),
+      expect.objectContaining({
+        worker: 'w-skew',
+        reason: expect.stringMatching(/cannot read/) as unknown,
+      }),
     ]);
     expect(executions(log).filter((e) => e.key === newer.key)).toHaveLength(0);
   });
