@@ -12,9 +12,9 @@
  *   (an earlier session of this process, or another process with the same id) is handed
  *   back, never run, so no task node runs in two processes.
  * - A task node that ran in this process is never started again (TaskExecutor).
- * - A task this version cannot read (its data does not fit the schema, or a newer
- *   protocol) is handed back for a worker that can; data that is not a JSON object is
- *   logged once and left to the leader, which buries it.
+ * - A task of another version (a newer protocol, or a job type this one does not know:
+ *   still a task, by its envelope) is handed back for a worker that can run it. Anything
+ *   else that does not parse is logged once and left to the leader, which buries it.
  * - SUSPENDED: reads wait for the connection. LOST: the watch is dropped with the session;
  *   it is set again in the new session ('CONNECTED').
  */
@@ -43,6 +43,7 @@ import {
   type ZkStateEvent,
   EventType,
 } from '@zk-lab/zk-client';
+import { z } from 'zod';
 import type { TaskExecutor } from './task-executor';
 import type { TaskHandBack } from './task-hand-back';
 import type { WorkerCapacity } from './worker-capacity';
@@ -53,6 +54,15 @@ export interface TaskWatcherOptions {
   /** The backstop rescan's period. */
   backstopMs?: number;
 }
+
+/** What every version's task has: data that fits it is a task, maybe of another version. */
+const TaskEnvelopeSchema = z.looseObject({
+  id: z.uuid(),
+  type: z.string(),
+  attempt: z.number().int().min(1),
+  worker: z.string(),
+  workerSession: z.string(),
+});
 
 type ScanReason =
   'start' | 'watch' | 'registered' | 'slot freed' | 'capacity' | 'reconnected' | 'backstop';
@@ -242,7 +252,11 @@ export class TaskWatcher {
         task = decode(TaskSchema, read.data, `task ${read.name}`);
       } catch (error) {
         if (!(error instanceof InvalidDataError)) throw error;
-        await this.handBackUnreadable(read.name, read.stat.czxid, error.detail);
+        if (isTaskEnvelope(read.data)) {
+          await this.handBackUnreadable(read.name, read.stat.czxid, error.detail);
+        } else {
+          this.refuse(read.name, error.detail);
+        }
         continue;
       }
       if (!speaksProtocol(task)) {
@@ -295,6 +309,15 @@ export class TaskWatcher {
         'unreadable task left for the leader to repair',
       );
     }
+    return false;
+  }
+}
+
+/** Whether `data` is a task of some version (a JSON object with a task's envelope). */
+function isTaskEnvelope(data: Buffer): boolean {
+  try {
+    return TaskEnvelopeSchema.safeParse(JSON.parse(data.toString('utf8'))).success;
+  } catch {
     return false;
   }
 }
