@@ -187,7 +187,11 @@ export class TaskWatcher {
         try {
           const started = await this.scan();
           this.log.debug({ path: this.dir, reasons, started }, 'task rescan');
-          if (started > 0 && reasons.every((reason) => reason === 'backstop')) {
+          // A watch event that came in during this scan reported what it found: the scan
+          // lists the folder after its start, so it sees tasks created meanwhile.
+          const missed =
+            reasons.every((reason) => reason === 'backstop') && !this.pending.has('watch');
+          if (started > 0 && missed) {
             this.log.warn(
               { path: this.dir, started },
               'the backstop rescan found tasks no watch event reported',
