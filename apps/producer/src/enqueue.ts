@@ -23,6 +23,8 @@ export interface EnqueuedJob {
   key: string;
   /** The job's `created` time (ms since the epoch), the start of its latency. */
   created: number;
+  /** The job's id: a record under its key that holds another id is not its end. */
+  id: string;
 }
 
 export interface EnqueueOutcome {
@@ -112,7 +114,7 @@ export class JobEnqueuer {
         })
         .then(
           (path) => {
-            jobs.push({ key: jobKey(basename(path)), created: job.created });
+            jobs.push({ key: jobKey(basename(path)), created: job.created, id: job.id });
             control.onEnqueued?.(jobs.length);
           },
           (failure: unknown) => {

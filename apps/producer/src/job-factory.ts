@@ -82,6 +82,7 @@ export class JobFactory {
       created: this.now(),
       attempt: 1,
       failures: [],
+      handBacks: [],
     };
   }
 }

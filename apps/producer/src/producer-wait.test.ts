@@ -49,8 +49,20 @@ function resultOf(key: string, job: QueuedJob, latencyMs: number): JobResult {
     started: job.created,
     finished: job.created + latencyMs,
     failures: [],
+    handBacks: [],
   };
 }
+
+/** A job of an earlier incarnation of the queue. */
+const oldJob: QueuedJob = {
+  id: '0f1e2d3c-aaaa-4bbb-8ccc-111122223333',
+  type: 'echo',
+  payload: null,
+  created: 0,
+  attempt: 1,
+  failures: [],
+  handBacks: [],
+};
 
 function deadOf(key: string, job: QueuedJob): DeadJob {
   return { key, reason: 'test: past its attempts', job, raw: null, epoch: 1, at: Date.now() };
@@ -130,6 +142,25 @@ describe('producer --wait', () => {
     expect(lines[2]).toBe(
       'latency created -> finished (1 job): p50 25 ms, p95 25 ms, p99 25 ms, max 25 ms',
     );
+  });
+
+  it('an old result under the new job’s key (a re-created /queue) is not its end', async () => {
+    const client = await appClient('wait-reused');
+    // A fresh /queue numbers its first job job-0000000000: an old result holds that key.
+    const old = { ...resultOf('job-0000000000', oldJob, 5), id: oldJob.id };
+    await client.create(resultPath('job-0000000000'), encode(old), {
+      acl: namespaceAcls().system,
+    });
+    const run = await apps.run(
+      'producer',
+      ['--count', '1', '--wait', '--wait-timeout', '1', '--json'],
+      { env: envOf('wait-reused') },
+    );
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      keys: ['job-0000000000'],
+      wait: { done: 0, missing: 1 },
+    });
+    expect(run.code).toBe(1);
   });
 
   it('--wait-timeout: exit 1 naming how many jobs are missing', async () => {

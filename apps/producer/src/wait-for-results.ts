@@ -1,5 +1,7 @@
 /**
- * Waits until each job has its end record: `/results/<key>` (done) or `/dead/<key>`.
+ * Waits until each job has its end record: `/results/<key>` (done) or `/dead/<key>`, of
+ * this very job (by id: a key can be reused when `/queue` is re-created, and an old record
+ * under it is not this job's end).
  *
  * Each key is checked with `exists` and a one-shot watch on both paths, re-armed at every
  * check, so a record created between two reads is never missed: the read that finds
@@ -11,7 +13,14 @@
  * A check that fails is tried again after a pause until the wait times out.
  */
 import { performance } from 'node:perf_hooks';
-import { decode, deadPath, InvalidDataError, JobResultSchema, resultPath } from '@zk-lab/lab-core';
+import {
+  DeadJobSchema,
+  decode,
+  deadPath,
+  InvalidDataError,
+  JobResultSchema,
+  resultPath,
+} from '@zk-lab/lab-core';
 import { NoNodeError, type ZkClient } from '@zk-lab/zk-client';
 import type { EnqueuedJob } from './enqueue';
 
@@ -45,6 +54,8 @@ export interface WaitControl {
 export class ResultWaiter {
   /** key → the job's created time, for the jobs not ended yet. */
   private readonly pending: Map<string, number>;
+  /** key → the job's id. */
+  private readonly ids: Map<string, string>;
   /** Paths with one of our one-shot watches still outstanding. */
   private readonly armed = new Set<string>();
   /** Keys to check, each once however many watches asked for it. */
@@ -70,6 +81,7 @@ export class ResultWaiter {
     jobs: readonly EnqueuedJob[],
   ) {
     this.pending = new Map(jobs.map((job) => [job.key, job.created]));
+    this.ids = new Map(jobs.map((job) => [job.key, job.id]));
   }
 
   async wait(control: WaitControl): Promise<WaitOutcome> {
@@ -126,11 +138,24 @@ export class ResultWaiter {
   }
 
   private async check(key: string): Promise<void> {
-    if (await this.existsWatched(resultPath(key), key)) {
-      await this.readResult(key);
-      return;
+    if ((await this.existsWatched(resultPath(key), key)) && (await this.readResult(key))) return;
+    if ((await this.existsWatched(deadPath(key), key)) && (await this.isOwnDead(key))) {
+      this.settle(key, 'dead');
     }
-    if (await this.existsWatched(deadPath(key), key)) this.settle(key, 'dead');
+  }
+
+  /** Whether `/dead/<key>` is this job's (or cannot tell: no id known, or no job in it). */
+  private async isOwnDead(key: string): Promise<boolean> {
+    const id = this.ids.get(key);
+    if (id === undefined) return true;
+    try {
+      const dead = decode(DeadJobSchema, (await this.client.getData(deadPath(key))).data, key);
+      return dead.job === null || dead.job.id === id;
+    } catch (error) {
+      if (error instanceof InvalidDataError) return true;
+      if (error instanceof NoNodeError) return false;
+      throw error;
+    }
   }
 
   /** exists, leaving a watch that re-checks `key` unless one is outstanding on `path`. */
@@ -152,7 +177,8 @@ export class ResultWaiter {
     }
   }
 
-  private async readResult(key: string): Promise<void> {
+  /** Settles `key` as done if its result is this job's; false when it is another job's. */
+  private async readResult(key: string): Promise<boolean> {
     let data: Buffer;
     try {
       ({ data } = await this.client.getData(resultPath(key)));
@@ -160,17 +186,20 @@ export class ResultWaiter {
       // Removed since exists said it was there (a clean-up): check again from the start.
       if (!(error instanceof NoNodeError)) throw error;
       this.schedule(key);
-      return;
+      return true;
     }
     const created = this.pending.get(key);
     let latencyMs: number | null = null;
     try {
       const result = decode(JobResultSchema, data, `result ${key}`);
+      const id = this.ids.get(key);
+      if (id !== undefined && result.id !== id) return false;
       if (created !== undefined) latencyMs = result.finished - created;
     } catch (error) {
       if (!(error instanceof InvalidDataError)) throw error;
     }
     this.settle(key, 'done', latencyMs);
+    return true;
   }
 
   /** Records how `key` ended, once: a watch and a retry may both have checked it. */

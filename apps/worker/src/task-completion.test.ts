@@ -1,5 +1,7 @@
 import {
   connectToNamespace,
+  DeadJobSchema,
+  deadPath,
   decode,
   encode,
   JobResultSchema,
@@ -38,8 +40,8 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
     const key = nextJobKey();
     const task = taskData(worker, type, payload);
     await client.create(taskPath(worker, key), encode(task), { acl: namespaceAcls().system });
-    const { czxid } = (await client.exists(taskPath(worker, key)))!;
-    return { key, task, session: client.sessionId, czxid, started: Date.now() };
+    const { czxid, version } = (await client.exists(taskPath(worker, key)))!;
+    return { key, task, session: client.sessionId, czxid, version, started: Date.now() };
   }
 
   it('success: the result is written and the task node removed', async () => {
@@ -63,6 +65,8 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
     expect(await completion.failed(run, 'boom', 1234)).toBe('recorded');
     const queued = decode(QueuedJobSchema, (await client.getData(queuePath(run.key))).data, 'q');
     expect(queued).toEqual({
+      protocol: expect.any(Number) as unknown,
+      handBacks: [],
       id: run.task.id,
       type: 'fail',
       payload: { message: 'boom' },
@@ -82,14 +86,38 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
     expect(await client.exists(queuePath(run.key))).toBeNull();
   });
 
-  it('a result that exists already is never overwritten, and the task node stays', async () => {
+  it('a result of the same job exists already: nothing is overwritten, the task node goes', async () => {
     const run = await assigned('echo', 'y');
-    await client.create(resultPath(run.key), encode({ other: true }), {
+    const earlier = encode({ id: run.task.id, earlier: true });
+    await client.create(resultPath(run.key), earlier, { acl: namespaceAcls().system });
+    expect(await completion.succeeded(run, 'y', Date.now())).toBe('already_recorded');
+    expect((await client.getData(resultPath(run.key))).data.equals(earlier)).toBe(true);
+    expect(await client.exists(taskPath(worker, run.key))).toBeNull();
+  });
+
+  it('another job’s result under the key: the task goes to /dead as a key collision', async () => {
+    const run = await assigned('echo', 'y');
+    await client.create(resultPath(run.key), encode({ id: 'someone-else' }), {
       acl: namespaceAcls().system,
     });
-    expect(await completion.succeeded(run, 'y', Date.now())).toBe('result_exists');
-    expect((await client.getData(resultPath(run.key))).data.toString()).toBe('{"other":true}');
-    expect(await client.exists(taskPath(worker, run.key))).not.toBeNull();
+    expect(await completion.succeeded(run, 'y', Date.now())).toBe('key_collision');
+    expect((await client.getData(resultPath(run.key))).data.toString()).toBe(
+      '{"id":"someone-else"}',
+    );
+    const dead = decode(DeadJobSchema, (await client.getData(deadPath(run.key))).data, 'dead');
+    expect(dead.reason).toMatch(/^key collision: .*someone-else/);
+    expect(dead.job?.id).toBe(run.task.id);
+    expect(await client.exists(taskPath(worker, run.key))).toBeNull();
+  });
+
+  it('another job’s queue node under the key: a failure goes to /dead as a key collision', async () => {
+    const run = await assigned('fail', {});
+    await client.create(queuePath(run.key), encode({ id: 'someone-else' }), {
+      acl: namespaceAcls().system,
+    });
+    expect(await completion.failed(run, 'boom', Date.now())).toBe('key_collision');
+    expect(await client.exists(deadPath(run.key))).not.toBeNull();
+    expect(await client.exists(taskPath(worker, run.key))).toBeNull();
   });
 
   it('a run of an earlier session writes nothing', async () => {

@@ -16,12 +16,28 @@
  * retry that finds its own node (same bytes) counts as recorded. The retries stop when
  * the session the run belongs to is gone (the task stays in /assign; the leader requeues
  * it) or the client is closed.
+ *
+ * The delete checks the version the run read. Task nodes are never rewritten, so every node
+ * of a key has version 0 and the check cannot tell a newer node of the same key from the
+ * run's own: a retry after a lost commit that was applied checks the czxid first
+ * (`settledMeanwhile`), but a newer node created between that check and the retry would
+ * still be deleted (a known limitation; ZooKeeper has no czxid check in a multi). The
+ * worker never starts a node it is not bound to, so such a node goes back to the queue.
+ *
+ * When the create finds its node already there, the run cannot be recorded as it is:
+ * - a result of the same job id: it was recorded already; the task node is removed;
+ * - a result or queue node of another job (a key reused after `/queue` was re-created, or
+ *   a stray write): the task goes to /dead, "key collision", in one transaction with the
+ *   removal of its node, so it is neither lost nor run again.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AttemptFailure,
+  type DeadJob,
+  deadPath,
   encode,
   type JobResult,
+  PROTOCOL_VERSION,
   type QueuedJob,
   queuePath,
   resultPath,
@@ -30,6 +46,7 @@ import {
 } from '@zk-lab/lab-core';
 import {
   type ACL,
+  BadVersionError,
   ClientClosedError,
   ConnectionLossError,
   MultiError,
@@ -38,6 +55,7 @@ import {
   SessionExpiredError,
   type ZkClient,
 } from '@zk-lab/zk-client';
+import { z } from 'zod';
 import type { JobOutput } from './job-handlers';
 
 export type CompletionOutcome =
@@ -45,8 +63,12 @@ export type CompletionOutcome =
   | 'recorded'
   /** The task node was gone: the leader took the task back. Nothing written. */
   | 'taken_back'
-  /** A result of this job exists already. Nothing written. */
-  | 'result_exists'
+  /** A result of this very job (same id) exists already: the task node was removed. */
+  | 'already_recorded'
+  /** The key holds another job's result or queue node: the task went to /dead. */
+  | 'key_collision'
+  /** The key holds another job's node and /dead/<key> exists too: the task node stays. */
+  | 'unresolved'
   /** The run's session ended (or the client closed) first. Nothing written. */
   | 'session_lost';
 
@@ -56,10 +78,18 @@ export interface TaskRun {
   task: Task;
   /** The session the task was started in: its completion is only written in that one. */
   session: bigint;
-  /** The creation zxid of the task node: tells it from a later node of the same key. */
+  /**
+   * The creation zxid of the task node: tells it from a later node of the same key, and is
+   * the run's fencing token (every assignment creates a new node).
+   */
   czxid: bigint;
+  /** The task node's version when the run started it. */
+  version: number;
   started: number;
 }
+
+/** What a completion reads of an existing result: its job id. */
+const RecordedJobSchema = z.looseObject({ id: z.string() });
 
 const RETRY_DELAY_MS = 100;
 
@@ -70,9 +100,10 @@ export class TaskCompletion {
     private readonly acl: readonly ACL[],
   ) {}
 
-  succeeded(run: TaskRun, output: JobOutput, finished: number): Promise<CompletionOutcome> {
+  async succeeded(run: TaskRun, output: JobOutput, finished: number): Promise<CompletionOutcome> {
     const { task } = run;
     const result: JobResult = {
+      protocol: PROTOCOL_VERSION,
       id: task.id,
       key: run.key,
       type: task.type,
@@ -86,32 +117,99 @@ export class TaskCompletion {
       started: run.started,
       finished,
       failures: task.failures,
+      handBacks: task.handBacks,
+      token: run.czxid.toString(),
     };
-    return this.commit(run, resultPath(run.key), encode(result), 'result_exists');
+    const recorded = await this.commit(run, resultPath(run.key), encode(result));
+    if (recorded !== 'node_exists') return recorded;
+    const existing = await this.recordedJobId(resultPath(run.key));
+    if (existing === task.id) return this.removeTask(run);
+    return this.buryCollision(run, `/results/${run.key} holds job ${existing ?? '(unreadable)'}`);
   }
 
   /** Puts the job back in the queue for its next attempt, with this failure appended. */
-  failed(run: TaskRun, reason: string, at: number): Promise<CompletionOutcome> {
+  async failed(run: TaskRun, reason: string, at: number): Promise<CompletionOutcome> {
     const { task } = run;
     const failure: AttemptFailure = { attempt: task.attempt, worker: this.workerId, reason, at };
     const next: QueuedJob = {
+      protocol: PROTOCOL_VERSION,
       id: task.id,
       type: task.type,
       payload: task.payload,
       created: task.created,
       attempt: task.attempt + 1,
       failures: [...task.failures, failure],
+      handBacks: task.handBacks,
     };
-    // A queue node of this key exists only if the leader requeued the task itself.
-    return this.commit(run, queuePath(run.key), encode(next), 'taken_back');
+    const recorded = await this.commit(run, queuePath(run.key), encode(next));
+    if (recorded !== 'node_exists') return recorded;
+    // The leader requeues by deleting the task node: if ours is still here, the queue node
+    // is another job's.
+    const stat = await this.client.exists(taskPath(this.workerId, run.key));
+    if (stat === null || stat.czxid !== run.czxid) return 'taken_back';
+    const existing = await this.recordedJobId(queuePath(run.key));
+    if (existing === task.id) return 'taken_back';
+    return this.buryCollision(run, `/queue/${run.key} holds job ${existing ?? '(unreadable)'}`);
   }
 
+  /** The job id recorded at `path` (a result or queue node), null when unreadable or gone. */
+  private async recordedJobId(path: string): Promise<string | null> {
+    try {
+      const { data } = await this.client.getData(path);
+      const parsed = RecordedJobSchema.safeParse(JSON.parse(data.toString('utf8')));
+      return parsed.success ? parsed.data.id : null;
+    } catch (error) {
+      if (error instanceof NoNodeError || error instanceof SyntaxError) return null;
+      throw error;
+    }
+  }
+
+  /** The job was recorded already: its task node goes (the one this run read, by version). */
+  private async removeTask(run: TaskRun): Promise<CompletionOutcome> {
+    const path = taskPath(this.workerId, run.key);
+    const stat = await this.client.exists(path);
+    if (stat === null || stat.czxid !== run.czxid) return 'taken_back';
+    try {
+      await this.client.delete(path, run.version);
+      return 'already_recorded';
+    } catch (error) {
+      if (error instanceof NoNodeError || error instanceof BadVersionError) return 'taken_back';
+      throw error;
+    }
+  }
+
+  /** Another job holds the key: the task to /dead, in one transaction with its removal. */
+  private async buryCollision(run: TaskRun, detail: string): Promise<CompletionOutcome> {
+    const { task } = run;
+    const record: DeadJob = {
+      protocol: PROTOCOL_VERSION,
+      key: run.key,
+      reason: `key collision: ${detail}`,
+      job: {
+        protocol: PROTOCOL_VERSION,
+        id: task.id,
+        type: task.type,
+        payload: task.payload,
+        created: task.created,
+        attempt: task.attempt,
+        failures: task.failures,
+        handBacks: task.handBacks,
+      },
+      raw: null,
+      epoch: task.epoch,
+      at: Date.now(),
+    };
+    const buried = await this.commit(run, deadPath(run.key), encode(record));
+    if (buried === 'recorded') return 'key_collision';
+    return buried === 'node_exists' ? 'unresolved' : buried;
+  }
+
+  /** The create and the task's removal in one transaction; `node_exists` for the caller. */
   private async commit(
     run: TaskRun,
     path: string,
     data: Buffer,
-    whenNodeExists: CompletionOutcome,
-  ): Promise<CompletionOutcome> {
+  ): Promise<CompletionOutcome | 'node_exists'> {
     let mayHaveApplied = false;
     for (;;) {
       if (this.client.sessionId !== run.session) return 'session_lost';
@@ -119,7 +217,7 @@ export class TaskCompletion {
         await this.client
           .multi()
           .create(path, data, { acl: this.acl })
-          .delete(taskPath(this.workerId, run.key))
+          .delete(taskPath(this.workerId, run.key), run.version)
           .commit();
         return 'recorded';
       } catch (error) {
@@ -140,9 +238,14 @@ export class TaskCompletion {
         }
         if (!(error instanceof MultiError)) throw error;
         // Op 1 is the task's delete, op 0 the create of the result or queue node.
-        if (error.index === 1 && error.opError instanceof NoNodeError) return 'taken_back';
+        if (
+          error.index === 1 &&
+          (error.opError instanceof NoNodeError || error.opError instanceof BadVersionError)
+        ) {
+          return 'taken_back';
+        }
         if (error.index === 0 && error.opError instanceof NodeExistsError) {
-          return mayHaveApplied && (await this.holds(path, data)) ? 'recorded' : whenNodeExists;
+          return mayHaveApplied && (await this.holds(path, data)) ? 'recorded' : 'node_exists';
         }
         throw error;
       }

@@ -7,9 +7,14 @@
  *   event; so do the start, the registration, a freed slot, a capacity change, RECONNECTED,
  *   and a timer every 2 s, as a backstop (it logs when it finds tasks no event pointed at).
  * - Rescans run one at a time; events during a rescan make one more.
- * - Tasks are taken only while registered: the leader assigns only to registered workers,
- *   and it requeues what it had assigned to this id while the node was gone.
- * - A task whose data does not parse is logged once and left alone: the leader repairs it.
+ * - Tasks are taken only while registered, and only the ones bound to the session of the
+ *   current registration (`workerSession`): a task of an earlier incarnation of this id
+ *   (an earlier session of this process, or another process with the same id) is handed
+ *   back, never run, so no task node runs in two processes.
+ * - A task node that ran in this process is never started again (TaskExecutor).
+ * - A task of another version (a newer protocol, or a job type this one does not know:
+ *   still a task, by its envelope) is handed back for a worker that can run it. Anything
+ *   else that does not parse is logged once and left to the leader, which buries it.
  * - SUSPENDED: reads wait for the connection. LOST: the watch is dropped with the session;
  *   it is set again in the new session ('CONNECTED').
  */
@@ -20,8 +25,12 @@ import {
   decode,
   InvalidDataError,
   isJobName,
+  sessionHex,
+  speaksProtocol,
+  type Task,
   TaskSchema,
   taskPath,
+  workerPath,
 } from '@zk-lab/lab-core';
 import {
   AddWatchMode,
@@ -34,7 +43,9 @@ import {
   type ZkStateEvent,
   EventType,
 } from '@zk-lab/zk-client';
+import { z } from 'zod';
 import type { TaskExecutor } from './task-executor';
+import type { TaskHandBack } from './task-hand-back';
 import type { WorkerCapacity } from './worker-capacity';
 import type { WorkerLog } from './worker-log';
 import type { WorkerRegistration } from './worker-registration';
@@ -43,6 +54,15 @@ export interface TaskWatcherOptions {
   /** The backstop rescan's period. */
   backstopMs?: number;
 }
+
+/** What every version's task has: data that fits it is a task, maybe of another version. */
+const TaskEnvelopeSchema = z.looseObject({
+  id: z.uuid(),
+  type: z.string(),
+  attempt: z.number().int().min(1),
+  worker: z.string(),
+  workerSession: z.string(),
+});
 
 type ScanReason =
   'start' | 'watch' | 'registered' | 'slot freed' | 'capacity' | 'reconnected' | 'backstop';
@@ -66,6 +86,7 @@ export class TaskWatcher {
     private readonly executor: TaskExecutor,
     private readonly registration: WorkerRegistration,
     private readonly capacity: WorkerCapacity,
+    private readonly handBacks: TaskHandBack,
     private readonly log: WorkerLog,
     options: TaskWatcherOptions = {},
   ) {
@@ -166,7 +187,11 @@ export class TaskWatcher {
         try {
           const started = await this.scan();
           this.log.debug({ path: this.dir, reasons, started }, 'task rescan');
-          if (started > 0 && reasons.every((reason) => reason === 'backstop')) {
+          // A watch event that came in during this scan reported what it found: the scan
+          // lists the folder after its start, so it sees tasks created meanwhile.
+          const missed =
+            reasons.every((reason) => reason === 'backstop') && !this.pending.has('watch');
+          if (started > 0 && missed) {
             this.log.warn(
               { path: this.dir, started },
               'the backstop rescan found tasks no watch event reported',
@@ -199,12 +224,18 @@ export class TaskWatcher {
       throw error;
     }
     for (const name of this.unreadable) if (!names.includes(name)) this.unreadable.delete(name);
+    this.executor.forgetGone(new Set(names));
     const waiting = names
       .filter((name) => !this.executor.isRunning(name) && !this.unreadable.has(name))
       .filter((name) => isJobName(name) || this.refuse(name, 'not a job key (job-<10 digits>)'))
       .sort(compareJobNames);
-    // The reads of the tasks that fit are pipelined: one round trip for all of them.
-    const fitting = waiting.slice(0, this.executor.freeSlots());
+    // The reads of the tasks that fit are pipelined: one round trip for all of them. Keys
+    // that ran here already are read too, beyond the free slots: their node may be new.
+    const ranBefore = waiting.filter((name) => this.executor.ranKey(name));
+    const fitting = [
+      ...waiting.filter((name) => !this.executor.ranKey(name)).slice(0, this.executor.freeSlots()),
+      ...ranBefore,
+    ];
     const reads = await Promise.all(
       fitting.map(async (name) => {
         try {
@@ -217,24 +248,63 @@ export class TaskWatcher {
     );
     let started = 0;
     for (const read of reads) {
-      if (read === null) continue;
-      if (!this.executor.hasFreeSlot() || !this.registration.registered) break;
+      if (read === null || this.executor.hasRun(read.name, read.stat.czxid)) continue;
+      const session = this.registration.session;
+      if (!this.executor.hasFreeSlot() || session === null) break;
+      let task: Task;
       try {
-        this.executor.start(
-          read.name,
-          decode(TaskSchema, read.data, `task ${read.name}`),
-          read.stat.czxid,
-        );
-        started++;
+        task = decode(TaskSchema, read.data, `task ${read.name}`);
       } catch (error) {
         if (!(error instanceof InvalidDataError)) throw error;
-        this.refuse(read.name, error.detail);
+        if (isTaskEnvelope(read.data)) {
+          await this.handBackUnreadable(read.name, read.stat.czxid, error.detail);
+        } else {
+          this.refuse(read.name, error.detail);
+        }
+        continue;
+      }
+      if (!speaksProtocol(task)) {
+        await this.handBackUnreadable(read.name, read.stat.czxid, `protocol ${task.protocol}`);
+      } else if (task.workerSession !== sessionHex(session)) {
+        await this.handBackStale(read.name, read.stat.czxid, task.workerSession, session);
+      } else if (this.executor.start(read.name, task, read.stat.czxid, read.stat.version)) {
+        started++;
       }
     }
     return started;
   }
 
-  /** Leaves an unreadable task to the leader; logs it once. Returns false (for filter). */
+  /** A task this version cannot read goes back to the queue, for a worker that can. */
+  private async handBackUnreadable(name: string, czxid: bigint, detail: string): Promise<void> {
+    const reason = `worker ${this.workerId} cannot read the task: ${detail}`;
+    const outcome = await this.handBacks.handBack(name, reason, czxid);
+    if (outcome === 'unreadable' || outcome === 'conflict') {
+      this.refuse(name, `${detail} (${outcome})`);
+    } else if (outcome === 'handed_back') {
+      this.log.warn({ path: taskPath(this.workerId, name), reason }, 'task handed back');
+    }
+  }
+
+  /**
+   * A task bound to another session of this id: handed back, once the registration is
+   * known to be this session's (else the task may be the current registration's).
+   */
+  private async handBackStale(
+    name: string,
+    czxid: bigint,
+    bound: string,
+    session: bigint,
+  ): Promise<void> {
+    const registration = await this.client.exists(workerPath(this.workerId));
+    if (registration?.ephemeralOwner !== session) return;
+    const reason = `assigned to session ${bound} of worker ${this.workerId}, which is gone`;
+    const outcome = await this.handBacks.handBack(name, reason, czxid);
+    if (outcome === 'handed_back') {
+      this.log.warn({ path: taskPath(this.workerId, name), reason }, 'task handed back');
+    }
+  }
+
+  /** Leaves a task alone (the leader repairs it); logs it once. Returns false (for filter). */
   private refuse(name: string, detail: string): false {
     if (!this.unreadable.has(name)) {
       this.unreadable.add(name);
@@ -243,6 +313,15 @@ export class TaskWatcher {
         'unreadable task left for the leader to repair',
       );
     }
+    return false;
+  }
+}
+
+/** Whether `data` is a task of some version (a JSON object with a task's envelope). */
+function isTaskEnvelope(data: Buffer): boolean {
+  try {
+    return TaskEnvelopeSchema.safeParse(JSON.parse(data.toString('utf8'))).success;
+  } catch {
     return false;
   }
 }

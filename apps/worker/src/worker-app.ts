@@ -1,7 +1,8 @@
 /**
- * Starts a worker: connect, then the Nest app (config, registration, execution, HTTP),
- * and SIGTERM/SIGINT handling that closes the ZooKeeper session first, so the worker's
- * node goes at once and the leader requeues its tasks without waiting for a timeout.
+ * Starts a worker: connect, then the Nest app (config, execution, HTTP), then, once the
+ * HTTP port listens, the registration (a port clash leaves no registered node). SIGTERM and
+ * SIGINT drain (WorkerShutdown: no new tasks, running ones get the grace period, the rest
+ * is handed back), then close the ZooKeeper session, so the worker's node goes at once.
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -14,6 +15,7 @@ import {
   connectToNamespace,
   createServiceMetrics,
   type Credentials,
+  CLOSE_BUDGET_MS,
   exitOnTermination,
   logSessionStates,
   type NamespaceAcls,
@@ -23,8 +25,13 @@ import type { ZkClient } from '@zk-lab/zk-client';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { AppModule } from './app.module';
+import { ExecutionLog, type ExecutionRecorder, NO_EXECUTION_LOG } from './execution-log';
+import { TaskExecutor } from './task-executor';
+import { TaskHandBack } from './task-hand-back';
 import type { WorkerOptions } from './worker-args';
 import { createWorkerLogger } from './worker-log';
+import { WorkerRegistration } from './worker-registration';
+import { WorkerShutdown } from './worker-shutdown';
 
 function packageVersion(): string {
   const text = readFileSync(join(__dirname, '..', 'package.json'), 'utf8');
@@ -43,6 +50,9 @@ export async function startWorker(
   if (credentials.isDefault) {
     log.warn({ user: credentials.user }, defaultIdentityWarning('app'));
   }
+  // Opened first: a worker that cannot record its executions must not run any.
+  const executions: ExecutionRecorder =
+    options.executionLog === null ? NO_EXECUTION_LOG : new ExecutionLog(options.executionLog);
   const { connectString, root, sessionTimeoutMs, source } = options.connection;
   log.info({ connectString, root, sessionTimeoutMs, source }, 'connecting to ZooKeeper');
   try {
@@ -72,22 +82,46 @@ export async function startWorker(
       log,
       acls,
       serviceMetrics: createServiceMetrics('worker', options.id),
+      executions,
     }),
     { bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
-  // Installed before the app starts (and registers): from then on a signal closes the
-  // session first, so /workers/<id> goes at once.
+  const registration = app.get(WorkerRegistration);
+  const shutdown = new WorkerShutdown(
+    connected,
+    options.id,
+    registration,
+    app.get(TaskExecutor),
+    app.get(TaskHandBack),
+    log,
+  );
+  const graceMs = options.shutdownGraceMs;
+  // Installed before the app starts (and registers). The whole stop is bounded: the grace
+  // period, then a budget for the hand-backs and the close.
   exitOnTermination(
     async () => {
-      log.info('terminating: closing the ZooKeeper session (the leader requeues running tasks)');
+      await shutdown.drain(graceMs).catch((error: unknown) => {
+        log.error({ err: error }, 'drain failed; the leader requeues what is left');
+      });
+      log.info('terminating: closing the ZooKeeper session');
       await connected.close();
       await app.close();
+      executions.close();
     },
     (error) => log.error({ err: error }, 'shutdown failed'),
+    graceMs + 2 * CLOSE_BUDGET_MS,
   );
-  await app.listen(options.httpPort, options.httpHost);
+  try {
+    await app.listen(options.httpPort, options.httpHost);
+  } catch (error) {
+    log.error({ err: error, port: options.httpPort }, 'could not listen for HTTP');
+    await connected.close().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   const url = `http://${options.httpHost}:${port}`;
   log.info({ port, url }, `HTTP on ${url}`);
+  registration.start();
 }

@@ -7,8 +7,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { TaskExecutor } from './task-executor';
 import type { WorkerRegistration } from './worker-registration';
 
-/** How a run ended, as counted: recorded as succeeded or failed, or dropped (lost). */
-export const JOB_OUTCOMES = ['succeeded', 'failed', 'timed_out', 'lost'] as const;
+/**
+ * How a run ended, as counted: recorded as succeeded or failed, or its outcome dropped (the
+ * task was taken back, handed back, recorded already, or its session ended: the job itself
+ * is not lost).
+ */
+export const JOB_OUTCOMES = ['succeeded', 'failed', 'timed_out', 'dropped'] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
 export class WorkerMetrics {
@@ -22,8 +26,10 @@ export class WorkerMetrics {
     this.registry = service.registry;
     const registers = [this.registry];
     this.jobs = new Counter({
-      name: 'zklab_jobs_total',
-      help: 'Job runs by outcome: succeeded, failed, timed_out (both requeued), lost (dropped)',
+      name: 'zklab_worker_job_runs_total',
+      help:
+        'Job runs by outcome: succeeded, failed, timed_out (both requeued), dropped (outcome ' +
+        'not recorded by this run: taken back, handed back, already recorded, session ended)',
       labelNames: ['outcome'],
       registers,
     });

@@ -14,10 +14,13 @@
  *   the worker is ready is the caller's business (connected and registered).
  * - When the effective capacity changes, the node's data is rewritten (setData), so the
  *   leader assigns by the new capacity.
+ * - An exists watch on its own node: when someone else deletes it (an operator, a stray
+ *   script), the worker is unregistered at once and registers again in the same session.
+ * - drain(): the node says `draining: true`, so the leader assigns it nothing more.
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encode, type WorkerInfo, workerPath } from '@zk-lab/lab-core';
+import { encode, PROTOCOL_VERSION, type WorkerInfo, workerPath } from '@zk-lab/lab-core';
 import {
   type ACL,
   ClientClosedError,
@@ -52,6 +55,7 @@ export class WorkerRegistration extends EventEmitter<WorkerRegistrationEvents> {
   private writtenCapacity: number | null = null;
   private capacityWrite: Promise<void> | null = null;
   private capacityWriteAgain = false;
+  private draining = false;
   private readonly path: string;
 
   constructor(
@@ -88,8 +92,26 @@ export class WorkerRegistration extends EventEmitter<WorkerRegistrationEvents> {
     return this.registeredSession !== null && this.registeredSession === this.client.sessionId;
   }
 
+  /** The session of the current registration (tasks bound to it are this worker's), or null. */
+  get session(): bigint | null {
+    return this.registered ? this.registeredSession : null;
+  }
+
   info(): WorkerInfo {
-    return { ...this.identity, capacity: this.capacity.value };
+    return {
+      protocol: PROTOCOL_VERSION,
+      ...this.identity,
+      capacity: this.capacity.value,
+      ...(this.draining ? { draining: true } : {}),
+    };
+  }
+
+  /** Tells the leader to assign nothing more (the node stays until the session closes). */
+  async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.writtenCapacity = null; // the data changes: write it whatever the capacity
+    await this.writeCapacity();
   }
 
   private readonly onState = (state: ZkStateEvent): void => {
@@ -165,10 +187,45 @@ export class WorkerRegistration extends EventEmitter<WorkerRegistrationEvents> {
 
   private markRegistered(session: bigint, capacity: number | null): void {
     this.registeredSession = session;
-    this.writtenCapacity = capacity;
+    this.writtenCapacity = this.draining ? null : capacity;
     this.log.info({ path: this.path, capacity: this.capacity.value }, 'registered');
     this.emit('registered', session);
-    if (capacity !== this.capacity.value) void this.writeCapacity();
+    if (this.writtenCapacity !== this.capacity.value) void this.writeCapacity();
+    void this.watchOwnNode(session);
+  }
+
+  /**
+   * Watches this session's node while it is the registration; when it is deleted by
+   * someone else, unregisters and registers again (the session is the same).
+   */
+  private async watchOwnNode(session: bigint): Promise<void> {
+    while (
+      this.state === 'STARTED' &&
+      this.registeredSession === session &&
+      this.client.sessionId === session
+    ) {
+      let fired: () => void = () => undefined;
+      const changed = new Promise<void>((resolve) => (fired = resolve));
+      let stat;
+      try {
+        stat = await this.client.exists(this.path, { watch: () => fired() });
+      } catch (error) {
+        if (error instanceof SessionExpiredError || error instanceof ClientClosedError) return;
+        if (!(error instanceof ConnectionLossError)) {
+          this.log.error({ err: error, path: this.path }, 'could not watch the registration');
+        }
+        await sleep(RETRY_DELAY_MS);
+        continue;
+      }
+      if (this.registeredSession !== session || this.client.sessionId !== session) return;
+      if (stat === null || stat.ephemeralOwner !== session) {
+        this.unregister('registration deleted by another client; registering again');
+        this.registerInSession();
+        return;
+      }
+      // Fires on a data change (ours), the deletion, or the end of the session.
+      await changed;
+    }
   }
 
   /** Brings the node's capacity up to date; one write at a time, the newest value last. */

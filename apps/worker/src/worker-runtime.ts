@@ -6,6 +6,7 @@
 import type { NamespaceAcls, ServiceMetrics } from '@zk-lab/lab-core';
 import type { ZkClient } from '@zk-lab/zk-client';
 import type { Logger } from 'pino';
+import type { ExecutionRecorder } from './execution-log';
 import type { WorkerIdentity } from './worker-registration';
 
 export interface WorkerRuntime {
@@ -16,6 +17,8 @@ export interface WorkerRuntime {
   log: Logger;
   acls: NamespaceAcls;
   serviceMetrics: ServiceMetrics;
+  /** Where each handler run is recorded before it starts. */
+  executions: ExecutionRecorder;
 }
 
 /** Injection tokens of the runtime's values. */

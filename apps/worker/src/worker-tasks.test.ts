@@ -93,7 +93,7 @@ describe('a worker runs the tasks the leader assigns it', () => {
         },
       ]);
       expect(await leader.exists(resultPath(key))).toBe(false);
-      expect(await worker!.metric('zklab_jobs_total', { outcome: 'timed_out' })).toBe(1);
+      expect(await worker!.metric('zklab_worker_job_runs_total', { outcome: 'timed_out' })).toBe(1);
     } finally {
       const restored = await leader.setConfig({ jobTimeoutMs: 30_000 });
       await waitFor('the worker to apply the restored config', async () => {
@@ -103,7 +103,7 @@ describe('a worker runs the tasks the leader assigns it', () => {
     }
   });
 
-  it('a task the leader takes back while it runs: no result, counted as lost', async () => {
+  it('a task the leader takes back while it runs: no result, counted as dropped', async () => {
     const { key } = await leader.assignOne(id, 'sleep', { ms: 1_500 });
     await waitFor('the job to run', async () =>
       (await worker!.getJson<StatusJson>('/status')).running.includes(key),
@@ -115,7 +115,7 @@ describe('a worker runs the tasks the leader assigns it', () => {
     );
     expect(await leader.exists(resultPath(key))).toBe(false);
     expect(await leader.exists(queuePath(key))).toBe(false);
-    expect(await worker!.metric('zklab_jobs_total', { outcome: 'lost' })).toBe(1);
+    expect(await worker!.metric('zklab_worker_job_runs_total', { outcome: 'dropped' })).toBe(1);
     expect(
       worker!.logs.some((l) => l.jobKey === key && /leader took the task back/.test(l.msg)),
     ).toBe(true);
@@ -146,13 +146,13 @@ describe('a worker runs the tasks the leader assigns it', () => {
       registered: true,
       capacity: 4,
       running: [],
-      totals: { succeeded: 1, failed: 1, timed_out: 1, lost: 1 },
+      totals: { succeeded: 1, failed: 1, timed_out: 1, dropped: 1 },
     });
     expect(status.sessionId).toMatch(/^0x[0-9a-f]+$/);
     expect(status.config.values.jobTimeoutMs).toBe(30_000);
     const { body: text } = await worker!.get('/metrics');
     for (const name of [
-      'zklab_jobs_total',
+      'zklab_worker_job_runs_total',
       'zklab_job_duration_seconds_bucket',
       'zklab_jobs_running',
       'zklab_worker_registered',

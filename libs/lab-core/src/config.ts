@@ -15,6 +15,11 @@ export const LabConfigSchema = z.strictObject({
   jobTimeoutMs: z.number().int().min(10).max(3_600_000).default(30_000),
   /** Attempts per job; a job that failed this many times goes to /dead. */
   maxAttempts: z.number().int().min(1).max(100).default(3),
+  /**
+   * Hand-backs per job (its worker left, was replaced or shut down, or could not read it):
+   * they do not count as attempts; a job handed back more often goes to /dead.
+   */
+  maxHandBacks: z.number().int().min(1).max(1_000).default(20),
   /** Jobs the leader assigns in one pipelined round. */
   assignBatchSize: z.number().int().min(1).max(10_000).default(200),
   /** The producer refuses new jobs while the queue holds this many. */

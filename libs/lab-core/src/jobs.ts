@@ -3,6 +3,13 @@
  * puts in the queue, what the leader writes on a task node, what a worker records as the
  * result and what the leader records for a dead job. Every app parses what it reads with
  * these; data that does not parse is never guessed at.
+ *
+ * Wire messages are not strict: a field added by a newer version is ignored, not refused,
+ * so a rolling upgrade does not strand tasks between versions. Queued jobs and tasks keep
+ * such fields (loose objects), so a job passes through an older leader intact. An
+ * incompatible change raises `protocol`; a reader hands back (or buries) a message whose
+ * protocol is newer than the one it speaks. What users write (job payloads, the config)
+ * stays strict.
  */
 import { z } from 'zod';
 
@@ -47,8 +54,17 @@ export const JobSpecSchema = z
   });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 
+/** The wire protocol these schemas describe; messages without the field are protocol 1. */
+export const PROTOCOL_VERSION = 2;
+const protocol = z.number().int().min(1).optional();
+
+/** Whether this version can read a message of `protocol` (absent: 1). */
+export function speaksProtocol(message: { protocol?: number | undefined }): boolean {
+  return (message.protocol ?? 1) <= PROTOCOL_VERSION;
+}
+
 /** One failed attempt, kept on the job so a dead record says why. */
-export const AttemptFailureSchema = z.strictObject({
+export const AttemptFailureSchema = z.object({
   attempt: z.number().int().min(1),
   worker: z.string().nullable(),
   reason: z.string(),
@@ -56,8 +72,21 @@ export const AttemptFailureSchema = z.strictObject({
 });
 export type AttemptFailure = z.infer<typeof AttemptFailureSchema>;
 
+/**
+ * One hand-back: the task went back to the queue because its worker left, was replaced
+ * or shut down, or could not read it, not because the job failed. Hand-backs do not count
+ * against `maxAttempts`; `maxHandBacks` bounds them.
+ */
+export const HandBackSchema = z.object({
+  worker: z.string().nullable(),
+  reason: z.string(),
+  at: z.number(),
+});
+export type HandBack = z.infer<typeof HandBackSchema>;
+
 /** A queue node's data: `/queue/job-<seq>`. */
-export const QueuedJobSchema = z.strictObject({
+export const QueuedJobSchema = z.looseObject({
+  protocol,
   id: z.uuid(),
   type: JobTypeSchema,
   payload: z.json(),
@@ -67,20 +96,29 @@ export const QueuedJobSchema = z.strictObject({
   attempt: z.number().int().min(1),
   /** Earlier attempts that failed, oldest first. */
   failures: z.array(AttemptFailureSchema).default([]),
+  /** Times the job was handed back without failing, oldest first. */
+  handBacks: z.array(HandBackSchema).default([]),
 });
 export type QueuedJob = z.infer<typeof QueuedJobSchema>;
 
 /** A task node's data: `/assign/<worker>/job-<seq>`, written by the leader. */
 export const TaskSchema = QueuedJobSchema.extend({
-  /** The leader's epoch when it assigned the task: the fencing token for side effects. */
+  /** The leader's epoch when it assigned the task. */
   epoch: z.number().int().min(1),
   worker: z.string(),
+  /**
+   * The session (hex, as `sessionIdHex` shows it) of the worker's registration the task was
+   * assigned to: only that incarnation of the worker runs it, so one task node is never run
+   * by two processes, and its czxid is a per-execution fencing token.
+   */
+  workerSession: z.string(),
   assigned: z.number(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
 /** A result node's data: `/results/job-<seq>`, exactly one per finished job. */
-export const JobResultSchema = z.strictObject({
+export const JobResultSchema = z.object({
+  protocol,
   id: z.uuid(),
   key: z.string(),
   type: JobTypeSchema,
@@ -94,11 +132,15 @@ export const JobResultSchema = z.strictObject({
   started: z.number(),
   finished: z.number(),
   failures: z.array(AttemptFailureSchema),
+  handBacks: z.array(HandBackSchema).default([]),
+  /** The fencing token of the execution that made this result (the task node's czxid). */
+  token: z.string().optional(),
 });
 export type JobResult = z.infer<typeof JobResultSchema>;
 
 /** A dead record's data: `/dead/job-<seq>`. `job` is null when the data did not parse. */
-export const DeadJobSchema = z.strictObject({
+export const DeadJobSchema = z.object({
+  protocol,
   key: z.string(),
   reason: z.string(),
   job: QueuedJobSchema.nullable(),
@@ -110,13 +152,16 @@ export const DeadJobSchema = z.strictObject({
 export type DeadJob = z.infer<typeof DeadJobSchema>;
 
 /** A worker's registration: `/workers/<id>` (ephemeral). */
-export const WorkerInfoSchema = z.strictObject({
+export const WorkerInfoSchema = z.object({
+  protocol,
   id: z.string(),
   host: z.string(),
   pid: z.number().int(),
   capacity: z.number().int().min(1),
   started: z.number(),
   version: z.string(),
+  /** Shutting down: finishing what it runs; the leader assigns it nothing more. */
+  draining: z.boolean().optional(),
 });
 export type WorkerInfo = z.infer<typeof WorkerInfoSchema>;
 

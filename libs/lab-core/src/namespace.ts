@@ -39,13 +39,15 @@ export const SYSTEM_PARENTS = [
 /** The name prefix of queue nodes: the server appends a 10-digit sequence. */
 export const JOB_PREFIX = 'job-';
 
-const JOB_KEY = /(job-\d{10})$/;
+/** `job-<10 digits>`, or a producer's protected name `_c_<uuid>-job-<10 digits>`: nothing else. */
+const JOB_KEY =
+  /^(?:_c_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-)?(job-\d{10})$/;
 const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** Thrown for a name that is not a job node's (`job-<10 digits>`, maybe protected). */
 export class NotAJobNameError extends Error {
   constructor(readonly nodeName: string) {
-    super(`"${nodeName}" is not a job node name (job-<10 digits>)`);
+    super(`"${nodeName}" is not a job node name (job-<10 digits>, maybe protected)`);
     this.name = 'NotAJobNameError';
   }
 }

@@ -1,5 +1,14 @@
 import { DEFAULT_CONFIG, diffConfig, InvalidConfigError, parseConfig } from './config';
-import { JobSpecSchema } from './jobs';
+import {
+  decode,
+  encode,
+  JobSpecSchema,
+  PROTOCOL_VERSION,
+  QueuedJobSchema,
+  speaksProtocol,
+  TaskSchema,
+  WorkerInfoSchema,
+} from './jobs';
 import { InvalidCredentialsError, loadCredentials, namespaceAcls } from './credentials';
 
 describe('job specs', () => {
@@ -22,6 +31,36 @@ describe('job specs', () => {
     );
     const bad = JobSpecSchema.safeParse({ type: 'sleep', payload: { ms: -1 } });
     expect(bad.error?.issues[0]?.path).toEqual(['payload', 'ms']);
+  });
+});
+
+describe('wire messages across versions', () => {
+  const job = {
+    id: '0f1e2d3c-aaaa-4bbb-8ccc-111122223333',
+    type: 'echo',
+    payload: 1,
+    created: 0,
+    attempt: 1,
+  };
+
+  it('an added field is kept, not refused; hand-backs default to none', () => {
+    const task = { ...job, epoch: 1, worker: 'w1', workerSession: '0x1', assigned: 0 };
+    const read = decode(TaskSchema, encode({ ...task, fromTheFuture: true }), 'task');
+    expect(read).toMatchObject({ fromTheFuture: true, handBacks: [], failures: [] });
+    const info = { id: 'w1', host: 'h', pid: 1, capacity: 2, started: 0, version: '9', x: 1 };
+    expect(WorkerInfoSchema.safeParse(info).success).toBe(true);
+  });
+
+  it('a newer protocol parses but is not spoken', () => {
+    const newer = decode(QueuedJobSchema, encode({ ...job, protocol: PROTOCOL_VERSION + 1 }), 'q');
+    expect(speaksProtocol(newer)).toBe(false);
+    expect(speaksProtocol(decode(QueuedJobSchema, encode(job), 'q'))).toBe(true);
+  });
+
+  it('a payload stays strict: it is what a user wrote', () => {
+    expect(JobSpecSchema.safeParse({ type: 'sleep', payload: { ms: 1, extra: 2 } }).success).toBe(
+      false,
+    );
   });
 });
 

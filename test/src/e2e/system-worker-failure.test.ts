@@ -36,9 +36,10 @@ describe('a worker SIGKILLed while it holds tasks', () => {
     expect(violations(ledger, 12)).toEqual([]);
     for (const key of held) {
       const result = ledger.results.get(key);
-      expect(result).toMatchObject({ worker: 'w2', attempt: 2 });
-      expect(result?.failures).toEqual([
-        expect.objectContaining({ attempt: 1, worker: 'victim', reason: 'worker victim vanished' }),
+      // A vanished worker is a hand-back, not a failed attempt.
+      expect(result).toMatchObject({ worker: 'w2', attempt: 1, failures: [] });
+      expect(result?.handBacks).toEqual([
+        expect.objectContaining({ worker: 'victim', reason: 'worker victim vanished' }),
       ]);
     }
   }, 90_000);

@@ -16,11 +16,12 @@ const result = (id: string): JobResult => ({
   started: 0,
   finished: 0,
   failures: [],
+  handBacks: [],
 });
 const dead = (id: string): DeadJob => ({
   key: 'k',
   reason: 'r',
-  job: { id, type: 'fail', payload: {}, created: 0, attempt: 4, failures: [] },
+  job: { id, type: 'fail', payload: {}, created: 0, attempt: 4, failures: [], handBacks: [] },
   raw: null,
   epoch: 1,
   at: 0,

@@ -70,6 +70,7 @@ describe('master election and fencing', () => {
     created: Date.now(),
     attempt: 1,
     failures: [],
+    handBacks: [],
   });
 
   async function enqueue(): Promise<string> {

@@ -19,7 +19,10 @@ import {
 
 export interface LiveWorker {
   id: string;
-  /** From the registration; 1 when its data did not parse (and `invalid` says why). */
+  /**
+   * From the registration; 0 while it drains (it shuts down: nothing more is assigned), 1
+   * when its data did not parse (and `invalid` says why).
+   */
   capacity: number;
   invalid: string | null;
 }
@@ -47,7 +50,7 @@ async function readWorker(client: ZkClient, id: string): Promise<LiveWorker | nu
   try {
     const { data } = await client.getData(workerPath(id));
     const info = decode(WorkerInfoSchema, data, `registration of worker ${id}`);
-    return { id, capacity: info.capacity, invalid: null };
+    return { id, capacity: info.draining === true ? 0 : info.capacity, invalid: null };
   } catch (error) {
     if (error instanceof NoNodeError) return null;
     if (error instanceof InvalidDataError) return { id, capacity: 1, invalid: error.message };

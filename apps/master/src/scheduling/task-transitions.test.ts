@@ -12,6 +12,7 @@ import {
   PATHS,
   QueuedJobSchema,
   resolveConnection,
+  sessionHex,
   TaskSchema,
   DeadJobSchema,
   type QueuedJob,
@@ -26,6 +27,7 @@ const job = (attempt = 1): QueuedJob => ({
   created: Date.now(),
   attempt,
   failures: [],
+  handBacks: [],
 });
 
 describe('the leader’s transitions', () => {
@@ -39,6 +41,11 @@ describe('the leader’s transitions', () => {
       loadCredentials('app', {}),
     );
     await client.create(`${PATHS.assign}/w1`, undefined, { acl: acl() });
+    // w1's registration: tasks are bound to its session.
+    await client.create(`${PATHS.workers}/w1`, undefined, {
+      mode: CreateMode.EPHEMERAL,
+      acl: acl(),
+    });
   });
   afterAll(async () => {
     await client.close();
@@ -99,10 +106,24 @@ describe('the leader’s transitions', () => {
       (await client.getData(`${PATHS.assign}/w1/${name}`)).data,
       'task',
     );
-    expect(task).toMatchObject({ epoch: current.epoch, worker: 'w1', attempt: 1 });
+    expect(task).toMatchObject({
+      epoch: current.epoch,
+      worker: 'w1',
+      workerSession: sessionHex(client.sessionId),
+      attempt: 1,
+    });
   });
 
-  it('requeues a departed worker’s task with the next attempt and the reason', async () => {
+  it('assigns nothing to a worker that is not registered', async () => {
+    const transitions = new TaskTransitions(client, await claimEpoch(client, acl()), acl());
+    const name = await enqueue(job());
+    expect(await transitions.assign(name, name, 'w-gone', DEFAULT_CONFIG)).toMatchObject({
+      kind: 'moot',
+    });
+    expect(await client.exists(`${PATHS.queue}/${name}`)).not.toBeNull();
+  });
+
+  it('hands a departed worker’s task back: same attempt, no failure, one hand-back', async () => {
     const claim = await claimEpoch(client, acl());
     const transitions = new TaskTransitions(client, claim, acl());
     const name = await enqueue(job());
@@ -114,20 +135,29 @@ describe('the leader’s transitions', () => {
       (await client.getData(`${PATHS.queue}/${name}`)).data,
       'job',
     );
-    expect(requeued.attempt).toBe(2);
-    expect(requeued.failures).toEqual([
-      expect.objectContaining({ attempt: 1, worker: 'w1', reason: 'worker w1 vanished' }),
+    expect(requeued.attempt).toBe(1);
+    expect(requeued.failures).toEqual([]);
+    expect(requeued.handBacks).toEqual([
+      expect.objectContaining({ worker: 'w1', reason: 'worker w1 vanished' }),
     ]);
     expect(await client.exists(`${PATHS.assign}/w1/${name}`)).toBeNull();
   });
 
-  it('buries a job past its attempts and unreadable data, with the reason', async () => {
+  it('buries a job past its attempts, past its hand-backs, and unreadable data, with the reason', async () => {
     const transitions = new TaskTransitions(client, await claimEpoch(client, acl()), acl());
     const tired = await enqueue({
       ...job(4),
       failures: [{ attempt: 3, worker: 'w1', reason: 'boom', at: 1 }],
     });
     const garbage = await enqueue('not a job');
+    const bounced = await enqueue({
+      ...job(),
+      handBacks: Array.from({ length: 21 }, (_, i) => ({
+        worker: 'w1',
+        reason: `gone ${i}`,
+        at: i,
+      })),
+    });
 
     expect(await transitions.assign(tired, tired, 'w1', DEFAULT_CONFIG)).toMatchObject({
       kind: 'done',
@@ -135,11 +165,15 @@ describe('the leader’s transitions', () => {
     expect(await transitions.assign(garbage, garbage, 'w1', DEFAULT_CONFIG)).toMatchObject({
       kind: 'done',
     });
+    expect(await transitions.assign(bounced, bounced, 'w1', DEFAULT_CONFIG)).toMatchObject({
+      kind: 'done',
+    });
 
     const dead = async (key: string) =>
       decode(DeadJobSchema, (await client.getData(`${PATHS.dead}/${key}`)).data, 'dead');
     expect((await dead(tired)).reason).toBe('failed 3 attempts (max 3); last: boom');
     expect(await dead(garbage)).toMatchObject({ job: null, raw: '"not a job"' });
+    expect((await dead(bounced)).reason).toBe('handed back 21 times (max 20); last: gone 20');
     expect(await client.getChildren(`${PATHS.assign}/w1`)).not.toContain(tired);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The leader's state changes of a job, each one epoch-checked `multi` (DESIGN section 4):
- * assign (queue → task), requeue (task of a departed worker → queue, attempt + 1) and bury
- * (queue or task → dead). A newer leader has moved `/epoch` on, so each of these fails as
- * a whole for a deposed leader: `Fenced`.
+ * assign (queue → task, bound to the session of the worker's registration), requeue (a
+ * hand-back: the task of a departed or replaced worker → queue, same attempt, one more
+ * entry in `handBacks`) and bury (queue or task → dead). A newer leader has moved `/epoch`
+ * on, so each of these fails as a whole for a deposed leader: `Fenced`.
  */
 import {
   type ACL,
@@ -20,11 +21,15 @@ import {
   encode,
   InvalidDataError,
   isJobName,
+  PROTOCOL_VERSION,
   QueuedJobSchema,
+  sessionHex,
   queuePath,
   taskPath,
   TaskSchema,
+  workerPath,
   type DeadJob,
+  type HandBack,
   type LabConfig,
   type QueuedJob,
   type Task,
@@ -62,7 +67,11 @@ export class TaskTransitions {
     config: LabConfig,
   ): Promise<TransitionOutcome & { dead?: string }> {
     const path = queuePath(name);
-    const read = await this.read(path);
+    // The registration's owner, read with the job: the task is bound to that session.
+    const [read, registration] = await Promise.all([
+      this.read(path),
+      this.client.exists(workerPath(worker)),
+    ]);
     if (read === null) return { kind: 'moot', detail: `${path} is gone` };
     let job: QueuedJob;
     try {
@@ -76,7 +85,20 @@ export class TaskTransitions {
       const reason = `failed ${job.attempt - 1} attempts (max ${config.maxAttempts}); last: ${last}`;
       return this.bury(path, key, read.version, job, null, reason);
     }
-    const task: Task = { ...job, epoch: this.claim.epoch, worker, assigned: Date.now() };
+    if (job.handBacks.length > config.maxHandBacks) {
+      const last = job.handBacks.at(-1)?.reason ?? '?';
+      const reason = `handed back ${job.handBacks.length} times (max ${config.maxHandBacks}); last: ${last}`;
+      return this.bury(path, key, read.version, job, null, reason);
+    }
+    if (registration === null) return { kind: 'moot', detail: `worker ${worker} is gone` };
+    const task: Task = {
+      ...job,
+      protocol: PROTOCOL_VERSION,
+      epoch: this.claim.epoch,
+      worker,
+      workerSession: sessionHex(registration.ephemeralOwner),
+      assigned: Date.now(),
+    };
     return this.commit(
       this.fenced()
         .create(taskPath(worker, key), encode(task), { acl: this.acl })
@@ -84,7 +106,10 @@ export class TaskTransitions {
     );
   }
 
-  /** A departed worker's task back to the queue under its key, attempt + 1. */
+  /**
+   * A task back to the queue under its key, as a hand-back: its worker departed or was
+   * replaced, the job did not fail, so the attempt stays and `handBacks` grows by one.
+   */
   async requeue(worker: string, key: string, reason: string): Promise<TransitionOutcome> {
     const path = taskPath(worker, key);
     const read = await this.read(path);
@@ -96,13 +121,16 @@ export class TaskTransitions {
       if (!(error instanceof InvalidDataError)) throw error;
       return this.bury(path, key, read.version, null, read.data, error.message);
     }
+    const handBack: HandBack = { worker, reason, at: Date.now() };
     const job: QueuedJob = {
+      protocol: PROTOCOL_VERSION,
       id: task.id,
       type: task.type,
       payload: task.payload,
       created: task.created,
-      attempt: task.attempt + 1,
-      failures: [...task.failures, { attempt: task.attempt, worker, reason, at: Date.now() }],
+      attempt: task.attempt,
+      failures: task.failures,
+      handBacks: [...task.handBacks, handBack],
     };
     return this.commit(
       this.fenced()

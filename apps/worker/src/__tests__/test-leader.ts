@@ -20,6 +20,7 @@ import {
   QueuedJobSchema,
   resultPath,
   queuePath,
+  sessionHex,
   type Task,
   taskPath,
   type WorkerInfo,
@@ -37,7 +38,13 @@ export function nextJobKey(): string {
   return `job-${String(sequence).padStart(10, '0')}`;
 }
 
-export function taskData(worker: string, type: Task['type'], payload: unknown): Task {
+/** A task as the leader writes it, bound to the registration session `workerSession`. */
+export function taskData(
+  worker: string,
+  type: Task['type'],
+  payload: unknown,
+  workerSession = '0x0',
+): Task {
   const now = Date.now();
   return {
     id: randomUUID(),
@@ -46,8 +53,10 @@ export function taskData(worker: string, type: Task['type'], payload: unknown): 
     created: now,
     attempt: 1,
     failures: [],
+    handBacks: [],
     epoch: 1,
     worker,
+    workerSession,
     assigned: now,
   };
 }
@@ -102,14 +111,26 @@ export class TestLeader {
     await this.client.create(assignDir(id), undefined, { acl: namespaceAcls().system });
   }
 
-  /** Writes the tasks (in one transaction) and returns their keys. */
+  /** The session (hex) of the worker's registration now: what a task is bound to. */
+  async workerSession(worker: string): Promise<string> {
+    const registration = await this.registration(worker);
+    if (registration === null) throw new Error(`worker ${worker} is not registered`);
+    return sessionHex(registration.stat.ephemeralOwner);
+  }
+
+  /**
+   * Writes the tasks (in one transaction), bound to the worker's registration session as the
+   * leader binds them (or to `workerSession`), and returns their keys.
+   */
   async assign(
     worker: string,
     jobs: { type: Task['type']; payload: unknown }[],
+    workerSession?: string,
   ): Promise<{ key: string; task: Task }[]> {
+    const session = workerSession ?? (await this.workerSession(worker));
     const tasks = jobs.map((job) => ({
       key: nextJobKey(),
-      task: taskData(worker, job.type, job.payload),
+      task: taskData(worker, job.type, job.payload, session),
     }));
     const multi = this.client.multi();
     for (const { key, task } of tasks) {

@@ -4,6 +4,7 @@ import { ZkClient } from '@zk-lab/zk-client';
 import { JobRunner } from '../job-runner';
 import { TaskCompletion } from '../task-completion';
 import { TaskExecutor } from '../task-executor';
+import { TaskHandBack } from '../task-hand-back';
 import { TaskWatcher } from '../task-watcher';
 import { WorkerCapacity } from '../worker-capacity';
 import { trackWorkerMetrics, WorkerMetrics } from '../worker-metrics';
@@ -22,6 +23,12 @@ import { RegistrationModule } from './registration.module';
       inject: [ZkClient, WORKER_RUNTIME],
       useFactory: (client: ZkClient, runtime: WorkerRuntime) =>
         new TaskCompletion(client, runtime.identity.id, runtime.acls.system),
+    },
+    {
+      provide: TaskHandBack,
+      inject: [ZkClient, WORKER_RUNTIME],
+      useFactory: (client: ZkClient, runtime: WorkerRuntime) =>
+        new TaskHandBack(client, runtime.identity.id, runtime.acls.system),
     },
     {
       provide: TaskExecutor,
@@ -52,6 +59,8 @@ import { RegistrationModule } from './registration.module';
           runner,
           completion,
           runtime.log,
+          runtime.identity.id,
+          runtime.executions,
         );
         trackWorkerMetrics(metrics, registration, executor);
         return executor;
@@ -59,18 +68,34 @@ import { RegistrationModule } from './registration.module';
     },
     {
       provide: TaskWatcher,
-      inject: [ZkClient, TaskExecutor, WorkerRegistration, WorkerCapacity, WORKER_RUNTIME],
+      inject: [
+        ZkClient,
+        TaskExecutor,
+        WorkerRegistration,
+        WorkerCapacity,
+        TaskHandBack,
+        WORKER_RUNTIME,
+      ],
       useFactory: (
         client: ZkClient,
         executor: TaskExecutor,
         registration: WorkerRegistration,
         capacity: WorkerCapacity,
+        handBack: TaskHandBack,
         runtime: WorkerRuntime,
       ) =>
-        new TaskWatcher(client, runtime.identity.id, executor, registration, capacity, runtime.log),
+        new TaskWatcher(
+          client,
+          runtime.identity.id,
+          executor,
+          registration,
+          capacity,
+          handBack,
+          runtime.log,
+        ),
     },
   ],
-  exports: [TaskExecutor],
+  exports: [TaskExecutor, TaskHandBack],
 })
 export class ExecutionModule implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(

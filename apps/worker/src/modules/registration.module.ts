@@ -1,11 +1,14 @@
-import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { ZkClient } from '@zk-lab/zk-client';
 import { WorkerCapacity } from '../worker-capacity';
 import { WorkerRegistration } from '../worker-registration';
 import { WORKER_RUNTIME, type WorkerRuntime } from '../worker-runtime';
 import { ConfigModule } from './config.module';
 
-/** /workers/<id>: registered once the app is up, again after every session loss. */
+/**
+ * /workers/<id>: registered once the app is up and its HTTP port listens (the bootstrap
+ * calls `start()`, so a port clash leaves no registration), again after every session loss.
+ */
 @Module({
   imports: [ConfigModule],
   providers: [
@@ -24,12 +27,8 @@ import { ConfigModule } from './config.module';
   ],
   exports: [WorkerRegistration],
 })
-export class RegistrationModule implements OnApplicationBootstrap, OnModuleDestroy {
+export class RegistrationModule implements OnModuleDestroy {
   constructor(@Inject(WorkerRegistration) private readonly registration: WorkerRegistration) {}
-
-  onApplicationBootstrap(): void {
-    this.registration.start();
-  }
 
   onModuleDestroy(): void {
     this.registration.close();

@@ -12,7 +12,12 @@ export interface LogSink {
 }
 
 export function sessionIdHex(client: ZkClient): string {
-  return `0x${client.sessionId.toString(16)}`;
+  return sessionHex(client.sessionId);
+}
+
+/** A session id as every log line, status page and task shows it: `0x` and hex. */
+export function sessionHex(sessionId: bigint): string {
+  return `0x${sessionId.toString(16)}`;
 }
 
 /** Logs every session state change. */

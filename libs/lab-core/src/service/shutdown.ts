@@ -9,6 +9,8 @@ export const CLOSE_BUDGET_MS = 1_500;
 export function exitOnTermination(
   close: () => Promise<void>,
   onError: (error: unknown) => void,
+  /** How long `close` may take (a worker drains first); default CLOSE_BUDGET_MS. */
+  budgetMs: number = CLOSE_BUDGET_MS,
 ): void {
   let closing = false;
   const handler = (signal: NodeJS.Signals): void => {
@@ -18,7 +20,7 @@ export function exitOnTermination(
     Promise.race([
       close(),
       new Promise<void>((done) => {
-        budget = setTimeout(done, CLOSE_BUDGET_MS);
+        budget = setTimeout(done, budgetMs);
       }),
     ])
       .finally(() => clearTimeout(budget))
