@@ -13,7 +13,6 @@
 import { performance } from 'node:perf_hooks';
 import { decode, deadPath, InvalidDataError, JobResultSchema, resultPath } from '@zk-lab/lab-core';
 import { NoNodeError, type ZkClient } from '@zk-lab/zk-client';
-import type { EnqueuedJob } from './enqueue';
 
 const MAX_CHECKS_IN_FLIGHT = 256;
 const RETRY_DELAY_MS = 250;
@@ -67,7 +66,7 @@ export class ResultWaiter {
 
   constructor(
     private readonly client: ZkClient,
-    jobs: readonly EnqueuedJob[],
+    jobs: readonly { key: string; created: number }[],
   ) {
     this.pending = new Map(jobs.map((job) => [job.key, job.created]));
   }

@@ -75,6 +75,12 @@ export function resolveConnection(
       `bad connect string ${JSON.stringify(connectString)}: expected host:port[,host:port…]`,
     );
   }
+  const badPort = badPortOf(connectString);
+  if (badPort !== null) {
+    throw new ConnectionSettingsError(
+      `bad connect string ${JSON.stringify(connectString)}: port ${badPort} is not 1 to 65535`,
+    );
+  }
   const root = flags.root ?? env.ZK_ROOT ?? DEFAULT_ROOT;
   try {
     validatePath(root, { op: 'root' });
@@ -91,6 +97,17 @@ export function resolveConnection(
     );
   }
   return { connectString, root, sessionTimeoutMs, source };
+}
+
+/** The first port of a host:port list outside 1..65535, or null. */
+function badPortOf(connectString: string): string | null {
+  const hosts = connectString.replace(/\/.*$/, '').split(',');
+  for (const host of hosts) {
+    const port = host.slice(host.lastIndexOf(':') + 1);
+    const value = Number(port);
+    if (!Number.isInteger(value) || value < 1 || value > 65_535) return port;
+  }
+  return null;
 }
 
 /**
