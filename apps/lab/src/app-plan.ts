@@ -107,6 +107,8 @@ export function planApps(
       ZK_CONNECT: connectString,
       ZK_ROOT: plan.root,
       ZK_SESSION_TIMEOUT_MS: String(APP_SESSION_TIMEOUT_MS),
+      // The lab is for looking: every node readable by anyone (off by default elsewhere).
+      ZK_WORLD_READ: '1',
       [APP_MARKER]: appMarker(name, stateFile),
     },
     port,

@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 async function connect(connectString: string): Promise<ZkClient> {
-  const client = await connectAs('app', connectString, root);
+  const client = await connectAs('master', connectString, root);
   clients.push(client);
   return client;
 }
@@ -43,7 +43,7 @@ it('a lost reply, then the job moved to /assign before the retry: one job, no du
   cutter = await ReplyCutter.start(host!, Number(port));
   const producer = await connect(cutter.connectString);
   const leader = await connect(sharedConnectString());
-  const acl = namespaceAcls().system;
+  const acl = namespaceAcls().job;
   await leader.create(assignDir('w1'), undefined, { acl });
 
   const job = new JobFactory({ type: 'echo', payload: {} }).next();
@@ -83,7 +83,7 @@ it('a lost reply of a create that was applied nowhere else: the marker says so, 
   cutter = await ReplyCutter.start(host!, Number(port));
   const producer = await connect(cutter.connectString);
   const observer = await connect(sharedConnectString());
-  const acl = namespaceAcls().system;
+  const acl = namespaceAcls().job;
   await observer.sync(PATHS.queue);
   const before = (await observer.getChildren(PATHS.queue)).length;
 

@@ -17,7 +17,7 @@ function envOf(name: string): Record<string, string> {
 }
 
 async function appClient(name: string): Promise<ZkClient> {
-  const client = await connectAs('app', sharedConnectString(), `${root}/${name}`);
+  const client = await connectAs('master', sharedConnectString(), `${root}/${name}`);
   clients.push(client);
   return client;
 }
@@ -100,7 +100,7 @@ describe('producer: enqueueing', () => {
     const app = await appClient('acl');
     const [node] = await readQueue(app);
     // Read with the app identity: the server masks digests for clients without ADMIN.
-    expect((await app.getACL(queuePath(node!.name))).acl).toEqual(namespaceAcls().system);
+    expect((await app.getACL(queuePath(node!.name))).acl).toEqual(namespaceAcls().job);
 
     // No credentials, and no root option (that would try to create the root's ancestors).
     const anonymous = await ZkClient.connect({ connectString: sharedConnectString() });
@@ -285,7 +285,7 @@ describe('producer: its environment', () => {
     const run = await apps.run('producer', ['--count', '3'], {
       env: {
         ...envOf('intruder'),
-        ZK_APP_AUTH: 'intruder:not-the-password',
+        ZK_PRODUCER_AUTH: 'intruder:not-the-password',
       },
     });
     expect(run.code).toBe(1);

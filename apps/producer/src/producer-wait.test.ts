@@ -28,7 +28,7 @@ function envOf(name: string): Record<string, string> {
 }
 
 async function appClient(name: string): Promise<ZkClient> {
-  const client = await connectAs('app', sharedConnectString(), `${root}/${name}`);
+  const client = await connectAs('master', sharedConnectString(), `${root}/${name}`);
   clients.push(client);
   return client;
 }
@@ -63,7 +63,7 @@ afterAll(async () => {
 describe('producer --wait', () => {
   it('counts results and dead records as they appear, with created -> finished latencies', async () => {
     const client = await appClient('wait');
-    const acl = namespaceAcls().system;
+    const acl = namespaceAcls().job;
     const producer = apps.start(
       'producer',
       ['--count', '5', '--wait', '--wait-timeout', '60', '--json'],
@@ -119,7 +119,7 @@ describe('producer --wait', () => {
       return node !== undefined;
     });
     await client.create(resultPath(key), encode(resultOf(key, job!, 25)), {
-      acl: namespaceAcls().system,
+      acl: namespaceAcls().job,
     });
     const run = await producer.result();
     expect(run.code).toBe(0);

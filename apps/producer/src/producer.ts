@@ -60,7 +60,7 @@ export async function runProducer(
     // Checked before connecting: a bad job never costs a session.
     const factory = new JobFactory(parseJobSpec(options.type, options.payload));
     const settings = resolveConnection(options.connection);
-    const credentials = loadCredentials('app');
+    const credentials = loadCredentials('producer');
     const record = openRecord(options.record);
     try {
       const client = await connectWithin(settings, credentials, options.connectTimeoutMs);
@@ -178,7 +178,7 @@ async function enqueue(
   const enqueuer = new JobEnqueuer({
     client,
     factory,
-    acl: namespaceAcls().system,
+    acl: namespaceAcls().job,
     gate,
     record,
     maxWaitMs: options.maxWaitMs,
@@ -247,7 +247,7 @@ function keyedJobs(enqueued: EnqueueOutcome): { key: string; created: number }[]
 function describeWriteError(error: Error): string {
   if (error instanceof NoAuthError) {
     return (
-      'ZooKeeper refused the write (NoAuth): the app identity (ZK_APP_AUTH) is not one the ' +
+      'ZooKeeper refused the write (NoAuth): the producer identity (ZK_PRODUCER_AUTH) is not one the ' +
       "namespace's ACL allows"
     );
   }

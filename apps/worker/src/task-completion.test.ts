@@ -25,10 +25,10 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
   beforeAll(async () => {
     client = await connectToNamespace(
       { connectString: sharedConnectString(), root, sessionTimeoutMs: 4_000, source: 'flag' },
-      loadCredentials('app'),
+      loadCredentials('master'),
     );
-    await client.create(assignDir(worker), undefined, { acl: namespaceAcls().system });
-    completion = new TaskCompletion(client, worker, namespaceAcls().system);
+    await client.create(assignDir(worker), undefined, { acl: namespaceAcls().job });
+    completion = new TaskCompletion(client, worker, namespaceAcls());
   });
   afterAll(async () => {
     await client.close();
@@ -37,7 +37,7 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
   async function assigned(type: 'echo' | 'fail', payload: unknown): Promise<TaskRun> {
     const key = nextJobKey();
     const task = taskData(worker, type, payload);
-    await client.create(taskPath(worker, key), encode(task), { acl: namespaceAcls().system });
+    await client.create(taskPath(worker, key), encode(task), { acl: namespaceAcls().job });
     const { czxid } = (await client.exists(taskPath(worker, key)))!;
     return { key, task, session: client.sessionId, czxid, started: Date.now() };
   }
@@ -85,7 +85,7 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
   it('a result that exists already is never overwritten, and the task node stays', async () => {
     const run = await assigned('echo', 'y');
     await client.create(resultPath(run.key), encode({ other: true }), {
-      acl: namespaceAcls().system,
+      acl: namespaceAcls().job,
     });
     expect(await completion.succeeded(run, 'y', Date.now())).toBe('result_exists');
     expect((await client.getData(resultPath(run.key))).data.toString()).toBe('{"other":true}');

@@ -22,6 +22,7 @@ import {
   type AttemptFailure,
   encode,
   type JobResult,
+  type NamespaceAcls,
   type QueuedJob,
   queuePath,
   resultPath,
@@ -67,7 +68,8 @@ export class TaskCompletion {
   constructor(
     private readonly client: ZkClient,
     private readonly workerId: string,
-    private readonly acl: readonly ACL[],
+    /** Results are records; a job handed back is a queue node. */
+    private readonly acls: Pick<NamespaceAcls, 'record' | 'job'>,
   ) {}
 
   succeeded(run: TaskRun, output: JobOutput, finished: number): Promise<CompletionOutcome> {
@@ -87,7 +89,7 @@ export class TaskCompletion {
       finished,
       failures: task.failures,
     };
-    return this.commit(run, resultPath(run.key), encode(result), 'result_exists');
+    return this.commit(run, resultPath(run.key), encode(result), 'result_exists', this.acls.record);
   }
 
   /** Puts the job back in the queue for its next attempt, with this failure appended. */
@@ -103,7 +105,7 @@ export class TaskCompletion {
       failures: [...task.failures, failure],
     };
     // A queue node of this key exists only if the leader requeued the task itself.
-    return this.commit(run, queuePath(run.key), encode(next), 'taken_back');
+    return this.commit(run, queuePath(run.key), encode(next), 'taken_back', this.acls.job);
   }
 
   private async commit(
@@ -111,6 +113,7 @@ export class TaskCompletion {
     path: string,
     data: Buffer,
     whenNodeExists: CompletionOutcome,
+    acl: readonly ACL[],
   ): Promise<CompletionOutcome> {
     let mayHaveApplied = false;
     for (;;) {
@@ -118,7 +121,7 @@ export class TaskCompletion {
       try {
         await this.client
           .multi()
-          .create(path, data, { acl: this.acl })
+          .create(path, data, { acl })
           .delete(taskPath(this.workerId, run.key))
           .commit();
         return 'recorded';

@@ -17,6 +17,8 @@ import {
   exitOnTermination,
   logSessionStates,
   type NamespaceAcls,
+  registrationAcl,
+  type WorkerOwnIdentity,
   sessionIdHex,
 } from '@zk-lab/lab-core';
 import type { ZkClient } from '@zk-lab/zk-client';
@@ -35,18 +37,21 @@ export async function startWorker(
   options: WorkerOptions,
   credentials: Credentials,
   acls: NamespaceAcls,
+  own: WorkerOwnIdentity,
 ): Promise<void> {
   let client: ZkClient | undefined;
   const log = createWorkerLogger(options.id, () =>
     client === undefined || client.sessionId === 0n ? undefined : sessionIdHex(client),
   );
   if (credentials.isDefault) {
-    log.warn({ user: credentials.user }, defaultIdentityWarning('app'));
+    log.warn({ user: credentials.user }, defaultIdentityWarning('worker'));
   }
   const { connectString, root, sessionTimeoutMs, source } = options.connection;
   log.info({ connectString, root, sessionTimeoutMs, source }, 'connecting to ZooKeeper');
   try {
-    client = await connectToNamespace(options.connection, credentials);
+    client = await connectToNamespace(options.connection, credentials, {
+      extraAuth: [own.authInfo()],
+    });
   } catch (error) {
     log.error({ err: error, connectString }, 'could not connect to ZooKeeper');
     throw error;
@@ -66,11 +71,13 @@ export async function startWorker(
         pid: process.pid,
         started: Date.now(),
         version: packageVersion(),
+        identity: own.id().id,
       },
       capacityOverride: options.capacity,
       client: connected,
       log,
       acls,
+      registrationAcl: registrationAcl(own.id()),
       serviceMetrics: createServiceMetrics('worker', options.id),
     }),
     { bufferLogs: true },

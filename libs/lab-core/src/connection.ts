@@ -117,14 +117,18 @@ function badPortOf(connectString: string): string | null {
 export async function connectToNamespace(
   settings: ConnectionSettings,
   credentials: Credentials,
-  options: { connectTimeoutMs?: number } = {},
+  options: {
+    connectTimeoutMs?: number;
+    /** More identities this session proves (a worker's own identity). */
+    extraAuth?: readonly { scheme: string; credentials: string }[];
+  } = {},
 ): Promise<ZkClient> {
   const acls = namespaceAcls();
   const client = await ZkClient.connect({
     connectString: settings.connectString,
     root: settings.root,
     rootAcl: acls.root,
-    auth: [credentials.authInfo()],
+    auth: [credentials.authInfo(), ...(options.extraAuth ?? [])],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     ...(options.connectTimeoutMs === undefined
       ? {}
@@ -132,7 +136,7 @@ export async function connectToNamespace(
   });
   try {
     await checkGranted(client, settings.root, credentials);
-    await ensureSystemParents(client, acls.system);
+    await ensureSystemParents(client, acls);
   } catch (error) {
     await client.close();
     throw error;
@@ -152,7 +156,9 @@ export class NotAuthorizedError extends Error {
   ) {
     super(
       `the credentials of user "${user}" are not authorized to write ${root}: ` +
-        'a wrong password, or a namespace created with other credentials (check ZK_APP_AUTH / ZK_ADMIN_AUTH)',
+        'a wrong password, or a namespace created with other credentials (check ZK_MASTER_AUTH, ' +
+        'ZK_WORKER_AUTH, ZK_PRODUCER_AUTH, ZK_ADMIN_AUTH; a namespace made before each role had ' +
+        'its own identity grants only the old ZK_APP_AUTH one: remove it or use another root)',
     );
     this.name = 'NotAuthorizedError';
   }

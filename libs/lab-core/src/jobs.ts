@@ -117,6 +117,11 @@ export const WorkerInfoSchema = z.strictObject({
   capacity: z.number().int().min(1),
   started: z.number(),
   version: z.string(),
+  /**
+   * The digest id (`user:base64-sha1`) of the worker's own identity: the leader grants it
+   * DELETE on `/assign/<id>`. Absent from older workers.
+   */
+  identity: z.string().optional(),
 });
 export type WorkerInfo = z.infer<typeof WorkerInfoSchema>;
 

@@ -31,8 +31,10 @@ import {
   jobKey,
   type LabConfig,
   type LogSink,
+  namespaceAcls,
   PATHS,
   queuePath,
+  taskFolderAcl,
   taskPath,
 } from '@zk-lab/lab-core';
 import { planAssignments } from './assignment-plan';
@@ -85,6 +87,8 @@ export class LeaderTerm {
    * in the next round, and the unreadable ones buried.
    */
   private readonly checkedTasks = new Set<string>();
+  /** The worker identity each task folder was given this term. */
+  private readonly folderIdentity = new Map<string, string | null>();
   readonly totals: TermTotals = { rounds: 0, assigned: 0, requeued: 0, dead: 0, refused: 0 };
 
   constructor(private readonly deps: LeaderTermDeps) {}
@@ -98,7 +102,7 @@ export class LeaderTerm {
     const { client, acl, log, metrics } = this.deps;
     this.claim = await claimEpoch(client, acl);
     if (this.stopped) return;
-    this.transitions = new TaskTransitions(client, this.claim, acl);
+    this.transitions = new TaskTransitions(client, this.claim, namespaceAcls());
     metrics.epoch.set(this.claim.epoch);
     log.info({ epoch: this.claim.epoch }, `epoch ${this.claim.epoch} claimed; reconciling`);
     const trigger = (): void => this.trigger();
@@ -189,9 +193,9 @@ export class LeaderTerm {
     const config = this.deps.config();
 
     await Promise.all([
-      ...[...snapshot.workers.keys()]
-        .filter((id) => !snapshot.tasks.has(id))
-        .map((id) => this.createTaskFolder(id)),
+      ...[...snapshot.workers.values()]
+        .filter((w) => !snapshot.tasks.has(w.id) || this.folderIdentity.get(w.id) !== w.identity)
+        .map((w) => this.ensureTaskFolder(w.id, w.identity)),
       ...[...snapshot.tasks]
         .filter(([id]) => !snapshot.workers.has(id))
         .map(([id, names]) => this.recoverTasksOf(id, names)),
@@ -256,13 +260,21 @@ export class LeaderTerm {
     await this.settle(this.transitions!.buryStranger(path, name, problem), { node: path });
   }
 
-  private async createTaskFolder(workerId: string): Promise<void> {
+  /**
+   * Makes `/assign/<id>` for the worker's own identity (taskFolderAcl), or gives an existing
+   * folder that identity: a new process of the same worker id has a new one, and the old
+   * process loses the right to remove tasks from the folder.
+   */
+  private async ensureTaskFolder(workerId: string, identity: string | null): Promise<void> {
+    const acl = taskFolderAcl(identity);
     try {
-      await this.deps.client.create(assignDir(workerId), undefined, { acl: this.deps.acl });
+      await this.deps.client.create(assignDir(workerId), undefined, { acl });
       this.deps.log.info({ workerId }, `worker ${workerId} joined`);
     } catch (error) {
       if (!(error instanceof NodeExistsError)) throw error;
+      await this.deps.client.setACL(assignDir(workerId), acl);
     }
+    this.folderIdentity.set(workerId, identity);
   }
 
   /** Requeues a departed worker's tasks, then removes its empty folder. */

@@ -21,6 +21,8 @@ export interface LiveWorker {
   id: string;
   /** From the registration; 1 when its data did not parse (and `invalid` says why). */
   capacity: number;
+  /** The digest id of the worker's own identity, from its registration (null: none). */
+  identity: string | null;
   invalid: string | null;
 }
 
@@ -47,10 +49,11 @@ async function readWorker(client: ZkClient, id: string): Promise<LiveWorker | nu
   try {
     const { data } = await client.getData(workerPath(id));
     const info = decode(WorkerInfoSchema, data, `registration of worker ${id}`);
-    return { id, capacity: info.capacity, invalid: null };
+    return { id, capacity: info.capacity, identity: info.identity ?? null, invalid: null };
   } catch (error) {
     if (error instanceof NoNodeError) return null;
-    if (error instanceof InvalidDataError) return { id, capacity: 1, invalid: error.message };
+    if (error instanceof InvalidDataError)
+      return { id, capacity: 1, identity: null, invalid: error.message };
     throw error;
   }
 }

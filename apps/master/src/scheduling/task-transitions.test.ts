@@ -31,12 +31,12 @@ const job = (attempt = 1): QueuedJob => ({
 describe('the leader’s transitions', () => {
   const root = testRoot();
   let client: ZkClient;
-  const acl = () => namespaceAcls({}).system;
+  const acl = () => namespaceAcls({}).job;
 
   beforeAll(async () => {
     client = await connectToNamespace(
       resolveConnection({}, { ZK_CONNECT: sharedConnectString(), ZK_ROOT: root }),
-      loadCredentials('app', {}),
+      loadCredentials('master', {}),
     );
     await client.create(`${PATHS.assign}/w1`, undefined, { acl: acl() });
   });
@@ -65,7 +65,7 @@ describe('the leader’s transitions', () => {
     const current = await claimEpoch(client, acl());
     const name = await enqueue(job());
 
-    const fenced = await new TaskTransitions(client, old, acl()).assign(
+    const fenced = await new TaskTransitions(client, old, namespaceAcls({})).assign(
       name,
       name,
       'w1',
@@ -75,7 +75,7 @@ describe('the leader’s transitions', () => {
     expect(await client.exists(`${PATHS.queue}/${name}`)).not.toBeNull();
     expect(await client.exists(`${PATHS.assign}/w1/${name}`)).toBeNull();
 
-    const done = await new TaskTransitions(client, current, acl()).assign(
+    const done = await new TaskTransitions(client, current, namespaceAcls({})).assign(
       name,
       name,
       'w1',
@@ -93,7 +93,7 @@ describe('the leader’s transitions', () => {
 
   it('requeues a departed worker’s task with the next attempt and the reason', async () => {
     const claim = await claimEpoch(client, acl());
-    const transitions = new TaskTransitions(client, claim, acl());
+    const transitions = new TaskTransitions(client, claim, namespaceAcls({}));
     const name = await enqueue(job());
     await transitions.assign(name, name, 'w1', DEFAULT_CONFIG);
 
@@ -111,7 +111,11 @@ describe('the leader’s transitions', () => {
   });
 
   it('buries a job past its attempts and unreadable data, with the reason', async () => {
-    const transitions = new TaskTransitions(client, await claimEpoch(client, acl()), acl());
+    const transitions = new TaskTransitions(
+      client,
+      await claimEpoch(client, acl()),
+      namespaceAcls({}),
+    );
     const tired = await enqueue({
       ...job(4),
       failures: [{ attempt: 3, worker: 'w1', reason: 'boom', at: 1 }],

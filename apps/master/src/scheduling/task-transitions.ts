@@ -5,7 +5,6 @@
  * a whole for a deposed leader: `Fenced`.
  */
 import {
-  type ACL,
   BadVersionError,
   ConnectionLossError,
   MultiError,
@@ -27,6 +26,7 @@ import {
   TaskSchema,
   type DeadJob,
   type LabConfig,
+  type NamespaceAcls,
   type QueuedJob,
   type Task,
 } from '@zk-lab/lab-core';
@@ -50,7 +50,8 @@ export class TaskTransitions {
   constructor(
     private readonly client: ZkClient,
     private readonly claim: EpochClaim,
-    private readonly acl: readonly ACL[],
+    /** Task nodes, queue nodes (a requeued job) and dead records each have their own. */
+    private readonly acls: Pick<NamespaceAcls, 'task' | 'job' | 'record'>,
   ) {}
 
   /** Queue node `name` (key `key`) to `worker`, or to /dead when it is past its attempts. */
@@ -78,7 +79,7 @@ export class TaskTransitions {
     const task: Task = { ...job, epoch: this.claim.epoch, worker, assigned: Date.now() };
     return this.commit(
       this.fenced()
-        .create(taskPath(worker, key), encode(task), { acl: this.acl })
+        .create(taskPath(worker, key), encode(task), { acl: this.acls.task })
         .delete(path, read.version),
     );
   }
@@ -105,7 +106,7 @@ export class TaskTransitions {
     };
     return this.commit(
       this.fenced()
-        .create(queuePath(key), encode(job), { acl: this.acl })
+        .create(queuePath(key), encode(job), { acl: this.acls.job })
         .delete(path, read.version),
     );
   }
@@ -152,7 +153,9 @@ export class TaskTransitions {
       at: Date.now(),
     };
     const outcome = await this.commit(
-      this.fenced().create(deadPath(key), encode(record), { acl: this.acl }).delete(path, version),
+      this.fenced()
+        .create(deadPath(key), encode(record), { acl: this.acls.record })
+        .delete(path, version),
     );
     return { ...outcome, dead: reason };
   }

@@ -21,7 +21,7 @@ import { RegistrationModule } from './registration.module';
       provide: TaskCompletion,
       inject: [ZkClient, WORKER_RUNTIME],
       useFactory: (client: ZkClient, runtime: WorkerRuntime) =>
-        new TaskCompletion(client, runtime.identity.id, runtime.acls.system),
+        new TaskCompletion(client, runtime.identity.id, runtime.acls),
     },
     {
       provide: TaskExecutor,

@@ -17,7 +17,7 @@ import { ConfigModule } from './config.module';
           client,
           runtime.identity,
           capacity,
-          runtime.acls.system,
+          runtime.registrationAcl,
           runtime.log,
         ),
     },
