@@ -63,7 +63,7 @@ afterAll(async () => {
 describe('producer --wait', () => {
   it('counts results and dead records as they appear, with created -> finished latencies', async () => {
     const client = await appClient('wait');
-    const acl = namespaceAcls().job;
+    const acl = namespaceAcls().record;
     const producer = apps.start(
       'producer',
       ['--count', '5', '--wait', '--wait-timeout', '60', '--json'],
@@ -119,7 +119,7 @@ describe('producer --wait', () => {
       return node !== undefined;
     });
     await client.create(resultPath(key), encode(resultOf(key, job!, 25)), {
-      acl: namespaceAcls().job,
+      acl: namespaceAcls().record,
     });
     const run = await producer.result();
     expect(run.code).toBe(0);
