@@ -21,7 +21,9 @@ import { parseArgs } from 'node:util';
 import { Ensemble, fourLetterWord, freePorts, parseSrvr } from '@zk-lab/deploy';
 import {
   connectToNamespace,
-  DEFAULT_APP_AUTH,
+  DEFAULT_MASTER_AUTH,
+  DEFAULT_PRODUCER_AUTH,
+  DEFAULT_WORKER_AUTH,
   DEFAULT_CONFIG,
   encode,
   loadCredentials,
@@ -234,7 +236,9 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
       ZK_ROOT: ROOT,
       ZK_SESSION_TIMEOUT_MS: String(options.sessionMs),
       // Said outright, so that the apps do not warn at every start that it is not set.
-      ZK_APP_AUTH: process.env.ZK_APP_AUTH ?? DEFAULT_APP_AUTH,
+      ZK_MASTER_AUTH: process.env.ZK_MASTER_AUTH ?? DEFAULT_MASTER_AUTH,
+      ZK_WORKER_AUTH: process.env.ZK_WORKER_AUTH ?? DEFAULT_WORKER_AUTH,
+      ZK_PRODUCER_AUTH: process.env.ZK_PRODUCER_AUTH ?? DEFAULT_PRODUCER_AUTH,
     };
     admin = await connectToNamespace(resolveConnection({}, env), loadCredentials('admin'));
     const config = {

@@ -1,8 +1,13 @@
 /** One command line, run: dispatch, and every error turned into a message and an exit code. */
 import type { Readable } from 'node:stream';
-import { InvalidConfigError, InvalidCredentialsError, NotAuthorizedError } from '@zk-lab/lab-core';
+import {
+  InvalidConfigError,
+  InvalidCredentialsError,
+  NotAuthorizedError,
+  ZooKeeperUnreachableError,
+} from '@zk-lab/lab-core';
 import { ConnectionLossError, NoAuthError, SessionExpiredError, ZkError } from '@zk-lab/zk-client';
-import { withConfigStore, ZooKeeperUnreachableError } from './admin-connection';
+import { withConfigStore } from './admin-connection';
 import { type ParsedArgs, parseCliArgs, UsageError } from './args';
 import { editConfig, UneditableConfigError } from './commands/edit';
 import { getConfig } from './commands/get';

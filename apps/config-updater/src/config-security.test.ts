@@ -18,7 +18,7 @@ describe('only the admin identity can change /config', () => {
   });
 
   it('the app identity cannot setData /config', async () => {
-    const app = await connectAs('app', root);
+    const app = await connectAs('master', root);
     try {
       await expect(app.setData(PATHS.config, '{"workerCapacity": 9}')).rejects.toBeInstanceOf(
         NoAuthError,

@@ -106,7 +106,7 @@ describe('invalid input: exit 2, every problem listed, nothing written', () => {
 
   beforeAll(async () => {
     expect((await runCli(['set', '{"workerCapacity": 5}'], { root })).code).toBe(0);
-    reader = await connectAs('app', root);
+    reader = await connectAs('master', root);
     const { data, stat } = await reader.getData(PATHS.config);
     before = { data: data.toString(), version: stat.version };
   });

@@ -138,6 +138,8 @@ export function planApps(
       ZK_CONNECT: connectFor(name),
       ZK_ROOT: plan.root,
       ZK_SESSION_TIMEOUT_MS: String(plan.sessionTimeoutMs ?? APP_SESSION_TIMEOUT_MS),
+      // The lab is for looking: every node readable by anyone (off by default elsewhere).
+      ZK_WORLD_READ: '1',
       [APP_MARKER]: appMarker(name, stateFile),
       ...(kind === 'producer' ? { ZK_LAB_PRODUCER_RECORD: producerRecordPath(labState) } : {}),
       ...(kind === 'worker' ? { ZK_LAB_EXECUTION_LOG: executionLogPath(labState) } : {}),

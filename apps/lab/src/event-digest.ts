@@ -52,7 +52,7 @@ export function digestLogLine(
   const pino = parsePino(line);
   if (pino === null) return digestText(kind, name, line, now);
   const time = typeof pino.time === 'number' ? pino.time : now;
-  const shared = typeof pino.jobKey === 'string' || pino.msg.includes('ZK_APP_AUTH');
+  const shared = typeof pino.jobKey === 'string' || /ZK_[A-Z]+_AUTH is not set/.test(pino.msg);
   const key = `${shared ? kind : name}:${pino.msg}`;
   if (pino.level >= 40) {
     const level: DigestLevel = pino.level >= 50 ? 'error' : 'warn';

@@ -1,10 +1,10 @@
 /**
  * The system's numbers, read from ZooKeeper itself: registered workers, jobs waiting,
- * results and dead jobs. Only reads (everyone may read the namespace), without credentials
- * and without the client's `root` option, which would create the root if it is missing.
+ * results and dead jobs. Only reads, as the admin identity (ZK_ADMIN_AUTH), which every node
+ * grants, whether or not the namespace is world-readable; without the client's `root` option, which would create the root if it is missing.
  * Counts come from each parent's Stat (numChildren): the queue and the results are never listed.
  */
-import { PATHS } from '@zk-lab/lab-core';
+import { loadCredentials, PATHS } from '@zk-lab/lab-core';
 import { NoNodeError, ZkClient } from '@zk-lab/zk-client';
 
 export interface SystemCounts {
@@ -29,6 +29,7 @@ export class SystemCounter {
       connectString,
       sessionTimeoutMs: 4_000,
       connectTimeoutMs,
+      auth: [loadCredentials('admin').authInfo()],
     });
     return new SystemCounter(client, root);
   }

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       process.stdout.write(HELP);
       return;
     }
-    credentials = loadCredentials('app');
+    credentials = loadCredentials('master');
   } catch (error) {
     if (error instanceof ConnectionSettingsError || error instanceof InvalidCredentialsError) {
       process.stderr.write(`master: ${error.message}\n(see --help)\n`);

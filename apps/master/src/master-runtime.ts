@@ -44,7 +44,7 @@ export class MasterRuntime {
   async start(): Promise<void> {
     const { connection, credentials, log, id } = this.options;
     if (credentials.isDefault) {
-      log.warn({}, defaultIdentityWarning('app'));
+      log.warn({}, defaultIdentityWarning('master'));
     }
     const client = await connectToNamespace(connection, credentials);
     this.client = client;
@@ -63,7 +63,7 @@ export class MasterRuntime {
       id,
       client,
       config: () => config.config,
-      acl: namespaceAcls().system,
+      acl: namespaceAcls().masters,
       metrics: this.metrics,
       log,
     });

@@ -1,7 +1,7 @@
 /**
- * The limits of the live config, checked before the first write so that a refused run
- * leaves nothing behind. The queue's depth comes from its Stat (numChildren): the queue
- * is never listed, as its size is what is in question.
+ * The limits of the live config. The payload's size is checked before the first write, so
+ * that a refused run leaves nothing behind; the queue's depth is not a refusal but
+ * backpressure, applied while enqueueing (queue-gate.ts).
  */
 import {
   DEFAULT_CONFIG,
@@ -22,22 +22,6 @@ export class PayloadTooLargeError extends Error {
     super(
       `the payload is ${bytes} bytes of JSON, more than the limit of ${limit} bytes ` +
         '(maxPayloadBytes in /config)',
-    );
-  }
-}
-
-/** Thrown when the jobs asked for would take the queue past queueMaxDepth: exit 2. */
-export class QueueFullError extends Error {
-  override readonly name = 'QueueFullError';
-  constructor(
-    readonly depth: number,
-    readonly limit: number,
-    readonly asked: number,
-  ) {
-    super(
-      `the queue is too full: it holds ${depth} job(s), its limit is ${limit} ` +
-        `(queueMaxDepth in /config), and ${asked} more were asked for` +
-        (depth < limit ? ` (room for ${limit - depth})` : ''),
     );
   }
 }
@@ -67,23 +51,9 @@ export async function readLiveConfig(
   }
 }
 
-/** The number of jobs waiting in /queue, from its Stat. */
-export async function queueDepth(client: ZkClient): Promise<number> {
-  const stat = await client.exists(PATHS.queue);
-  return stat?.numChildren ?? 0;
-}
-
-/** Refuses, with the reason, a run the live limits do not allow. */
-export async function admitJobs(
-  client: ZkClient,
-  config: LabConfig,
-  request: { payloadBytes: number; count: number },
-): Promise<void> {
-  if (request.payloadBytes > config.maxPayloadBytes) {
-    throw new PayloadTooLargeError(request.payloadBytes, config.maxPayloadBytes);
-  }
-  const depth = await queueDepth(client);
-  if (depth + request.count > config.queueMaxDepth) {
-    throw new QueueFullError(depth, config.queueMaxDepth, request.count);
+/** Refuses, with the reason, a payload the live limits do not allow. */
+export function admitPayload(config: LabConfig, payloadBytes: number): void {
+  if (payloadBytes > config.maxPayloadBytes) {
+    throw new PayloadTooLargeError(payloadBytes, config.maxPayloadBytes);
   }
 }

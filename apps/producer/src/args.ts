@@ -13,7 +13,8 @@ export class UsageError extends Error {
 
 export const USAGE_LINE =
   'usage: produce [--type T] [--payload JSON] [--count N | --rate R --duration S] ' +
-  '[--wait [--wait-timeout S]] [--json] [--connect HOST:PORT,...] [--root PATH] ' +
+  '[--wait [--wait-timeout S]] [--max-wait S] [--record FILE] [--json] ' +
+  '[--connect HOST:PORT,...] [--root PATH] ' +
   '[--session-timeout MS] [--connect-timeout MS]';
 
 /** How many jobs, and at what pace. */
@@ -29,6 +30,10 @@ export interface ProducerOptions {
   mode: ProduceMode;
   /** Wait for every job's result or dead record, at most `timeoutMs`; null: do not wait. */
   wait: { timeoutMs: number } | null;
+  /** How long the run may be held back by a full queue (or an outage) before exit 75. */
+  maxWaitMs: number;
+  /** The record file (--record, else ZK_LAB_PRODUCER_RECORD); null: none. */
+  record: string | null;
   json: boolean;
   connection: ConnectionFlags;
   connectTimeoutMs: number;
@@ -39,6 +44,7 @@ export type ParsedArgs = { help: true } | { help: false; options: ProducerOption
 export const DEFAULT_TYPE = 'echo';
 export const DEFAULT_WAIT_TIMEOUT_S = 300;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_WAIT_S = 300;
 const MAX_COUNT = 1_000_000;
 const MAX_RATE = 100_000;
 const MAX_SECONDS = 86_400;
@@ -102,7 +108,10 @@ function parseMode(count?: string, rate?: string, duration?: string): ProduceMod
   return { kind: 'stream', rate: r, durationS: s, count: jobs };
 }
 
-export function parseProducerArgs(argv: string[]): ParsedArgs {
+export function parseProducerArgs(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): ParsedArgs {
   let values;
   try {
     ({ values } = parseArgs({
@@ -117,6 +126,8 @@ export function parseProducerArgs(argv: string[]): ParsedArgs {
         duration: { type: 'string' },
         wait: { type: 'boolean' },
         'wait-timeout': { type: 'string' },
+        'max-wait': { type: 'string' },
+        record: { type: 'string' },
         json: { type: 'boolean' },
         connect: { type: 'string' },
         root: { type: 'string' },
@@ -141,6 +152,14 @@ export function parseProducerArgs(argv: string[]): ParsedArgs {
       ? DEFAULT_WAIT_TIMEOUT_S
       : numberFlag('wait-timeout', waitTimeout, { integer: false, min: 0.001, max: MAX_SECONDS });
   const connectTimeout = values['connect-timeout'];
+  const maxWait = values['max-wait'];
+  const maxWaitS =
+    maxWait === undefined
+      ? DEFAULT_MAX_WAIT_S
+      : numberFlag('max-wait', maxWait, { integer: false, min: 0.001, max: MAX_SECONDS });
+  if (values.record === '') throw new UsageError('--record needs a file name');
+  const fromEnv = env.ZK_LAB_PRODUCER_RECORD;
+  const record = values.record ?? (fromEnv === '' ? undefined : fromEnv);
   return {
     help: false,
     options: {
@@ -148,6 +167,8 @@ export function parseProducerArgs(argv: string[]): ParsedArgs {
       payload: values.payload,
       mode,
       wait: values.wait === true ? { timeoutMs: Math.round(waitTimeoutS * 1000) } : null,
+      maxWaitMs: Math.round(maxWaitS * 1000),
+      record: record ?? null,
       json: values.json === true,
       connection: {
         connect: values.connect,

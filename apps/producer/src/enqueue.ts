@@ -2,29 +2,42 @@
  * Pipelined job creation: up to `maxInFlight` creates outstanding at once (the client
  * pipelines them on one connection), never one awaited round trip per job.
  *
- * Each job is one protected persistent-sequential create, so a connection lost mid-create
- * never leaves two nodes for one job, and every node is a whole job. Stopping (Ctrl+C, or
- * a failed create) issues nothing more and waits for the creates in flight, so the count
- * of enqueued jobs is exact.
+ * Each job is one transaction (queue node + idempotency marker, idempotent-create.ts), so
+ * a connection lost mid-create never leaves two nodes for one job, and every node is a
+ * whole job. Each job's line goes to the record file (if any) before its create is sent.
+ * While the queue is at its depth limit the loop holds back (queue-gate.ts), and gives up
+ * after `maxWaitMs` held. Stopping (Ctrl+C, or a failed create) issues nothing more and
+ * waits for the creates in flight, so the count of enqueued jobs is exact.
  */
-import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type ACL, CreateMode, type ZkClient } from '@zk-lab/zk-client';
-import { encode, JOB_PREFIX, jobKey, queuePath } from '@zk-lab/lab-core';
+import {
+  type ACL,
+  ConnectionLossError,
+  SessionExpiredError,
+  type ZkClient,
+} from '@zk-lab/zk-client';
+import { IdempotentCreator } from './idempotent-create';
 import type { JobFactory } from './job-factory';
+import type { JobRecord } from './job-record';
+import type { QueueGate } from './queue-gate';
 
 /** Creates outstanding at once: enough to fill the pipe, few enough to bound memory. */
 export const DEFAULT_MAX_IN_FLIGHT = 256;
 /** A stream wakes at most this often, and creates every job that fell due meanwhile. */
 const MIN_STREAM_TICK_MS = 2;
+/** While held back, the queue's depth is read again this often. */
+const HOLD_RECHECK_MS = 250;
 
 export interface EnqueuedJob {
-  /** `job-<seq>`: the job's name in /queue, /assign, /results and /dead. */
-  key: string;
+  /** The job's uuid (the record file's jobId). */
+  id: string;
+  /**
+   * `job-<seq>`: the job's name in /queue, /assign, /results and /dead. Null when the reply
+   * to its create was lost: the job is in (its marker says so), its key is not known.
+   */
+  key: string | null;
   /** The job's `created` time (ms since the epoch), the start of its latency. */
   created: number;
-  /** The job's id: a record under its key that holds another id is not its end. */
-  id: string;
 }
 
 export interface EnqueueOutcome {
@@ -36,12 +49,28 @@ export interface EnqueueOutcome {
   interrupted: boolean;
   /** The first create that failed; nothing more was issued after it. */
   error: Error | null;
+  /** Set when the run gave up after waiting `maxWaitMs` for room in the queue. */
+  heldBack: { depth: number; limit: number; waitedMs: number } | null;
 }
 
 export interface EnqueueControl {
   signal: AbortSignal;
   /** Called after each created job with the count so far. */
   onEnqueued?: (count: number) => void;
+  /** Called when the run starts or stops being held back by a full queue. */
+  onHeld?: (held: { depth: number; limit: number } | null) => void;
+}
+
+export interface EnqueueSetup {
+  client: ZkClient;
+  factory: JobFactory;
+  /** ACL of the queue nodes and markers. */
+  acl: readonly ACL[];
+  gate: QueueGate;
+  record: JobRecord | null;
+  /** How long the run may be held back (or wait out an outage) before it gives up. */
+  maxWaitMs: number;
+  maxInFlight?: number;
 }
 
 /** Which jobs are due `elapsedMs` after the start, and when the next one falls due. */
@@ -50,13 +79,18 @@ interface Pace {
   nextDueAtMs(issued: number): number;
 }
 
+function isConnectionTrouble(error: unknown): boolean {
+  return error instanceof ConnectionLossError || error instanceof SessionExpiredError;
+}
+
 export class JobEnqueuer {
-  constructor(
-    private readonly client: ZkClient,
-    private readonly factory: JobFactory,
-    private readonly acl: readonly ACL[],
-    private readonly maxInFlight = DEFAULT_MAX_IN_FLIGHT,
-  ) {}
+  private readonly creator: IdempotentCreator;
+  private readonly maxInFlight: number;
+
+  constructor(private readonly setup: EnqueueSetup) {
+    this.creator = new IdempotentCreator(setup.client, setup.acl, setup.maxWaitMs);
+    this.maxInFlight = setup.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  }
 
   /** `count` jobs as fast as the pipeline allows. */
   batch(count: number, control: EnqueueControl): Promise<EnqueueOutcome> {
@@ -78,12 +112,15 @@ export class JobEnqueuer {
 
   private async run(total: number, pace: Pace, control: EnqueueControl): Promise<EnqueueOutcome> {
     const { signal } = control;
+    const { factory, gate, record, maxWaitMs } = this.setup;
     const jobs: EnqueuedJob[] = [];
     const started = performance.now();
     let finished = started;
     let inFlight = 0;
     let issued = 0;
     let error: Error | null = null;
+    let heldSince: number | null = null;
+    let heldBack: EnqueueOutcome['heldBack'] = null;
 
     // The loop below sleeps on `wake`: a finished create, the next due time or the signal.
     let wake: (() => void) | null = null;
@@ -101,38 +138,68 @@ export class JobEnqueuer {
           resolve();
         };
       });
+    /** A depth read that fails for connection trouble keeps the estimate: creates will say. */
+    const refresh = async (): Promise<void> => {
+      try {
+        await gate.refresh();
+      } catch (failure) {
+        if (!isConnectionTrouble(failure)) throw failure;
+      }
+    };
 
-    const launch = (): void => {
-      const job = this.factory.next();
-      inFlight += 1;
-      issued += 1;
-      void this.client
-        .create(queuePath(JOB_PREFIX), encode(job), {
-          mode: CreateMode.PERSISTENT_SEQUENTIAL,
-          protected: true,
-          acl: this.acl,
-        })
-        .then(
-          (path) => {
-            jobs.push({ key: jobKey(basename(path)), created: job.created, id: job.id });
-            control.onEnqueued?.(jobs.length);
-          },
-          (failure: unknown) => {
-            error ??= failure instanceof Error ? failure : new Error(String(failure));
-          },
-        )
-        .finally(() => {
-          inFlight -= 1;
-          finished = performance.now();
-          notify();
-        });
+    const launch = (count: number): void => {
+      const batch = Array.from({ length: count }, () => factory.next());
+      // Every job is in the record before its create is sent.
+      record?.append(batch);
+      gate.sent(count);
+      for (const job of batch) {
+        inFlight += 1;
+        issued += 1;
+        void this.creator
+          .create(job)
+          .then(
+            (created) => {
+              jobs.push({ id: job.id, key: created.key, created: job.created });
+              control.onEnqueued?.(jobs.length);
+            },
+            (failure: unknown) => {
+              error ??= failure instanceof Error ? failure : new Error(String(failure));
+            },
+          )
+          .finally(() => {
+            inFlight -= 1;
+            finished = performance.now();
+            notify();
+          });
+      }
     };
 
     try {
+      await refresh();
       while (issued < total && error === null && !signal.aborted) {
+        if (gate.stale) await refresh();
         const due = Math.min(total, pace.dueBy(performance.now() - started));
-        while (issued < due && inFlight < this.maxInFlight) launch();
+        const count = Math.min(due - issued, this.maxInFlight - inFlight, gate.room);
+        if (count > 0) {
+          if (heldSince !== null) control.onHeld?.(null);
+          heldSince = null;
+          launch(count);
+        }
         if (issued >= total) break;
+        if (issued < due && inFlight < this.maxInFlight && gate.room === 0) {
+          // Held back: the queue is at its limit. Wait for room, at most maxWaitMs.
+          const now = performance.now();
+          if (heldSince === null) {
+            heldSince = now;
+            control.onHeld?.({ depth: gate.depth, limit: gate.limit });
+          } else if (now - heldSince >= maxWaitMs) {
+            heldBack = { depth: gate.depth, limit: gate.limit, waitedMs: now - heldSince };
+            break;
+          }
+          await pause(HOLD_RECHECK_MS);
+          await refresh();
+          continue;
+        }
         // Either the pipeline is full (a completion wakes us) or the next job is not due yet.
         const delayMs =
           issued < due
@@ -144,6 +211,7 @@ export class JobEnqueuer {
         await pause(delayMs);
       }
       while (inFlight > 0) await pause(null);
+      await this.creator.drain();
     } finally {
       signal.removeEventListener('abort', notify);
     }
@@ -152,6 +220,7 @@ export class JobEnqueuer {
       elapsedMs: finished - started,
       interrupted: signal.aborted && jobs.length < total,
       error,
+      heldBack,
     };
   }
 }

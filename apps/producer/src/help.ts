@@ -1,5 +1,6 @@
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_WAIT_S,
   DEFAULT_TYPE,
   DEFAULT_WAIT_TIMEOUT_S,
   USAGE_LINE,
@@ -24,6 +25,13 @@ Waiting:
   --wait                    then wait until every job has a /results or /dead node and print
                             done, dead and the latency (created -> finished) p50/p95/p99/max
   --wait-timeout S          give up waiting after S seconds: exit 1 (default ${DEFAULT_WAIT_TIMEOUT_S})
+Backpressure and record:
+  --max-wait S              while the queue holds queueMaxDepth jobs or more, the run holds
+                            back (and says so) and reads the depth again; after S seconds
+                            held back in a row (or S seconds of ZooKeeper not answering while
+                            a create's outcome is unknown) it gives up: exit 75 (default ${DEFAULT_MAX_WAIT_S})
+  --record FILE             append one JSON line per job, {"jobId","type","at"}, to FILE
+                            before the job's create is sent (ZK_LAB_PRODUCER_RECORD)
 Output:
   --json                    print the summary as one JSON object on stdout (progress and
                             errors stay on stderr)
@@ -37,8 +45,11 @@ Credentials (environment only, never logged): ZK_APP_AUTH=user:password (default
 identity), ZK_ADMIN_DIGEST.
 
 Limits, from the live /config (defaults when it is absent): maxPayloadBytes (bytes of JSON
-per payload) and queueMaxDepth (jobs waiting in /queue). A run that would pass either is
-refused before anything is written.
+per payload; a bigger payload is refused before anything is written) and queueMaxDepth
+(jobs waiting in /queue; the run holds back at it, see --max-wait).
+
+Each job is one transaction: its queue node and a marker /produced/<jobId>, so a lost
+connection never makes two jobs of one (the marker says whether the create was applied).
 
 Examples:
   npm run produce -- --type echo --payload '{"hello":"world"}'
@@ -47,5 +58,6 @@ Examples:
   npm run produce -- --count 500 --wait --json > summary.json
 
 Exit codes: 0 done; 1 failed (ZooKeeper unreachable, a write refused, --wait timed out);
-2 bad usage or bad input (nothing written); 130 interrupted by Ctrl+C (every job created
-so far stays in the queue, whole).`;
+2 bad usage or bad input (nothing written); 75 gave up after --max-wait held back by a
+full queue (the jobs written so far stay, whole, and are in the record); 130 interrupted
+by Ctrl+C (every job created so far stays in the queue, whole).`;

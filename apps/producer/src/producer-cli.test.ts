@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_ROOT, encode, jobKey, namespaceAcls, PATHS, queuePath } from '@zk-lab/lab-core';
 import { sharedConnectString, testRoot, useApps, waitFor } from '@zk-lab/test';
 import { CreateMode, NoAuthError, ZkClient } from '@zk-lab/zk-client';
@@ -14,7 +17,7 @@ function envOf(name: string): Record<string, string> {
 }
 
 async function appClient(name: string): Promise<ZkClient> {
-  const client = await connectAs('app', sharedConnectString(), `${root}/${name}`);
+  const client = await connectAs('master', sharedConnectString(), `${root}/${name}`);
   clients.push(client);
   return client;
 }
@@ -33,12 +36,14 @@ describe('producer: enqueueing', () => {
     const key = run.stdout.trim();
     expect(key).toMatch(/^job-\d{10}$/);
 
-    const queue = await readQueue(await appClient('one'));
+    const client = await appClient('one');
+    const queue = await readQueue(client);
     expect(queue).toHaveLength(1);
     const [node] = queue;
-    // A protected create's name: the client's unique prefix, then the key.
-    expect(node!.name).toMatch(/^_c_[0-9a-f-]{36}-job-\d{10}$/);
-    expect(jobKey(node!.name)).toBe(key);
+    // A plain sequential name: the idempotency marker, not the name, guards against a resend.
+    expect(node!.name).toBe(key);
+    // The marker is gone once the create's outcome was known.
+    expect(await client.getChildren(PATHS.produced)).toEqual([]);
     expect(node!.job).toMatchObject({
       type: 'sleep',
       payload: { ms: 5 },
@@ -95,7 +100,7 @@ describe('producer: enqueueing', () => {
     const app = await appClient('acl');
     const [node] = await readQueue(app);
     // Read with the app identity: the server masks digests for clients without ADMIN.
-    expect((await app.getACL(queuePath(node!.name))).acl).toEqual(namespaceAcls().system);
+    expect((await app.getACL(queuePath(node!.name))).acl).toEqual(namespaceAcls().job);
 
     // No credentials, and no root option (that would try to create the root's ancestors).
     const anonymous = await ZkClient.connect({ connectString: sharedConnectString() });
@@ -145,11 +150,9 @@ describe('producer: bad input is refused before anything is written', () => {
       ['--payload', JSON.stringify({ text: 'x'.repeat(100) })],
       /the payload is 111 bytes of JSON, more than the limit of 64 bytes \(maxPayloadBytes/,
     ],
-    [
-      'a queue that would pass queueMaxDepth',
-      ['--count', '5'],
-      /the queue is too full: it holds 8 job\(s\), its limit is 10 \(queueMaxDepth in \/config\), and 5 more were asked for/,
-    ],
+    ['port 0', ['--connect', '127.0.0.1:0'], /port 0 is not 1 to 65535[\s\S]*usage: produce/],
+    ['port 99999', ['--connect', 'a:1,b:99999'], /port 99999 is not 1 to 65535/],
+    ['--max-wait 0', ['--max-wait', '0'], /--max-wait "0": expected a number/],
     ['an unknown flag', ['--bogus'], /Unknown option '--bogus'[\s\S]*usage: produce/],
     ['--count 0', ['--count', '0'], /--count "0": expected an integer from 1[\s\S]*usage: produce/],
     ['--rate without --duration', ['--rate', '5'], /--rate needs --duration[\s\S]*usage: produce/],
@@ -167,6 +170,86 @@ describe('producer: bad input is refused before anything is written', () => {
     const run = await apps.run('producer', ['--count', '2'], { env: envOf(limitsRoot) });
     expect(run.code).toBe(0);
     expect(await queueDepth(app)).toBe(10);
+  });
+});
+
+describe('producer: backpressure and its record', () => {
+  const recordDir = mkdtempSync(join(tmpdir(), 'producer-record-'));
+  afterAll(() => rmSync(recordDir, { recursive: true, force: true }));
+
+  function recordOf(file: string): { jobId: string; type: string; at: number }[] {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { jobId: string; type: string; at: number });
+  }
+
+  async function fullQueue(name: string, limit: number): Promise<ZkClient> {
+    const admin = await connectAs('admin', sharedConnectString(), `${root}/${name}`);
+    clients.push(admin);
+    await admin.create(PATHS.config, encode({ queueMaxDepth: limit }), {
+      acl: namespaceAcls().config,
+    });
+    const filled = await apps.run('producer', ['--count', String(limit)], { env: envOf(name) });
+    expect(filled.code).toBe(0);
+    return appClient(name);
+  }
+
+  it('--record: one line per job, written before its create, every jobId in the queue', async () => {
+    const file = join(recordDir, 'batch.jsonl');
+    const run = await apps.run('producer', ['--count', '300', '--record', file], {
+      env: envOf('record'),
+    });
+    expect(run.code).toBe(0);
+    const lines = recordOf(file);
+    expect(lines).toHaveLength(300);
+    const queue = await readQueue(await appClient('record'));
+    expect(new Set(lines.map((line) => line.jobId))).toEqual(
+      new Set(queue.map((node) => node.job.id)),
+    );
+    for (const line of lines) {
+      const job = queue.find((node) => node.job.id === line.jobId)!.job;
+      expect(line.type).toBe('echo');
+      expect(line.at).toBeLessThanOrEqual(job.created + 1_000);
+    }
+    // ZK_LAB_PRODUCER_RECORD appends to the same file.
+    const again = await apps.run('producer', ['--count', '2'], {
+      env: { ...envOf('record'), ZK_LAB_PRODUCER_RECORD: file },
+    });
+    expect(again.code).toBe(0);
+    expect(recordOf(file)).toHaveLength(302);
+  });
+
+  it('a full queue holds the run back until there is room, instead of refusing it', async () => {
+    const client = await fullQueue('held', 5);
+    const file = join(recordDir, 'held.jsonl');
+    const producer = apps.start('producer', ['--count', '4', '--record', file], envOf('held'));
+    await waitFor('the producer held back', () => producer.output.stderr.includes('held back'));
+    expect(await queueDepth(client)).toBe(5);
+    // A stand-in for the workers: four jobs leave the queue.
+    const names = (await readQueue(client)).map((node) => node.name).slice(0, 4);
+    await Promise.all(names.map((name) => client.delete(queuePath(name))));
+    const run = await producer.result();
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/enqueued 4 echo jobs/);
+    expect(await queueDepth(client)).toBe(5);
+    expect(recordOf(file)).toHaveLength(4);
+  });
+
+  it('held back past --max-wait: exit 75, saying how many jobs were written', async () => {
+    await fullQueue('gave-up', 3);
+    const file = join(recordDir, 'gave-up.jsonl');
+    const run = await apps.run(
+      'producer',
+      ['--rate', '100', '--duration', '0.5', '--max-wait', '0.5', '--record', file],
+      { env: envOf('gave-up') },
+    );
+    expect(run.code).toBe(75);
+    expect(run.stderr).toMatch(/held back: the queue holds about 3 job\(s\), its limit is 3/);
+    expect(run.stderr).toMatch(
+      /gave up: held back 0\.\d s by a full queue[\s\S]*0 of 50 jobs were written/,
+    );
+    expect(recordOf(file)).toHaveLength(0);
   });
 });
 
@@ -192,7 +275,9 @@ describe('producer: its environment', () => {
       },
     );
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/cannot reach ZooKeeper at 127\.0\.0\.1:1 within 500 ms/);
+    expect(run.stderr).toMatch(
+      /cannot reach ZooKeeper at 127\.0\.0\.1:1: no server answered within 500 ms/,
+    );
   });
 
   it('credentials the namespace does not grant: exit 1 naming the user, no job written', async () => {
@@ -200,7 +285,7 @@ describe('producer: its environment', () => {
     const run = await apps.run('producer', ['--count', '3'], {
       env: {
         ...envOf('intruder'),
-        ZK_APP_AUTH: 'intruder:not-the-password',
+        ZK_PRODUCER_AUTH: 'intruder:not-the-password',
       },
     });
     expect(run.code).toBe(1);

@@ -28,7 +28,7 @@ function envOf(name: string): Record<string, string> {
 }
 
 async function appClient(name: string): Promise<ZkClient> {
-  const client = await connectAs('app', sharedConnectString(), `${root}/${name}`);
+  const client = await connectAs('master', sharedConnectString(), `${root}/${name}`);
   clients.push(client);
   return client;
 }
@@ -75,7 +75,7 @@ afterAll(async () => {
 describe('producer --wait', () => {
   it('counts results and dead records as they appear, with created -> finished latencies', async () => {
     const client = await appClient('wait');
-    const acl = namespaceAcls().system;
+    const acl = namespaceAcls().record;
     const producer = apps.start(
       'producer',
       ['--count', '5', '--wait', '--wait-timeout', '60', '--json'],
@@ -131,7 +131,7 @@ describe('producer --wait', () => {
       return node !== undefined;
     });
     await client.create(resultPath(key), encode(resultOf(key, job!, 25)), {
-      acl: namespaceAcls().system,
+      acl: namespaceAcls().record,
     });
     const run = await producer.result();
     expect(run.code).toBe(0);
@@ -149,7 +149,7 @@ describe('producer --wait', () => {
     // A fresh /queue numbers its first job job-0000000000: an old result holds that key.
     const old = { ...resultOf('job-0000000000', oldJob, 5), id: oldJob.id };
     await client.create(resultPath('job-0000000000'), encode(old), {
-      acl: namespaceAcls().system,
+      acl: namespaceAcls().record,
     });
     const run = await apps.run(
       'producer',

@@ -24,6 +24,8 @@ export interface RunSummary {
   enqueued: number;
   /** In queue order. */
   keys: string[];
+  /** Ids of enqueued jobs whose keys are unknown (the replies to their creates were lost). */
+  unkeyedIds: string[];
   elapsedMs: number;
   jobsPerSecond: number;
   interrupted: boolean;
@@ -45,7 +47,8 @@ export function summarizeRun(
     mode: mode.kind,
     asked,
     enqueued,
-    keys: enqueue.jobs.map((job) => job.key).sort(compareJobNames),
+    keys: enqueue.jobs.flatMap((job) => (job.key === null ? [] : [job.key])).sort(compareJobNames),
+    unkeyedIds: enqueue.jobs.flatMap((job) => (job.key === null ? [job.id] : [])),
     elapsedMs: round1(enqueue.elapsedMs),
     // At least a millisecond, so one quick job does not divide by zero.
     jobsPerSecond: round1(enqueued / (Math.max(enqueue.elapsedMs, 1) / 1000)),

@@ -22,7 +22,6 @@ import {
   resultPath,
 } from '@zk-lab/lab-core';
 import { NoNodeError, type ZkClient } from '@zk-lab/zk-client';
-import type { EnqueuedJob } from './enqueue';
 
 const MAX_CHECKS_IN_FLIGHT = 256;
 const RETRY_DELAY_MS = 250;
@@ -78,7 +77,7 @@ export class ResultWaiter {
 
   constructor(
     private readonly client: ZkClient,
-    jobs: readonly EnqueuedJob[],
+    jobs: readonly { key: string; created: number; id: string }[],
   ) {
     this.pending = new Map(jobs.map((job) => [job.key, job.created]));
     this.ids = new Map(jobs.map((job) => [job.key, job.id]));

@@ -7,6 +7,7 @@ import {
   InvalidCredentialsError,
   loadCredentials,
   namespaceAcls,
+  WorkerOwnIdentity,
 } from '@zk-lab/lab-core';
 import { InvalidWorkerIdError, parseWorkerArgs, WORKER_USAGE } from './worker-args';
 import { startWorker } from './worker-app';
@@ -19,7 +20,12 @@ async function main(argv: string[]): Promise<number | undefined> {
       process.stdout.write(WORKER_USAGE);
       return 0;
     }
-    setup = { options, credentials: loadCredentials('app'), acls: namespaceAcls() };
+    setup = {
+      options,
+      credentials: loadCredentials('worker'),
+      acls: namespaceAcls(),
+      own: new WorkerOwnIdentity(options.id),
+    };
   } catch (error) {
     if (
       error instanceof ConnectionSettingsError ||
@@ -31,7 +37,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     }
     throw error;
   }
-  await startWorker(setup.options, setup.credentials, setup.acls);
+  await startWorker(setup.options, setup.credentials, setup.acls, setup.own);
   return undefined;
 }
 

@@ -27,10 +27,10 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
   beforeAll(async () => {
     client = await connectToNamespace(
       { connectString: sharedConnectString(), root, sessionTimeoutMs: 4_000, source: 'flag' },
-      loadCredentials('app'),
+      loadCredentials('master'),
     );
-    await client.create(assignDir(worker), undefined, { acl: namespaceAcls().system });
-    completion = new TaskCompletion(client, worker, namespaceAcls().system);
+    await client.create(assignDir(worker), undefined, { acl: namespaceAcls().job });
+    completion = new TaskCompletion(client, worker, namespaceAcls());
   });
   afterAll(async () => {
     await client.close();
@@ -39,7 +39,7 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
   async function assigned(type: 'echo' | 'fail', payload: unknown): Promise<TaskRun> {
     const key = nextJobKey();
     const task = taskData(worker, type, payload);
-    await client.create(taskPath(worker, key), encode(task), { acl: namespaceAcls().system });
+    await client.create(taskPath(worker, key), encode(task), { acl: namespaceAcls().job });
     const { czxid, version } = (await client.exists(taskPath(worker, key)))!;
     return { key, task, session: client.sessionId, czxid, version, started: Date.now() };
   }
@@ -89,7 +89,7 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
   it('a result of the same job exists already: nothing is overwritten, the task node goes', async () => {
     const run = await assigned('echo', 'y');
     const earlier = encode({ id: run.task.id, earlier: true });
-    await client.create(resultPath(run.key), earlier, { acl: namespaceAcls().system });
+    await client.create(resultPath(run.key), earlier, { acl: namespaceAcls().job });
     expect(await completion.succeeded(run, 'y', Date.now())).toBe('already_recorded');
     expect((await client.getData(resultPath(run.key))).data.equals(earlier)).toBe(true);
     expect(await client.exists(taskPath(worker, run.key))).toBeNull();
@@ -98,7 +98,7 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
   it('another job’s result under the key: the task goes to /dead as a key collision', async () => {
     const run = await assigned('echo', 'y');
     await client.create(resultPath(run.key), encode({ id: 'someone-else' }), {
-      acl: namespaceAcls().system,
+      acl: namespaceAcls().job,
     });
     expect(await completion.succeeded(run, 'y', Date.now())).toBe('key_collision');
     expect((await client.getData(resultPath(run.key))).data.toString()).toBe(
@@ -113,7 +113,7 @@ describe('TaskCompletion: one transaction records the outcome and removes the ta
   it('another job’s queue node under the key: a failure goes to /dead as a key collision', async () => {
     const run = await assigned('fail', {});
     await client.create(queuePath(run.key), encode({ id: 'someone-else' }), {
-      acl: namespaceAcls().system,
+      acl: namespaceAcls().job,
     });
     expect(await completion.failed(run, 'boom', Date.now())).toBe('key_collision');
     expect(await client.exists(deadPath(run.key))).not.toBeNull();

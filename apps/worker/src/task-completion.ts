@@ -38,6 +38,7 @@ import {
   encode,
   type JobResult,
   PROTOCOL_VERSION,
+  type NamespaceAcls,
   type QueuedJob,
   queuePath,
   resultPath,
@@ -97,7 +98,8 @@ export class TaskCompletion {
   constructor(
     private readonly client: ZkClient,
     private readonly workerId: string,
-    private readonly acl: readonly ACL[],
+    /** Results are records; a job handed back is a queue node. */
+    private readonly acls: Pick<NamespaceAcls, 'record' | 'job'>,
   ) {}
 
   async succeeded(run: TaskRun, output: JobOutput, finished: number): Promise<CompletionOutcome> {
@@ -120,7 +122,7 @@ export class TaskCompletion {
       handBacks: task.handBacks,
       token: run.czxid.toString(),
     };
-    const recorded = await this.commit(run, resultPath(run.key), encode(result));
+    const recorded = await this.commit(run, resultPath(run.key), encode(result), this.acls.record);
     if (recorded !== 'node_exists') return recorded;
     const existing = await this.recordedJobId(resultPath(run.key));
     if (existing === task.id) return this.removeTask(run);
@@ -141,7 +143,7 @@ export class TaskCompletion {
       failures: [...task.failures, failure],
       handBacks: task.handBacks,
     };
-    const recorded = await this.commit(run, queuePath(run.key), encode(next));
+    const recorded = await this.commit(run, queuePath(run.key), encode(next), this.acls.job);
     if (recorded !== 'node_exists') return recorded;
     // The leader requeues by deleting the task node: if ours is still here, the queue node
     // is another job's.
@@ -199,7 +201,7 @@ export class TaskCompletion {
       epoch: task.epoch,
       at: Date.now(),
     };
-    const buried = await this.commit(run, deadPath(run.key), encode(record));
+    const buried = await this.commit(run, deadPath(run.key), encode(record), this.acls.record);
     if (buried === 'recorded') return 'key_collision';
     return buried === 'node_exists' ? 'unresolved' : buried;
   }
@@ -209,6 +211,7 @@ export class TaskCompletion {
     run: TaskRun,
     path: string,
     data: Buffer,
+    acl: readonly ACL[],
   ): Promise<CompletionOutcome | 'node_exists'> {
     let mayHaveApplied = false;
     for (;;) {
@@ -216,7 +219,7 @@ export class TaskCompletion {
       try {
         await this.client
           .multi()
-          .create(path, data, { acl: this.acl })
+          .create(path, data, { acl })
           .delete(taskPath(this.workerId, run.key), run.version)
           .commit();
         return 'recorded';

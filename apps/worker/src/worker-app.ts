@@ -19,6 +19,8 @@ import {
   exitOnTermination,
   logSessionStates,
   type NamespaceAcls,
+  registrationAcl,
+  type WorkerOwnIdentity,
   sessionIdHex,
 } from '@zk-lab/lab-core';
 import type { ZkClient } from '@zk-lab/zk-client';
@@ -42,13 +44,14 @@ export async function startWorker(
   options: WorkerOptions,
   credentials: Credentials,
   acls: NamespaceAcls,
+  own: WorkerOwnIdentity,
 ): Promise<void> {
   let client: ZkClient | undefined;
   const log = createWorkerLogger(options.id, () =>
     client === undefined || client.sessionId === 0n ? undefined : sessionIdHex(client),
   );
   if (credentials.isDefault) {
-    log.warn({ user: credentials.user }, defaultIdentityWarning('app'));
+    log.warn({ user: credentials.user }, defaultIdentityWarning('worker'));
   }
   // Opened first: a worker that cannot record its executions must not run any.
   const executions: ExecutionRecorder =
@@ -56,7 +59,9 @@ export async function startWorker(
   const { connectString, root, sessionTimeoutMs, source } = options.connection;
   log.info({ connectString, root, sessionTimeoutMs, source }, 'connecting to ZooKeeper');
   try {
-    client = await connectToNamespace(options.connection, credentials);
+    client = await connectToNamespace(options.connection, credentials, {
+      extraAuth: [own.authInfo()],
+    });
   } catch (error) {
     log.error({ err: error, connectString }, 'could not connect to ZooKeeper');
     throw error;
@@ -76,11 +81,13 @@ export async function startWorker(
         pid: process.pid,
         started: Date.now(),
         version: packageVersion(),
+        identity: own.id().id,
       },
       capacityOverride: options.capacity,
       client: connected,
       log,
       acls,
+      registrationAcl: registrationAcl(own.id()),
       serviceMetrics: createServiceMetrics('worker', options.id),
       executions,
     }),

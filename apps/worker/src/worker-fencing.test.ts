@@ -84,7 +84,7 @@ describe('worker: executions and their fencing tokens', () => {
     };
     await leader.client
       .multi()
-      .create(taskPath(worker, key), encode(task), { acl: namespaceAcls().system })
+      .create(taskPath(worker, key), encode(task), { acl: namespaceAcls().task })
       .delete(queuePath(key), stat.version)
       .commit();
   }
@@ -111,14 +111,14 @@ describe('worker: executions and their fencing tokens', () => {
     const { log } = await startWorker('w-collide');
     const key = nextJobKey();
     await leader.client.create(resultPath(key), encode({ id: 'an-older-job' }), {
-      acl: namespaceAcls().system,
+      acl: namespaceAcls().record,
     });
     const session = await leader.workerSession('w-collide');
     const [task] = await leader.assign('w-collide', [{ type: 'echo', payload: 1 }], session);
     // assign() picks its own key: move the task to the colliding one.
     await leader.client
       .multi()
-      .create(taskPath('w-collide', key), encode(task!.task), { acl: namespaceAcls().system })
+      .create(taskPath('w-collide', key), encode(task!.task), { acl: namespaceAcls().task })
       .delete(taskPath('w-collide', task!.key))
       .commit();
     await waitFor('the dead record', () => leader.exists(deadPath(key)));
@@ -210,7 +210,7 @@ describe('worker: executions and their fencing tokens', () => {
       assigned: 0,
     };
     await leader.client.create(taskPath('w-skew', newer.key), encode(task), {
-      acl: namespaceAcls().system,
+      acl: namespaceAcls().task,
     });
     const { data } = await waitForQueued(newer.key);
     const queued = JSON.parse(data.toString('utf8')) as Record<string, unknown>;

@@ -4,7 +4,7 @@
  * connection error ends the process with the right exit code and no framework noise.
  */
 import type { NamespaceAcls, ServiceMetrics } from '@zk-lab/lab-core';
-import type { ZkClient } from '@zk-lab/zk-client';
+import type { ACL, ZkClient } from '@zk-lab/zk-client';
 import type { Logger } from 'pino';
 import type { ExecutionRecorder } from './execution-log';
 import type { WorkerIdentity } from './worker-registration';
@@ -16,6 +16,8 @@ export interface WorkerRuntime {
   client: ZkClient;
   log: Logger;
   acls: NamespaceAcls;
+  /** Of `/workers/<id>`: the worker's own identity may rewrite it. */
+  registrationAcl: ACL[];
   serviceMetrics: ServiceMetrics;
   /** Where each handler run is recorded before it starts. */
   executions: ExecutionRecorder;

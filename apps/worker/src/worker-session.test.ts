@@ -154,7 +154,7 @@ describe('worker: session and process life', () => {
       const old = { id: 'w-again', host: 'old', pid: 1, capacity: 1, started: 0, version: '0' };
       await earlier.client.create(workerPath('w-again'), encode(old), {
         mode: CreateMode.EPHEMERAL,
-        acl: namespaceAcls().system,
+        acl: namespaceAcls().job,
       });
       const fresh = await start(['--id', 'w-again']);
       await fresh.waitForLog('the wait', (l) => /earlier session still holds/.test(l.msg));

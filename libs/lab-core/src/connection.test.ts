@@ -17,9 +17,12 @@ describe('connectToNamespace', () => {
   const env = () => ({ ZK_CONNECT: sharedConnectString(), ZK_ROOT: root });
 
   it('makes the namespace with the ACLs, and refuses a wrong password at connect', async () => {
-    const app = await connectToNamespace(resolveConnection({}, env()), loadCredentials('app', {}));
+    const app = await connectToNamespace(
+      resolveConnection({}, env()),
+      loadCredentials('master', {}),
+    );
     try {
-      expect((await app.getACL(PATHS.queue)).acl).toEqual(namespaceAcls({}).system);
+      expect((await app.getACL(PATHS.queue)).acl).toEqual(namespaceAcls({}).parents[PATHS.queue]);
       const stranger = await ZkClient.connect({ connectString: `${sharedConnectString()}${root}` });
       await expect(stranger.create(`${PATHS.queue}/x`)).rejects.toBeInstanceOf(NoAuthError);
       await stranger.close();
@@ -29,7 +32,7 @@ describe('connectToNamespace', () => {
     await expect(
       connectToNamespace(
         resolveConnection({}, env()),
-        loadCredentials('app', { ZK_APP_AUTH: 'zk-lab-app:wrong-password' }),
+        loadCredentials('master', { ZK_MASTER_AUTH: 'zk-lab-master:wrong-password' }),
       ),
     ).rejects.toBeInstanceOf(NotAuthorizedError);
   });
@@ -42,7 +45,7 @@ describe('connectToNamespace without createNamespace', () => {
   it('refuses a missing namespace and creates nothing (a mistyped --root)', async () => {
     const connecting = connectToNamespace(
       resolveConnection({}, env()),
-      loadCredentials('app', {}),
+      loadCredentials('master', {}),
       {
         createNamespace: false,
       },

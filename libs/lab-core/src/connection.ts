@@ -75,6 +75,12 @@ export function resolveConnection(
       `bad connect string ${JSON.stringify(connectString)}: expected host:port[,host:port…]`,
     );
   }
+  const badPort = badPortOf(connectString);
+  if (badPort !== null) {
+    throw new ConnectionSettingsError(
+      `bad connect string ${JSON.stringify(connectString)}: port ${badPort} is not 1 to 65535`,
+    );
+  }
   const root = flags.root ?? env.ZK_ROOT ?? DEFAULT_ROOT;
   try {
     validatePath(root, { op: 'root' });
@@ -104,6 +110,17 @@ export class NamespaceMissingError extends Error {
   }
 }
 
+/** The first port of a host:port list outside 1..65535, or null. */
+function badPortOf(connectString: string): string | null {
+  const hosts = connectString.replace(/\/.*$/, '').split(',');
+  for (const host of hosts) {
+    const port = host.slice(host.lastIndexOf(':') + 1);
+    const value = Number(port);
+    if (!Number.isInteger(value) || value < 1 || value > 65_535) return port;
+  }
+  return null;
+}
+
 /**
  * Connects as `credentials` under the root and makes the system parents the apps expect.
  * With `createNamespace` (the master, the test harness, the config updater's writes) a
@@ -114,7 +131,12 @@ export class NamespaceMissingError extends Error {
 export async function connectToNamespace(
   settings: ConnectionSettings,
   credentials: Credentials,
-  options: { connectTimeoutMs?: number; createNamespace?: boolean } = {},
+  options: {
+    connectTimeoutMs?: number;
+    createNamespace?: boolean;
+    /** More identities this session proves (a worker's own identity). */
+    extraAuth?: readonly { scheme: string; credentials: string }[];
+  } = {},
 ): Promise<ZkClient> {
   const acls = namespaceAcls();
   const create = options.createNamespace ?? true;
@@ -122,7 +144,7 @@ export async function connectToNamespace(
     // Without creation, the root is a chroot: nothing is made on the way in.
     connectString: create ? settings.connectString : `${settings.connectString}${settings.root}`,
     ...(create ? { root: settings.root, rootAcl: acls.root } : {}),
-    auth: [credentials.authInfo()],
+    auth: [credentials.authInfo(), ...(options.extraAuth ?? [])],
     sessionTimeoutMs: settings.sessionTimeoutMs,
     ...(options.connectTimeoutMs === undefined
       ? {}
@@ -133,7 +155,7 @@ export async function connectToNamespace(
       throw new NamespaceMissingError(settings.root);
     }
     await checkGranted(client, settings.root, credentials);
-    await ensureSystemParents(client, acls.system);
+    await ensureSystemParents(client, acls);
   } catch (error) {
     await client.close();
     throw error;
@@ -153,7 +175,9 @@ export class NotAuthorizedError extends Error {
   ) {
     super(
       `the credentials of user "${user}" are not authorized to write ${root}: ` +
-        'a wrong password, or a namespace created with other credentials (check ZK_APP_AUTH / ZK_ADMIN_AUTH)',
+        'a wrong password, or a namespace created with other credentials (check ZK_MASTER_AUTH, ' +
+        'ZK_WORKER_AUTH, ZK_PRODUCER_AUTH, ZK_ADMIN_AUTH; a namespace made before each role had ' +
+        'its own identity grants only the old ZK_APP_AUTH one: remove it or use another root)',
     );
     this.name = 'NotAuthorizedError';
   }

@@ -5,5 +5,6 @@ export * from './config';
 export * from './config-watcher';
 export * from './credentials';
 export * from './connection';
+export * from './zookeeper-unreachable';
 export { ensureSystemParents } from './namespace-setup';
 export * from './service';

@@ -162,6 +162,11 @@ export const WorkerInfoSchema = z.object({
   version: z.string(),
   /** Shutting down: finishing what it runs; the leader assigns it nothing more. */
   draining: z.boolean().optional(),
+  /**
+   * The digest id (`user:base64-sha1`) of the worker's own identity: the leader grants it
+   * DELETE on `/assign/<id>`. Absent from older workers.
+   */
+  identity: z.string().optional(),
 });
 export type WorkerInfo = z.infer<typeof WorkerInfoSchema>;
 

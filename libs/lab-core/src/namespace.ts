@@ -20,6 +20,11 @@ export const PATHS = {
   results: '/results',
   /** `/dead/<jobKey>`: jobs past their attempts, or unreadable, with the reason. */
   dead: '/dead',
+  /**
+   * `/produced/<jobId>`: a producer's idempotency marker, created in the same transaction
+   * as the job's queue node and deleted once the producer knows the create's outcome.
+   */
+  produced: '/produced',
   /** The live config (JSON). */
   config: '/config',
   /** One node per accepted config version, written by the config updater. */
@@ -34,6 +39,7 @@ export const SYSTEM_PARENTS = [
   PATHS.assign,
   PATHS.results,
   PATHS.dead,
+  PATHS.produced,
 ] as const;
 
 /** The name prefix of queue nodes: the server appends a 10-digit sequence. */
@@ -90,3 +96,4 @@ export const taskPath = (workerId: string, key: string): string =>
 export const queuePath = (nameOrKey: string): string => `${PATHS.queue}/${nameOrKey}`;
 export const resultPath = (key: string): string => `${PATHS.results}/${key}`;
 export const deadPath = (key: string): string => `${PATHS.dead}/${key}`;
+export const producedPath = (jobId: string): string => `${PATHS.produced}/${jobId}`;

@@ -84,10 +84,28 @@ describe('the config schema', () => {
 
 describe('credentials', () => {
   it('come from the environment, default to the lab identity, and never print the password', () => {
-    const own = loadCredentials('app', { ZK_APP_AUTH: 'svc:long-enough-secret' });
+    const own = loadCredentials('producer', { ZK_PRODUCER_AUTH: 'svc:long-enough-secret' });
     expect(own).toMatchObject({ user: 'svc', isDefault: false });
     expect(JSON.stringify(own)).not.toContain('long-enough-secret');
-    expect(loadCredentials('app', {}).isDefault).toBe(true);
+    expect(loadCredentials('producer', {}).isDefault).toBe(true);
+  });
+
+  it('each role has an identity of its own; the old shared ZK_APP_AUTH is refused by name', () => {
+    const users = (['master', 'worker', 'producer', 'admin'] as const).map(
+      (role) => loadCredentials(role, {}).user,
+    );
+    expect(new Set(users).size).toBe(4);
+    expect(() => loadCredentials('worker', { ZK_APP_AUTH: 'svc:long-enough-secret' })).toThrow(
+      /ZK_APP_AUTH is invalid: the shared app identity is gone[\s\S]*ZK_WORKER_AUTH/,
+    );
+  });
+
+  it('world READ only when ZK_WORLD_READ=1', () => {
+    const world = (acl: { id: { scheme: string } }[]): boolean =>
+      acl.some((entry) => entry.id.scheme === 'world');
+    expect(world(namespaceAcls({}).job)).toBe(false);
+    expect(world(namespaceAcls({}).config)).toBe(false);
+    expect(world(namespaceAcls({ ZK_WORLD_READ: '1' }).job)).toBe(true);
   });
 
   it('refuse a malformed variable, naming it but not its value', () => {

@@ -80,12 +80,15 @@ export function protectedPrefix(): string {
 
 /**
  * Runs a create whose node name starts with a unique `prefix`. When the connection drops
- * during it, the client cannot know whether the server applied it, so it lists the parent
- * and looks for its prefix before it tries again: one node at most, never two.
+ * during it, the client cannot know whether the server applied it, so it syncs (the server
+ * it reconnected to may be a follower that has not applied the create yet), lists the
+ * parent and looks for its prefix before it tries again: one node at most, never two, as
+ * long as nothing else moves or deletes the node meanwhile (a consumer that renames what it
+ * takes defeats the lookup: use a marker created in the same transaction instead).
  */
 export async function createProtected(
   create: (path: string) => Promise<string>,
-  client: Pick<TreeClient, 'getChildren'>,
+  client: Pick<TreeClient, 'getChildren'> & { sync(path: string): Promise<void> },
   path: string,
   prefix: string,
   attempts: number,
@@ -98,6 +101,7 @@ export async function createProtected(
       return await create(target);
     } catch (error) {
       if (!(error instanceof ConnectionLossError)) throw error;
+      await client.sync(parent);
       const found = (await client.getChildren(parent)).find((child) => child.startsWith(prefix));
       if (found !== undefined) return `${base}/${found}`;
       if (attempt >= attempts) throw error;

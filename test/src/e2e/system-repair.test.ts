@@ -15,7 +15,7 @@ describe('nodes the system did not write', () => {
       'the task folder of w1',
       async () => (await system.observer.exists(`${PATHS.assign}/w1`)) !== null,
     );
-    const acl = { acl: namespaceAcls().system };
+    const acl = { acl: namespaceAcls().job };
     await system.observer.create(`${PATHS.queue}/job-0000088888`, 'not json', acl);
     await system.observer.create(`${PATHS.queue}/hello`, 'hi', acl);
     await system.observer.create(`${PATHS.assign}/w1/job-0000099999`, '{"id":"x"}', acl);

@@ -35,7 +35,7 @@ export function useConfigCli(): ConfigCli {
 }
 
 /** An in-process client on the test's namespace, as the app or admin identity. */
-export function connectAs(role: 'app' | 'admin', root: string): Promise<ZkClient> {
+export function connectAs(role: 'master' | 'admin', root: string): Promise<ZkClient> {
   const settings = resolveConnection({ connect: sharedConnectString(), root }, {});
   return connectToNamespace(settings, loadCredentials(role, {}));
 }

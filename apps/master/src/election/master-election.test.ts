@@ -24,7 +24,7 @@ describe('master election and fencing', () => {
   const root = testRoot();
   const settings = () =>
     resolveConnection({}, { ZK_CONNECT: sharedConnectString(), ZK_ROOT: root });
-  const acl = () => namespaceAcls({}).system;
+  const acl = () => namespaceAcls({}).masters;
   let app: ZkClient;
   let admin: ZkClient;
   const clients: ZkClient[] = [];
@@ -33,14 +33,14 @@ describe('master election and fencing', () => {
 
   beforeAll(async () => {
     admin = await connectToNamespace(settings(), loadCredentials('admin', {}));
-    app = await connectToNamespace(settings(), loadCredentials('app', {}));
+    app = await connectToNamespace(settings(), loadCredentials('master', {}));
     const info = { id: 'w1', host: 'h', pid: 1, capacity: 50, started: Date.now(), version: 't' };
     await app.create(`${PATHS.workers}/w1`, encode(info), {
       mode: CreateMode.EPHEMERAL,
       acl: acl(),
     });
     for (const id of ['m1', 'm2']) {
-      const client = await connectToNamespace(settings(), loadCredentials('app', {}));
+      const client = await connectToNamespace(settings(), loadCredentials('master', {}));
       const m = createMasterMetrics(id);
       const election = new MasterElection({
         id,

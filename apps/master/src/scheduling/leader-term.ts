@@ -36,8 +36,10 @@ import {
   jobKey,
   type LabConfig,
   type LogSink,
+  namespaceAcls,
   PATHS,
   queuePath,
+  taskFolderAcl,
   taskPath,
 } from '@zk-lab/lab-core';
 import { planAssignments } from './assignment-plan';
@@ -100,6 +102,8 @@ export class LeaderTerm {
   private readonly checkedTasks = new Set<string>();
   /** Queue nodes this term could not read (NoAuth, …): left out of the plan, reported. */
   private readonly unreadable = new Set<string>();
+  /** The worker identity each task folder was given this term. */
+  private readonly folderIdentity = new Map<string, string | null>();
 
   constructor(private readonly deps: LeaderTermDeps) {
     this.outcomes = new TransitionLog(deps.metrics, deps.log, () => this.epoch);
@@ -151,7 +155,7 @@ export class LeaderTerm {
       this.releaseWatches();
       return;
     }
-    this.transitions = new TaskTransitions(client, this.claim, acl);
+    this.transitions = new TaskTransitions(client, this.claim, namespaceAcls());
     client.on('state', this.onState);
     metrics.termRunning.set(1);
     this.scheduler.start();
@@ -207,9 +211,9 @@ export class LeaderTerm {
     const config = this.deps.config();
 
     await Promise.all([
-      ...[...snapshot.workers.keys()]
-        .filter((id) => !snapshot.tasks.has(id))
-        .map((id) => this.guard(assignDir(id), () => this.createTaskFolder(id))),
+      ...[...snapshot.workers.values()]
+        .filter((w) => !snapshot.tasks.has(w.id) || this.folderIdentity.get(w.id) !== w.identity)
+        .map((w) => this.guard(assignDir(w.id), () => this.ensureTaskFolder(w.id, w.identity))),
       ...[...snapshot.tasks]
         .filter(([id]) => !snapshot.workers.has(id))
         .map(([id, names]) => this.guard(assignDir(id), () => this.recoverTasksOf(id, names))),
@@ -305,13 +309,26 @@ export class LeaderTerm {
     await this.settle(this.transitions!.buryStranger(path, name, problem), { node: path });
   }
 
-  /** A new worker's task folder: a fenced create (a deposed leader must not make one). */
-  private async createTaskFolder(workerId: string): Promise<void> {
-    const outcome = await this.fencedWrite((multi) =>
-      multi.create(assignDir(workerId), undefined, { acl: this.deps.acl }),
-    );
-    if (outcome.kind === 'done') this.deps.log.info({ workerId }, `worker ${workerId} joined`);
-    await this.settle(Promise.resolve(outcome), { node: assignDir(workerId) }, 'folder');
+  /**
+   * Makes `/assign/<id>` for the worker's own identity (taskFolderAcl) with a fenced create
+   * (a deposed leader must not make one), or gives an existing folder that identity: a new
+   * process of the same worker id has a new one, and the old process loses the right to
+   * remove tasks from the folder. (ZooKeeper's multi has no setACL, so that one write is not
+   * fenced; the next real leader's round sets the identity of the live registration again.)
+   */
+  private async ensureTaskFolder(workerId: string, identity: string | null): Promise<void> {
+    const acl = taskFolderAcl(identity);
+    if (!(await this.deps.client.exists(assignDir(workerId)))) {
+      const outcome = await this.fencedWrite((multi) =>
+        multi.create(assignDir(workerId), undefined, { acl }),
+      );
+      if (outcome.kind === 'done') this.deps.log.info({ workerId }, `worker ${workerId} joined`);
+      await this.settle(Promise.resolve(outcome), { node: assignDir(workerId) }, 'folder');
+      if (outcome.kind !== 'done') return;
+    } else {
+      await this.deps.client.setACL(assignDir(workerId), acl);
+    }
+    this.folderIdentity.set(workerId, identity);
   }
 
   /** Requeues a departed worker's tasks, then removes its empty folder (a fenced delete). */

@@ -24,6 +24,8 @@ export interface LiveWorker {
    * when its data did not parse (and `invalid` says why).
    */
   capacity: number;
+  /** The digest id of the worker's own identity, from its registration (null: none). */
+  identity: string | null;
   invalid: string | null;
 }
 
@@ -50,10 +52,16 @@ async function readWorker(client: ZkClient, id: string): Promise<LiveWorker | nu
   try {
     const { data } = await client.getData(workerPath(id));
     const info = decode(WorkerInfoSchema, data, `registration of worker ${id}`);
-    return { id, capacity: info.draining === true ? 0 : info.capacity, invalid: null };
+    return {
+      id,
+      capacity: info.draining === true ? 0 : info.capacity,
+      identity: info.identity ?? null,
+      invalid: null,
+    };
   } catch (error) {
     if (error instanceof NoNodeError) return null;
-    if (error instanceof InvalidDataError) return { id, capacity: 1, invalid: error.message };
+    if (error instanceof InvalidDataError)
+      return { id, capacity: 1, identity: null, invalid: error.message };
     throw error;
   }
 }

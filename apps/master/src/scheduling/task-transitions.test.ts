@@ -33,12 +33,12 @@ const job = (attempt = 1): QueuedJob => ({
 describe('the leader’s transitions', () => {
   const root = testRoot();
   let client: ZkClient;
-  const acl = () => namespaceAcls({}).system;
+  const acl = () => namespaceAcls({}).job;
 
   beforeAll(async () => {
     client = await connectToNamespace(
       resolveConnection({}, { ZK_CONNECT: sharedConnectString(), ZK_ROOT: root }),
-      loadCredentials('app', {}),
+      loadCredentials('master', {}),
     );
     await client.create(`${PATHS.assign}/w1`, undefined, { acl: acl() });
     // w1's registration: tasks are bound to its session.
@@ -83,7 +83,7 @@ describe('the leader’s transitions', () => {
     const current = await claimEpoch(client, acl());
     const name = await enqueue(job());
 
-    const fenced = await new TaskTransitions(client, old, acl()).assign(
+    const fenced = await new TaskTransitions(client, old, namespaceAcls({})).assign(
       name,
       name,
       'w1',
@@ -93,7 +93,7 @@ describe('the leader’s transitions', () => {
     expect(await client.exists(`${PATHS.queue}/${name}`)).not.toBeNull();
     expect(await client.exists(`${PATHS.assign}/w1/${name}`)).toBeNull();
 
-    const done = await new TaskTransitions(client, current, acl()).assign(
+    const done = await new TaskTransitions(client, current, namespaceAcls({})).assign(
       name,
       name,
       'w1',
@@ -115,7 +115,11 @@ describe('the leader’s transitions', () => {
   });
 
   it('assigns nothing to a worker that is not registered', async () => {
-    const transitions = new TaskTransitions(client, await claimEpoch(client, acl()), acl());
+    const transitions = new TaskTransitions(
+      client,
+      await claimEpoch(client, acl()),
+      namespaceAcls({}),
+    );
     const name = await enqueue(job());
     expect(await transitions.assign(name, name, 'w-gone', DEFAULT_CONFIG)).toMatchObject({
       kind: 'moot',
@@ -125,7 +129,7 @@ describe('the leader’s transitions', () => {
 
   it('hands a departed worker’s task back: same attempt, no failure, one hand-back', async () => {
     const claim = await claimEpoch(client, acl());
-    const transitions = new TaskTransitions(client, claim, acl());
+    const transitions = new TaskTransitions(client, claim, namespaceAcls({}));
     const name = await enqueue(job());
     await transitions.assign(name, name, 'w1', DEFAULT_CONFIG);
 
@@ -144,7 +148,11 @@ describe('the leader’s transitions', () => {
   });
 
   it('buries a job past its attempts, past its hand-backs, and unreadable data, with the reason', async () => {
-    const transitions = new TaskTransitions(client, await claimEpoch(client, acl()), acl());
+    const transitions = new TaskTransitions(
+      client,
+      await claimEpoch(client, acl()),
+      namespaceAcls({}),
+    );
     const tired = await enqueue({
       ...job(4),
       failures: [{ attempt: 3, worker: 'w1', reason: 'boom', at: 1 }],

@@ -6,7 +6,6 @@
  * on, so each of these fails as a whole for a deposed leader: `Fenced`.
  */
 import {
-  type ACL,
   BadVersionError,
   ConnectionLossError,
   MultiError,
@@ -31,6 +30,7 @@ import {
   type DeadJob,
   type HandBack,
   type LabConfig,
+  type NamespaceAcls,
   type QueuedJob,
   type Task,
 } from '@zk-lab/lab-core';
@@ -56,7 +56,8 @@ export class TaskTransitions {
   constructor(
     private readonly client: ZkClient,
     private readonly claim: EpochClaim,
-    private readonly acl: readonly ACL[],
+    /** Task nodes, queue nodes (a requeued job) and dead records each have their own. */
+    private readonly acls: Pick<NamespaceAcls, 'task' | 'job' | 'record'>,
   ) {}
 
   /** Queue node `name` (key `key`) to `worker`, or to /dead when it is past its attempts. */
@@ -101,7 +102,7 @@ export class TaskTransitions {
     };
     return this.commit(
       this.fenced()
-        .create(taskPath(worker, key), encode(task), { acl: this.acl })
+        .create(taskPath(worker, key), encode(task), { acl: this.acls.task })
         .delete(path, read.version),
     );
   }
@@ -134,7 +135,7 @@ export class TaskTransitions {
     };
     return this.commit(
       this.fenced()
-        .create(queuePath(key), encode(job), { acl: this.acl })
+        .create(queuePath(key), encode(job), { acl: this.acls.job })
         .delete(path, read.version),
     );
   }
@@ -181,7 +182,9 @@ export class TaskTransitions {
       at: Date.now(),
     };
     const outcome = await this.commit(
-      this.fenced().create(deadPath(key), encode(record), { acl: this.acl }).delete(path, version),
+      this.fenced()
+        .create(deadPath(key), encode(record), { acl: this.acls.record })
+        .delete(path, version),
     );
     return { ...outcome, dead: reason };
   }

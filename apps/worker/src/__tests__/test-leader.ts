@@ -15,6 +15,7 @@ import {
   type LabConfig,
   loadCredentials,
   namespaceAcls,
+  taskFolderAcl,
   PATHS,
   type QueuedJob,
   QueuedJobSchema,
@@ -74,7 +75,7 @@ export class TestLeader {
       sessionTimeoutMs: DEFAULT_SESSION_TIMEOUT_MS,
       source: 'flag' as const,
     };
-    const client = await connectToNamespace(settings, loadCredentials('app'));
+    const client = await connectToNamespace(settings, loadCredentials('master'));
     const admin = await ZkClient.connect({
       connectString: settings.connectString,
       root,
@@ -108,7 +109,7 @@ export class TestLeader {
   }
 
   async openAssignDir(id: string): Promise<void> {
-    await this.client.create(assignDir(id), undefined, { acl: namespaceAcls().system });
+    await this.client.create(assignDir(id), undefined, { acl: taskFolderAcl(null) });
   }
 
   /** The session (hex) of the worker's registration now: what a task is bound to. */
@@ -134,7 +135,7 @@ export class TestLeader {
     }));
     const multi = this.client.multi();
     for (const { key, task } of tasks) {
-      multi.create(taskPath(worker, key), encode(task), { acl: namespaceAcls().system });
+      multi.create(taskPath(worker, key), encode(task), { acl: namespaceAcls().task });
     }
     await multi.commit();
     return tasks;

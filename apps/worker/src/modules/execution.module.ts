@@ -22,13 +22,13 @@ import { RegistrationModule } from './registration.module';
       provide: TaskCompletion,
       inject: [ZkClient, WORKER_RUNTIME],
       useFactory: (client: ZkClient, runtime: WorkerRuntime) =>
-        new TaskCompletion(client, runtime.identity.id, runtime.acls.system),
+        new TaskCompletion(client, runtime.identity.id, runtime.acls),
     },
     {
       provide: TaskHandBack,
       inject: [ZkClient, WORKER_RUNTIME],
       useFactory: (client: ZkClient, runtime: WorkerRuntime) =>
-        new TaskHandBack(client, runtime.identity.id, runtime.acls.system),
+        new TaskHandBack(client, runtime.identity.id, runtime.acls.job),
     },
     {
       provide: TaskExecutor,

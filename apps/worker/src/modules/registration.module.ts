@@ -20,7 +20,7 @@ import { ConfigModule } from './config.module';
           client,
           runtime.identity,
           capacity,
-          runtime.acls.system,
+          runtime.registrationAcl,
           runtime.log,
         ),
     },
