@@ -159,6 +159,7 @@ export class JobEnqueuer {
           .create(job)
           .then(
             (created) => {
+              record?.created(job.id, created.key);
               jobs.push({ id: job.id, key: created.key, created: job.created });
               control.onEnqueued?.(jobs.length);
             },

@@ -22,6 +22,25 @@ async function appClient(name: string): Promise<ZkClient> {
   return client;
 }
 
+// The producer never makes a namespace (a mistyped --root must fail): a master would have
+// made these, so the test makes them as a master does.
+beforeAll(async () => {
+  const names = [
+    'acl',
+    'bad-config',
+    'batch',
+    'gave-up',
+    'held',
+    'interrupted',
+    'intruder',
+    'json',
+    'one',
+    'record',
+  ];
+  for (const name of names)
+    clients.push(await connectAs('master', sharedConnectString(), `${root}/${name}`));
+});
+
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
 });
@@ -177,12 +196,23 @@ describe('producer: backpressure and its record', () => {
   const recordDir = mkdtempSync(join(tmpdir(), 'producer-record-'));
   afterAll(() => rmSync(recordDir, { recursive: true, force: true }));
 
-  function recordOf(file: string): { jobId: string; type: string; at: number }[] {
+  interface RecordLine {
+    jobId: string;
+    type?: string;
+    created?: true;
+    key?: string | null;
+    at: number;
+  }
+  function linesOf(file: string): RecordLine[] {
     return readFileSync(file, 'utf8')
       .split('\n')
       .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as { jobId: string; type: string; at: number });
+      .map((line) => JSON.parse(line) as RecordLine);
   }
+  /** The intents: one per job, written before its create. */
+  const recordOf = (file: string) => linesOf(file).filter((line) => line.created !== true);
+  /** The confirmations: one per job the server created, after its create. */
+  const confirmedOf = (file: string) => linesOf(file).filter((line) => line.created === true);
 
   async function fullQueue(name: string, limit: number): Promise<ZkClient> {
     const admin = await connectAs('admin', sharedConnectString(), `${root}/${name}`);
@@ -195,7 +225,7 @@ describe('producer: backpressure and its record', () => {
     return appClient(name);
   }
 
-  it('--record: one line per job, written before its create, every jobId in the queue', async () => {
+  it('--record: a line per job before its create, and its confirmation after: every jobId in the queue', async () => {
     const file = join(recordDir, 'batch.jsonl');
     const run = await apps.run('producer', ['--count', '300', '--record', file], {
       env: envOf('record'),
@@ -212,6 +242,18 @@ describe('producer: backpressure and its record', () => {
       expect(line.type).toBe('echo');
       expect(line.at).toBeLessThanOrEqual(job.created + 1_000);
     }
+    const confirmed = confirmedOf(file);
+    expect(confirmed.map((line) => line.jobId).sort()).toEqual(lines.map((l) => l.jobId).sort());
+    const keys = new Map(queue.map((node) => [node.job.id, node.name]));
+    for (const line of confirmed) expect(line.key).toBe(keys.get(line.jobId));
+    // Each confirmation comes after its job's intent.
+    const all = linesOf(file);
+    all.forEach((line, at) => {
+      if (line.created !== true) return;
+      const intent = all.findIndex((l) => l.jobId === line.jobId && l.created !== true);
+      expect(intent).toBeGreaterThanOrEqual(0);
+      expect(at).toBeGreaterThan(intent);
+    });
     // ZK_LAB_PRODUCER_RECORD appends to the same file.
     const again = await apps.run('producer', ['--count', '2'], {
       env: { ...envOf('record'), ZK_LAB_PRODUCER_RECORD: file },

@@ -16,7 +16,7 @@ import { z } from 'zod';
 export const ProducedLineSchema = z.object({
   jobId: z.string(),
   created: z.boolean().optional(),
-  key: z.string().optional(),
+  key: z.string().nullable().optional(),
   at: z.number().optional(),
 });
 export type ProducedLine = z.infer<typeof ProducedLineSchema>;
