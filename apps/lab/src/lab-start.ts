@@ -2,8 +2,9 @@
  * Brings up a lab in this process: the ensemble with its fault proxy, one link per app and
  * server, and the apps (unless the plan is null). Shared by `lab up` and `lab chaos`.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { Ensemble, type FaultProxyControl } from '@zk-lab/deploy';
+import { connectToNamespace, loadCredentials, resolveConnection } from '@zk-lab/lab-core';
 import { AppFleet, type FleetEvent } from './app-fleet';
 import { appNames, checkAppsBuilt, recordsDir, type AppPlan } from './app-plan';
 import { linkApp, proxyOf } from './lab-links';
@@ -42,6 +43,8 @@ export async function startLab(
     if (plan === null) return { ensemble, proxy, fleet: null };
     // A new ensemble starts with no jobs: the records of an earlier lab would only mislead.
     rmSync(recordsDir(labState), { recursive: true, force: true });
+    mkdirSync(recordsDir(labState), { recursive: true });
+    await createNamespace(ensemble.connectString(), plan.root);
     const connect = new Map<string, string>();
     for (const name of appNames(plan)) connect.set(name, await linkApp(proxy, ensemble, name));
     const fleet = await AppFleet.start(
@@ -56,4 +59,19 @@ export async function startLab(
     await ensemble.stop();
     throw err;
   }
+}
+
+/**
+ * The lab lays out its namespace as an operator would (admin identity, world READ as the
+ * lab's apps have it) before any app starts: the producer never creates one, so that a
+ * mistyped --root fails instead of feeding a queue nothing serves.
+ */
+async function createNamespace(connectString: string, root: string): Promise<void> {
+  process.env.ZK_WORLD_READ = '1';
+  const client = await connectToNamespace(
+    resolveConnection({ connect: connectString, root }),
+    loadCredentials('admin'),
+    { createNamespace: true },
+  );
+  await client.close();
 }

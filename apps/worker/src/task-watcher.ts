@@ -248,9 +248,9 @@ export class TaskWatcher {
     );
     let started = 0;
     for (const read of reads) {
-      if (read === null || this.executor.hasRun(read.name, read.stat.czxid)) continue;
+      if (read === null) continue;
       const session = this.registration.session;
-      if (!this.executor.hasFreeSlot() || session === null) break;
+      if (session === null) break;
       let task: Task;
       try {
         task = decode(TaskSchema, read.data, `task ${read.name}`);
@@ -266,7 +266,13 @@ export class TaskWatcher {
       if (!speaksProtocol(task)) {
         await this.handBackUnreadable(read.name, read.stat.czxid, `protocol ${task.protocol}`);
       } else if (task.workerSession !== sessionHex(session)) {
+        // Also a task this process ran in its earlier session and whose outcome it dropped
+        // when that session ended: it goes back, never stays here unrun.
         await this.handBackStale(read.name, read.stat.czxid, task.workerSession, session);
+      } else if (this.executor.hasRun(read.name, read.stat.czxid)) {
+        continue;
+      } else if (!this.executor.hasFreeSlot()) {
+        continue;
       } else if (this.executor.start(read.name, task, read.stat.czxid, read.stat.version)) {
         started++;
       }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ensemble, FaultProxyControl } from '@zk-lab/deploy';
-import { loadCredentials, PATHS } from '@zk-lab/lab-core';
+import { loadCredentials, namespaceAcls, PATHS } from '@zk-lab/lab-core';
 import { ZkClient } from '@zk-lab/zk-client';
 import { appKill, appStart } from '../app-commands';
 import { appProcessState } from '../app-process';
@@ -141,10 +141,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 
   try {
-    await ensureConfig(admin, options.root);
     options.say(`waiting for a whole lab before the first action…`);
     const first = await waitHealed(undefined, null, Date.now() + healTimeoutMs);
     if (first !== null) throw new ChaosSetupError(`the lab did not come whole: ${first}`);
+    await ensureConfig(admin, options.root);
 
     const schedule = scheduleOf(rng, options.actions);
     const total = options.rounds == null ? null : options.rounds * options.actions.length;
@@ -292,7 +292,7 @@ function watchFirstWrite(probe: Probe, from: number, found: (ms: number) => void
 async function ensureConfig(admin: ZkClient, root: string): Promise<void> {
   const path = `${root}${PATHS.config}`;
   if ((await admin.exists(path)) === null) {
-    await admin.create(path, Buffer.from('{}'));
+    await admin.create(path, Buffer.from('{}'), { acl: namespaceAcls().config });
   }
 }
 
