@@ -164,6 +164,7 @@ describe('producer --wait', () => {
   });
 
   it('--wait-timeout: exit 1 naming how many jobs are missing', async () => {
+    await appClient('wait-timeout'); // the namespace, as a master makes it
     const run = await apps.run('producer', ['--count', '2', '--wait', '--wait-timeout', '1'], {
       env: envOf('wait-timeout'),
     });

@@ -124,7 +124,7 @@ describe('a worker runs the tasks the leader assigns it', () => {
   it('an unreadable task is logged once and left for the leader to repair', async () => {
     const key = nextJobKey();
     await leader.client.create(taskPath(id, key), Buffer.from('{not json'), {
-      acl: namespaceAcls().job,
+      acl: namespaceAcls().task,
     });
     const about = (l: LogLine): boolean =>
       l.path === taskPath(id, key) && /unreadable task/.test(l.msg);

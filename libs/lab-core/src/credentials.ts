@@ -193,11 +193,17 @@ export interface NamespaceAcls {
   parents: Record<string, ACL[]>;
   /** `/epoch` and `/election/*`: masters only. */
   masters: ACL[];
-  /** A queue node (and a producer's marker): masters and the admin. */
+  /**
+   * A queue node (and a producer's marker): masters and the admin; workers may read it (a
+   * worker that handed a job back, or finds its key taken, reads whose job the node is).
+   */
   job: ACL[];
   /** A task node under `/assign/<w>`: workers may read it. */
   task: ACL[];
-  /** A result or dead record: producers may read it (`--wait`). */
+  /**
+   * A result or dead record: producers may read it (`--wait`), and workers (after a lost
+   * reply a worker reads whether the record is its own; a key collision is judged by it).
+   */
   record: ACL[];
   /** `/config` and its history: admin ALL, every role READ. */
   config: ACL[];
@@ -239,9 +245,9 @@ export function namespaceAcls(env: Env = process.env): NamespaceAcls {
       [PATHS.produced]: grant({ perms: Perms.READ | Perms.CREATE | Perms.DELETE, id: producer }),
     },
     masters: grant(),
-    job: grant(),
+    job: grant({ perms: Perms.READ, id: worker }),
     task: grant({ perms: Perms.READ, id: worker }),
-    record: grant({ perms: Perms.READ, id: producer }),
+    record: grant({ perms: Perms.READ, id: worker }, { perms: Perms.READ, id: producer }),
     config: [
       { perms: Perms.ALL, id: admin },
       { perms: Perms.READ, id: master },
