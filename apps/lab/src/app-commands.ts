@@ -4,7 +4,7 @@
  * pid that /proc shows is still that app.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NoEnsembleError, type NodeStatus } from '@zk-lab/deploy';
+import { type LinkInfo, NoEnsembleError, type NodeStatus } from '@zk-lab/deploy';
 import {
   AppStartError,
   AppStateError,
@@ -17,6 +17,7 @@ import {
 import { findApp, readAppsState, requireAppsState, updateApp, type AppRecord } from './app-state';
 import { reportApp, type AppReport } from './app-status';
 import { formatAppTable, formatCounts } from './app-table';
+import { describeFaults } from './link-commands';
 import type { Output } from './output';
 import { formatStatusTable, summarise } from './status-table';
 import { readCountsOnce, type SystemCounts } from './system-counts';
@@ -25,13 +26,18 @@ import { openEnsemble } from './zk-commands';
 const EXIT_WAIT_MS = 10_000;
 const READY_WAIT_MS = 20_000;
 
-/** `lab status`: the servers' table, then one row per app, then the system's counts. */
+/**
+ * `lab status`: the servers' table, then one row per app, then the system's counts, then
+ * the network faults in force (the fault proxy's links that do not pass bytes as they come).
+ */
 export async function labStatus(labState: string, json: boolean, io: Output): Promise<void> {
   const apps = readAppsState(labState);
   let ensemble: { connectString: string; nodes: NodeStatus[] } | null = null;
+  let links: LinkInfo[] | null = null;
   try {
     const opened = openEnsemble(labState);
     ensemble = { connectString: opened.connectString(), nodes: await opened.status() };
+    links = await proxyLinks(opened, io);
   } catch (err) {
     if (!(err instanceof NoEnsembleError) || apps === null) throw err;
   }
@@ -47,6 +53,8 @@ export async function labStatus(labState: string, json: boolean, io: Output): Pr
           root: apps?.root ?? null,
           apps: reports,
           counts,
+          links,
+          faults: links === null ? [] : describeFaults(links),
         },
         null,
         2,
@@ -68,6 +76,29 @@ export async function labStatus(labState: string, json: boolean, io: Output): Pr
   }
   io.out(formatAppTable(reports));
   io.out(`${apps.root}: ${formatCounts(counts)}`);
+  if (links !== null) {
+    const faults = describeFaults(links);
+    io.out(
+      faults.length === 0
+        ? 'network: every link passes (`lab partition`, `lab delay` make faults)'
+        : `network faults: ${faults.join('; ')} (\`lab heal\` mends them)`,
+    );
+  }
+}
+
+/** The fault proxy's links; null without a proxy; [] with a note when it does not answer. */
+async function proxyLinks(
+  ensemble: ReturnType<typeof openEnsemble>,
+  io: Output,
+): Promise<LinkInfo[] | null> {
+  const control = ensemble.proxyControl();
+  if (control === null) return null;
+  try {
+    return await control.links();
+  } catch (err) {
+    io.err(`warning: the fault proxy does not answer: ${(err as Error).message}`);
+    return [];
+  }
 }
 
 /** `lab kill NAME [--signal SIG]` and `lab stop NAME` (SIGTERM): ends one app. */

@@ -37,8 +37,9 @@ Usage:
                          masters, the workers and a producer; print a digest of what they do
                          (elections, workers joining and leaving, warnings, errors, exits) and
                          a summary every 10 s; stop it all on Ctrl+C
-  lab status [--json]    the servers, then one row per app (pid, up/down, role, port) and the
-                         system's counts (workers registered, queue, results, dead)
+  lab status [--json]    the servers, then one row per app (pid, up/down, role, port), the
+                         system's counts (workers registered, queue, results, dead) and the
+                         network faults in force (partitions, delays)
   lab kill NAME [--signal SIG]   kill app NAME (m1, w2, producer…; SIGKILL by default)
   lab stop NAME          stop app NAME cleanly (SIGTERM)
   lab start NAME         start app NAME again (same id, port and log) and wait until it serves
@@ -67,6 +68,8 @@ Options (up):
   --job-type T   the jobs' type: echo, sleep, cpu, fail, flaky (default sleep)
   --payload JSON the jobs' payload (default {"ms":500} for sleep)
   --root PATH    the system's root znode (default /zk-lab)
+  --session-timeout MS   the apps' ZooKeeper session timeout (default 4000): how long a
+                 killed or cut-off app holds its leadership, registration or tasks
   --no-apps      the ensemble alone
 Options (chaos):
   --seed S       the schedule's seed (default: random, printed); the same seed, the same
@@ -77,9 +80,8 @@ Options (chaos):
 ${actionList()}
   --json FILE    the report (default DIR/chaos-seed-S.json)
   --fresh-jobs N jobs in the batch produced after the last heal (default 20)
-  --session-timeout MS   the apps' session timeout when chaos brings up its own lab (default 4000)
   (its own lab takes --masters, --workers, --rate (default 20), --job-type, --payload
-  (default sleep {"ms":300}), --root, --size, --tick, --heap as up does)
+  (default sleep {"ms":300}), --root, --session-timeout, --size, --tick, --heap as up does)
   Exit codes: 0 the verdict holds, 1 a violation or a fault that did not heal, 2 bad usage.
 
 Options (up, zk up):
@@ -221,11 +223,19 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
     if (values['no-apps']) return null;
     const counts = parseOrUsage(
       AppFlags,
-      { masters: values.masters, workers: values.workers, rate: values.rate },
+      {
+        masters: values.masters,
+        workers: values.workers,
+        rate: values.rate,
+        sessionTimeout: values['session-timeout'],
+      },
       'options',
     );
     return {
-      ...counts,
+      masters: counts.masters,
+      workers: counts.workers,
+      rate: counts.rate,
+      sessionTimeoutMs: counts.sessionTimeout,
       job: parseJobFlags(values['job-type'], values.payload),
       root: parseRoot(values.root),
     };
@@ -287,14 +297,18 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
         duration: values.duration,
         rounds: values.rounds,
         freshJobs: values['fresh-jobs'],
-        sessionTimeout: values['session-timeout'],
         rate: values.rate,
       },
       'options',
     );
     const counts = parseOrUsage(
       AppFlags,
-      { masters: values.masters, workers: values.workers, rate: chaos.rate },
+      {
+        masters: values.masters,
+        workers: values.workers,
+        rate: chaos.rate,
+        sessionTimeout: values['session-timeout'],
+      },
       'options',
     );
     const ok = await labChaos(
@@ -309,13 +323,15 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
       },
       ensembleFlags(),
       {
-        ...counts,
+        masters: counts.masters,
+        workers: counts.workers,
+        rate: counts.rate,
         job: parseJobFlags(
           values['job-type'],
           values.payload ?? (values['job-type'] === undefined ? '{"ms":300}' : undefined),
         ),
         root: parseRoot(values.root),
-        sessionTimeoutMs: chaos.sessionTimeout,
+        sessionTimeoutMs: counts.sessionTimeout,
       },
       io,
     );

@@ -42,6 +42,8 @@ export const AppFlags = z.object({
   workers: z.coerce.number().int().min(0).max(32).default(3),
   /** Jobs per second; 0 runs no producer. */
   rate: z.coerce.number().min(0).max(1_000).default(2),
+  /** The apps' session timeout. */
+  sessionTimeout: z.coerce.number().int().min(1_000).max(60_000).default(4_000),
 });
 
 export const DelayMs = z.coerce.number().int().min(0).max(60_000);
@@ -62,6 +64,5 @@ export const ChaosFlags = z.object({
     .default(300),
   rounds: z.coerce.number().int().min(1).max(1_000).optional(),
   freshJobs: z.coerce.number().int().min(1).max(10_000).default(20),
-  sessionTimeout: z.coerce.number().int().min(1_000).max(60_000).default(4_000),
   rate: z.coerce.number().min(0).max(1_000).default(20),
 });

@@ -41,8 +41,9 @@ Connection (flags override the environment):
   --root PATH               the system's root znode (ZK_ROOT; default /zk-lab)
   --session-timeout MS      session timeout (ZK_SESSION_TIMEOUT_MS; default 4000)
   --connect-timeout MS      give up when no server answers within MS (default ${DEFAULT_CONNECT_TIMEOUT_MS})
-Credentials (environment only, never logged): ZK_APP_AUTH=user:password (default: the lab's
-identity), ZK_ADMIN_DIGEST.
+Credentials (environment only, never logged): ZK_PRODUCER_AUTH=user:password (default: the
+lab's producer identity); ZK_MASTER_DIGEST, ZK_WORKER_DIGEST, ZK_ADMIN_DIGEST name the
+other roles when theirs are not the lab's.
 
 Limits, from the live /config (defaults when it is absent): maxPayloadBytes (bytes of JSON
 per payload; a bigger payload is refused before anything is written) and queueMaxDepth
