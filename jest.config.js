@@ -25,6 +25,12 @@ module.exports = {
   globalTeardown: '<rootDir>/test/src/harness/global-teardown.ts',
   transform: { '^.+\\.ts$': swc },
   testTimeout: 60_000,
+  // Jest exits with process.exit once the teardown is done. Two CI runs on Node 20 hung for
+  // good after "Ran all test suites": the main process spun in node's own exit path
+  // (Environment::CleanupHandles, 100 % CPU, no syscall) on one TCP handle, with every test,
+  // server and app already gone. process.exit does not take that path. The teardown still
+  // names any socket or server left open in this process, so a leak is not hidden.
+  forceExit: true,
   projects: projectDirs
     .filter((dir) => existsSync(join(__dirname, dir, 'package.json')))
     .map((dir) => ({
