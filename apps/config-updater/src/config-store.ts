@@ -10,11 +10,13 @@
  * - The history is bounded (HISTORY_KEPT entries): `trimHistory()` deletes the oldest.
  */
 import {
+  type HistoryEntry,
   InvalidConfigError,
-  LabConfigSchema,
-  parseConfig,
-  PATHS,
   type LabConfig,
+  parseConfig,
+  parseHistoryEntry,
+  PATHS,
+  sortHistoryNames,
 } from '@zk-lab/lab-core';
 import {
   type ACL,
@@ -25,11 +27,9 @@ import {
   NoNodeError,
   type ZkClient,
 } from '@zk-lab/zk-client';
-import { z } from 'zod';
 
 /** How many history entries are kept. */
 export const HISTORY_KEPT = 100;
-const HISTORY_NAME = /^v-(\d{10})$/;
 
 export type StoredConfig =
   | { state: 'absent' }
@@ -54,18 +54,6 @@ export class ConfigConflictError extends Error {
     );
   }
 }
-
-/** One accepted version, as the updater records it. */
-export const HistoryEntrySchema = z.object({
-  /** The `/config` znode version this write produced. */
-  version: z.number().int().min(0),
-  config: LabConfigSchema,
-  /** When it was written (ms since the epoch). */
-  at: z.number(),
-  /** The admin user who wrote it. */
-  by: z.string(),
-});
-export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
 export interface HistoryRecord {
   /** The node name, `v-<10 digits>`. */
@@ -195,12 +183,7 @@ export class ConfigStore {
       if (error instanceof NoNodeError) return [];
       throw error;
     }
-    return children
-      .flatMap((name) => {
-        const match = HISTORY_NAME.exec(name);
-        return match?.[1] === undefined ? [] : [{ name, sequence: Number(match[1]) }];
-      })
-      .sort((a, b) => a.sequence - b.sequence);
+    return sortHistoryNames(children);
   }
 
   private async ensureHistoryParent(): Promise<void> {
@@ -220,13 +203,4 @@ function isRaceLost(error: Error): boolean {
     error instanceof NodeExistsError ||
     error instanceof NoNodeError
   );
-}
-
-function parseHistoryEntry(data: Buffer): HistoryEntry | null {
-  try {
-    const parsed = HistoryEntrySchema.safeParse(JSON.parse(data.toString('utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
 }

@@ -118,7 +118,12 @@ export class MasterRuntime {
       totals: term?.totals ?? null,
       scheduler: election?.health() ?? null,
       config: config
-        ? { version: config.version, values: config.config, rejected: config.rejected }
+        ? {
+            version: config.version,
+            values: config.config,
+            rejected: config.rejected,
+            source: config.source,
+          }
         : null,
     };
   }

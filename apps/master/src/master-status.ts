@@ -23,5 +23,7 @@ export interface MasterStatus {
     version: number | null;
     values: LabConfig;
     rejected: { version: number; error: string } | null;
+    /** Where the config in force came from: `/config`, its history (at start), or nowhere. */
+    source: 'node' | 'history' | 'defaults';
   } | null;
 }

@@ -23,6 +23,8 @@ export interface WorkerStatusReport {
     version: number | null;
     values: LabConfig;
     rejected: { version: number; error: string } | null;
+    /** Where the config in force came from: `/config`, its history (at start), or nowhere. */
+    source: 'node' | 'history' | 'defaults';
   };
 }
 
@@ -59,7 +61,12 @@ export class WorkerStatus {
       capacitySource: this.capacity.source,
       running: this.executor.runningKeys(),
       totals: this.executor.totals(),
-      config: { version: config.version, values: config.config, rejected: config.rejected },
+      config: {
+        version: config.version,
+        values: config.config,
+        rejected: config.rejected,
+        source: config.source,
+      },
     };
   }
 }

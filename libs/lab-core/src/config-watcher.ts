@@ -8,6 +8,9 @@
  *   good version arrives.
  * - A deleted `/config` keeps the last good config (`deleted`); a re-created one is read
  *   like any other version.
+ * - At start, a `/config` that is missing or invalid: the newest good `/config-history`
+ *   entry is taken instead (`recovered`), the config every older process keeps in force; the
+ *   defaults only when there is none (apps.md F14: no divergence after a restart).
  * - SUSPENDED keeps the current config; after RECONNECTED or a new session the node is read
  *   again and any change made meanwhile is applied once.
  */
@@ -22,12 +25,15 @@ import {
   type ConfigDiff,
   type LabConfig,
 } from './config';
+import { lastGoodConfig } from './config-history';
 import { PATHS } from './namespace';
 
 export interface ConfigStatus {
   config: LabConfig;
   /** The znode version in force; null while running on the defaults. */
   version: number | null;
+  /** Where the config in force came from: `/config`, its history (at start), or nowhere. */
+  source: 'node' | 'history' | 'defaults';
   /** The last version refused, while no good version has replaced it. */
   rejected: { version: number; error: string } | null;
   reloads: { applied: number; rejected: number };
@@ -35,6 +41,8 @@ export interface ConfigStatus {
 
 export interface ConfigWatcherEvents {
   applied: [config: LabConfig, diff: ConfigDiff, version: number];
+  /** At start: `/config` was missing or invalid, and this history entry is in force. */
+  recovered: [config: LabConfig, version: number, historyName: string];
   rejected: [error: InvalidConfigError, version: number];
   deleted: [kept: LabConfig];
   error: [error: Error];
@@ -45,11 +53,15 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
   private current: ConfigStatus = {
     config: DEFAULT_CONFIG,
     version: null,
+    source: 'defaults',
     rejected: null,
     reloads: { applied: 0, rejected: 0 },
   };
 
-  constructor(client: ZkClient, path: string = PATHS.config) {
+  constructor(
+    private readonly client: ZkClient,
+    path: string = PATHS.config,
+  ) {
     super();
     this.cache = new NodeCache(client, path);
     this.cache.on('added', (node) => this.onData(node));
@@ -58,9 +70,23 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
     this.cache.on('error', (error) => this.emit('error', error));
   }
 
-  /** Resolves once `/config` was read (or found absent) and applied. */
+  /**
+   * Resolves once `/config` was read (or found absent) and applied, or, when it holds no
+   * good version, once the last good one was taken from the history.
+   */
   async start(): Promise<void> {
     await this.cache.start();
+    if (this.current.version !== null) return;
+    const last = await lastGoodConfig(this.client);
+    // A good /config may have been applied while the history was read: it wins.
+    if (last === null || this.current.version !== null) return;
+    this.current = {
+      ...this.current,
+      config: last.entry.config,
+      version: last.entry.version,
+      source: 'history',
+    };
+    this.emit('recovered', last.entry.config, last.entry.version, last.name);
   }
 
   async close(): Promise<void> {
@@ -91,6 +117,7 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
     this.current = {
       config: next,
       version,
+      source: 'node',
       rejected: null,
       reloads: { ...this.current.reloads, applied: this.current.reloads.applied + 1 },
     };

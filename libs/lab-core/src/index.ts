@@ -3,6 +3,7 @@ export * from './namespace';
 export * from './jobs';
 export * from './config';
 export * from './config-watcher';
+export * from './config-history';
 export * from './credentials';
 export * from './connection';
 export * from './zookeeper-unreachable';

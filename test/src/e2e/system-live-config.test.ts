@@ -1,12 +1,18 @@
 // The live config: a change reaches every master and worker within a second and is logged
 // with its diff; bad data written behind the updater's back is rejected by every process,
 // which keeps its last good config and reports the rejection; a deleted and re-created
-// config node is followed.
+// config node is followed; a process started while /config is invalid runs on the last good
+// version, from the history, as the older processes do (apps.md F14).
 import { PATHS, WorkerInfoSchema, decode } from '@zk-lab/lab-core';
 import { type AppProcess, type LogLine, useLabSystem, waitFor } from '@zk-lab/test';
 
 interface ConfigView {
-  config: { version: number | null; values: { workerCapacity: number }; rejected: unknown };
+  config: {
+    version: number | null;
+    values: { workerCapacity: number };
+    rejected: unknown;
+    source: string;
+  };
 }
 
 async function configOf(app: AppProcess): Promise<ConfigView['config']> {
@@ -74,6 +80,26 @@ describe('the live config', () => {
       const metrics = (await app.get('/metrics')).body;
       expect(metrics).toMatch(/zklab_config_reloads_total\{[^}]*outcome="rejected"[^}]*\} 1/);
     }
+  });
+
+  it('a master and a worker started while /config is invalid run on the last good version, from the history', async () => {
+    const late = [system.startMaster('m3'), system.startWorker('w3')];
+    await system.waitForWorkers(['w1', 'w2', 'w3']);
+    for (const app of late) {
+      await app.waitForLog(
+        'the recovery',
+        (l) => l.msg.startsWith('/config holds no good version: running on version 1'),
+        10_000,
+      );
+      expect(await configOf(app)).toMatchObject({
+        version: 1,
+        source: 'history',
+        values: { workerCapacity: 6 },
+      });
+    }
+    const { data } = await system.observer.getData(`${PATHS.workers}/w3`);
+    expect(decode(WorkerInfoSchema, data, 'w3').capacity).toBe(6);
+    apps.push(...late);
   });
 
   it('keeps the config when the node is deleted, and follows the one created again', async () => {

@@ -1,6 +1,6 @@
 /** `get`: the config in force, its version, or why the apps reject what /config holds. */
-import { DEFAULT_CONFIG, type LabConfig } from '@zk-lab/lab-core';
-import type { ConfigStore, HistoryEntry } from '../config-store';
+import { DEFAULT_CONFIG, type HistoryEntry, type LabConfig } from '@zk-lab/lab-core';
+import type { ConfigStore } from '../config-store';
 import { indentLines } from '../diff-format';
 import type { Output } from '../output';
 

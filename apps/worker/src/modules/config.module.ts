@@ -25,8 +25,14 @@ function setLogLevel(log: Logger, level: string): void {
         logConfigChanges(config, runtime.log, (level) => setLogLevel(runtime.log, level));
         trackServiceMetrics(runtime.serviceMetrics, client, config);
         await config.start();
-        if (config.status().version === null) {
-          runtime.log.info({ config: config.config }, 'no /config: running on the defaults');
+        const status = config.status();
+        if (status.source === 'defaults') {
+          runtime.log.info(
+            { config: config.config },
+            status.rejected === null
+              ? 'no /config and no history: running on the defaults'
+              : '/config is invalid and no good version is in its history: running on the defaults',
+          );
         }
         return config;
       },

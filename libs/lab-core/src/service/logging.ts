@@ -43,15 +43,27 @@ export function logConfigChanges(
     log.info({ configVersion: version, diff }, `config version ${version} applied`);
   });
   config.on('rejected', (error, version) => {
+    const kept = config.status().version;
     log.error(
-      { configVersion: version, error: error.detail, kept: config.status().version },
-      `config version ${version} rejected; keeping the last good config`,
+      { configVersion: version, error: error.detail, kept },
+      kept === null
+        ? `config version ${version} rejected; no good version read yet`
+        : `config version ${version} rejected; keeping the last good config (version ${kept})`,
+    );
+  });
+  config.on('recovered', (_config, version, historyName) => {
+    log.warn(
+      { configVersion: version, history: historyName },
+      `/config holds no good version: running on version ${version}, the last good one (/config-history/${historyName})`,
     );
   });
   config.on('deleted', () => {
+    const kept = config.status().version;
     log.warn(
-      { kept: config.status().version },
-      'the config node was deleted; keeping the last good config',
+      { kept },
+      kept === null
+        ? 'the config node was deleted; running on the defaults'
+        : `the config node was deleted; keeping the last good config (version ${kept})`,
     );
   });
   config.on('error', (error) => log.error({ err: error }, 'config read failed'));
