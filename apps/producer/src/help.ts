@@ -31,7 +31,8 @@ Backpressure and record:
                             held back in a row (or S seconds of ZooKeeper not answering while
                             a create's outcome is unknown) it gives up: exit 75 (default ${DEFAULT_MAX_WAIT_S})
   --record FILE             append one JSON line per job, {"jobId","type","at"}, to FILE
-                            before the job's create is sent (ZK_LAB_PRODUCER_RECORD)
+                            before the job's create is sent, and {"jobId","created":true,
+                            "key","at"} once the server confirmed it (ZK_LAB_PRODUCER_RECORD)
 Output:
   --json                    print the summary as one JSON object on stdout (progress and
                             errors stay on stderr)
