@@ -81,9 +81,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const rng = new Rng(options.seed);
   const started = Date.now();
   const healTimeoutMs = options.healTimeoutMs ?? 60_000;
+  // The observer's session times out as the apps' do: a frozen server is noticed, and left
+  // for another, as fast as an app would (with a longer one, "writes after" measured the
+  // observer's own wait on a paused ZooKeeper server: 13 s of a 20 s session).
   const admin = await ZkClient.connect({
     connectString: options.ensemble.connectString(),
-    sessionTimeoutMs: 20_000,
+    sessionTimeoutMs: options.sessionTimeoutMs,
     connectTimeoutMs: 20_000,
     auth: [loadCredentials('admin').authInfo()],
   });
