@@ -14,9 +14,8 @@ import { UsageError } from './options';
 export const APP_SESSION_TIMEOUT_MS = 4_000;
 
 /**
- * One producer run is at most this many jobs: the producer admits a whole run against the
- * queue's depth limit (queueMaxDepth, 10,000 by default) before it writes anything, so the
- * lab streams in runs of a bounded size and starts the next when one ends.
+ * One producer run is about this many jobs (its memory holds one entry per job for its
+ * summary), so `lab up` streams in runs of a bounded size and starts the next when one ends.
  */
 const JOBS_PER_PRODUCER_RUN = 2_000;
 const MIN_PRODUCER_RUN_S = 60;
@@ -31,6 +30,11 @@ export interface AppPlan {
   root: string;
   /** The apps' session timeout; default APP_SESSION_TIMEOUT_MS. */
   sessionTimeoutMs?: number;
+  /**
+   * How long one producer run streams; default: about JOBS_PER_PRODUCER_RUN jobs' worth.
+   * `lab chaos` makes it span the whole experiment, so that a producer's end is a fault.
+   */
+  producerRunS?: number;
 }
 
 /** The built entry point of an app (`npm run build` makes it). */
@@ -170,10 +174,12 @@ export function planApps(
 
 /** One producer run: the stream at the rate asked for, for a bounded number of jobs. */
 function producerArgs(plan: AppPlan): string[] {
-  const seconds = Math.min(
-    MAX_PRODUCER_RUN_S,
-    Math.max(MIN_PRODUCER_RUN_S, Math.ceil(JOBS_PER_PRODUCER_RUN / plan.rate)),
-  );
+  const seconds =
+    plan.producerRunS ??
+    Math.min(
+      MAX_PRODUCER_RUN_S,
+      Math.max(MIN_PRODUCER_RUN_S, Math.ceil(JOBS_PER_PRODUCER_RUN / plan.rate)),
+    );
   return [
     '--type',
     plan.job.type,

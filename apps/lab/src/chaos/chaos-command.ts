@@ -25,6 +25,9 @@ export interface ChaosFlags {
   freshJobs: number;
 }
 
+/** The longest stream the producer takes (its --duration bound). */
+const PRODUCER_MAX_RUN_S = 86_400;
+
 export async function labChaos(
   labState: string,
   flags: ChaosFlags,
@@ -50,7 +53,9 @@ export async function labChaos(
     own = await startLab(
       labState,
       ensembleFlags,
-      plan,
+      // One producer run for the whole experiment (the runner stops it at the end): a
+      // producer that ends before is a fault, not the end of a run.
+      { ...plan, producerRunS: PRODUCER_MAX_RUN_S },
       (event) =>
         appendFileSync(
           digest,
