@@ -21,6 +21,15 @@ const JOBS_PER_PRODUCER_RUN = 2_000;
 const MIN_PRODUCER_RUN_S = 60;
 const MAX_PRODUCER_RUN_S = 3_600;
 
+/** The producer's own bounds on one run (apps/producer/src/args.ts): jobs and seconds. */
+const PRODUCER_MAX_JOBS = 1_000_000;
+const PRODUCER_MAX_SECONDS = 86_400;
+
+/** The longest stream the producer accepts at this rate: its job and duration bounds both hold. */
+export function longestProducerRunS(rate: number): number {
+  return Math.min(PRODUCER_MAX_SECONDS, Math.floor(PRODUCER_MAX_JOBS / rate));
+}
+
 export interface AppPlan {
   masters: number;
   workers: number;
@@ -174,12 +183,14 @@ export function planApps(
 
 /** One producer run: the stream at the rate asked for, for a bounded number of jobs. */
 function producerArgs(plan: AppPlan): string[] {
-  const seconds =
+  const seconds = Math.min(
+    longestProducerRunS(plan.rate),
     plan.producerRunS ??
-    Math.min(
-      MAX_PRODUCER_RUN_S,
-      Math.max(MIN_PRODUCER_RUN_S, Math.ceil(JOBS_PER_PRODUCER_RUN / plan.rate)),
-    );
+      Math.min(
+        MAX_PRODUCER_RUN_S,
+        Math.max(MIN_PRODUCER_RUN_S, Math.ceil(JOBS_PER_PRODUCER_RUN / plan.rate)),
+      ),
+  );
   return [
     '--type',
     plan.job.type,

@@ -246,7 +246,7 @@ export class TaskWatcher {
         }
       }),
     );
-    let started = 0;
+    const startable: { name: string; task: Task; czxid: bigint; version: number }[] = [];
     for (const read of reads) {
       if (read === null) continue;
       const session = this.registration.session;
@@ -269,15 +269,37 @@ export class TaskWatcher {
         // Also a task this process ran in its earlier session and whose outcome it dropped
         // when that session ended: it goes back, never stays here unrun.
         await this.handBackStale(read.name, read.stat.czxid, task.workerSession, session);
-      } else if (this.executor.hasRun(read.name, read.stat.czxid)) {
-        continue;
-      } else if (!this.executor.hasFreeSlot()) {
-        continue;
-      } else if (this.executor.start(read.name, task, read.stat.czxid, read.stat.version)) {
-        started++;
+      } else if (!this.executor.hasRun(read.name, read.stat.czxid)) {
+        startable.push({
+          name: read.name,
+          task,
+          czxid: read.stat.czxid,
+          version: read.stat.version,
+        });
       }
     }
+    if (startable.length === 0) return 0;
+    await this.confirmSession();
+    // From here to the starts nothing awaits: they follow the confirmation at once.
+    let started = 0;
+    for (const run of startable) {
+      if (!this.executor.hasFreeSlot()) break;
+      if (this.executor.start(run.name, run.task, run.czxid, run.version)) started++;
+    }
     return started;
+  }
+
+  /**
+   * One round trip after the reads, before any run starts: the reads' answers may have
+   * waited in the socket while this process was paused past its session, and a task read
+   * then is no longer this session's (the leader requeues the tasks of an ended session).
+   * The server answers this only while the session lives; else it fails (ConnectionLoss,
+   * SessionExpired) and nothing starts. What remains is the few synchronous steps between
+   * this answer and the execution's log line: a pause exactly there is what the fencing
+   * token is for.
+   */
+  private async confirmSession(): Promise<void> {
+    await this.client.exists(this.dir);
   }
 
   /** A task this version cannot read goes back to the queue, for a worker that can. */

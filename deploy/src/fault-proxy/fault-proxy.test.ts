@@ -9,7 +9,7 @@ import { ConnectionLossError, CreateMode, ZkClient, type ZkStateEvent } from '@z
 import { Ensemble } from '../ensemble';
 import { fourLetterWord } from '../four-letter-words';
 import { FaultProxy } from './fault-proxy';
-import { CREATE_OP_TYPES } from './modes';
+import { CREATE_OP_TYPES, ZkOpType } from './modes';
 import { FrameScanner, type FrameHead } from './frame-scanner';
 
 const SESSION_MS = 4_000; // the longest a 200 ms tick allows
@@ -143,6 +143,24 @@ describe('FaultProxy in front of a real ZooKeeper server', () => {
     const reply = await fired;
     expect(CREATE_OP_TYPES).toContain(reply.opType);
     expect(await (await direct()).exists('/dropped')).not.toBeNull();
+  });
+
+  it('holdNextReply: the reply waits, the link is partitioned, and heal delivers it in order', async () => {
+    const { link, client } = await behindLink();
+    await client.create('/held', 'x');
+    const fired = proxy.holdNextReply(link, { opTypes: [ZkOpType.getData] });
+    let answered = false;
+    const read = client.getData('/held').then((r) => ((answered = true), r));
+    const reply = await fired;
+    expect(reply.opType).toBe(ZkOpType.getData);
+    expect(proxy.link(link).mode).toEqual({ kind: 'partition' });
+    // The server answered; the client has not seen it (still well inside its read timeout).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+    proxy.heal(link);
+    expect((await read).data.toString()).toBe('x');
+    await client.setData('/held', 'y'); // the connection goes on after heal
+    expect((await client.getData('/held')).data.toString()).toBe('y');
   });
 });
 

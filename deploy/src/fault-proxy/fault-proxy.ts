@@ -15,13 +15,15 @@ import type {
   LinkProtocol,
   SteadyLinkMode,
 } from './modes';
-import { Relay, type RelayLink } from './relay';
+import { Relay, type RelayLink, type ReplyAction } from './relay';
 
 const HOST = '127.0.0.1';
 /** Link names go into URLs of the control API and into `lab` output. */
 const LINK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 
 interface PendingDrop {
+  /** `drop`: dropNextReply; `hold`: holdNextReply. */
+  action: ReplyAction;
   opTypes: ReadonlySet<number> | null;
   resolve: (reply: DroppedReply) => void;
   reject: (error: Error) => void;
@@ -48,15 +50,22 @@ class Link implements RelayLink {
     return this.current;
   }
 
-  claimDrop(relay: Relay, opType: number): boolean {
+  claimReply(relay: Relay, opType: number): ReplyAction | null {
     const armed = this.armed;
-    if (armed === null || (armed.opTypes !== null && !armed.opTypes.has(opType))) return false;
+    if (armed === null || (armed.opTypes !== null && !armed.opTypes.has(opType))) return null;
     this.armed = null;
     this.bound.set(relay, armed);
-    return true;
+    return armed.action;
   }
 
   dropped(relay: Relay, reply: DroppedReply): void {
+    this.bound.get(relay)?.resolve(reply);
+    this.bound.delete(relay);
+  }
+
+  held(relay: Relay, reply: DroppedReply): void {
+    this.current = { kind: 'partition' };
+    for (const each of [...this.relays]) each.apply();
     this.bound.get(relay)?.resolve(reply);
     this.bound.delete(relay);
   }
@@ -186,6 +195,29 @@ export class FaultProxy {
     name: string,
     options: { opTypes?: readonly number[] } = {},
   ): Promise<DroppedReply> {
+    return this.armReply(name, 'drop', options);
+  }
+
+  /**
+   * For ZooKeeper client links: the next request frame with xid >= 0 (and, if given, one
+   * of `opTypes`) is forwarded; when the server's reply to it comes, the link goes into
+   * `partition` with that reply first in line: the client gets it, and what follows, only on
+   * heal. With the client process stopped (SIGSTOP) meanwhile, this is a process pause that
+   * wakes up to a reply sent before its session expired: what a zombie acts on. Resolves
+   * once the reply is held; rejects with DropInterruptedError if the connection ends first.
+   */
+  holdNextReply(
+    name: string,
+    options: { opTypes?: readonly number[] } = {},
+  ): Promise<DroppedReply> {
+    return this.armReply(name, 'hold', options);
+  }
+
+  private armReply(
+    name: string,
+    action: ReplyAction,
+    options: { opTypes?: readonly number[] },
+  ): Promise<DroppedReply> {
     const link = this.get(name);
     if (link.protocol !== 'zk-client') {
       throw new RangeError(`link "${name}" does not carry the ZooKeeper client protocol`);
@@ -193,6 +225,7 @@ export class FaultProxy {
     if (link.armed !== null) throw new DropAlreadyArmedError(name);
     return new Promise<DroppedReply>((resolve, reject) => {
       link.armed = {
+        action,
         opTypes: options.opTypes === undefined ? null : new Set(options.opTypes),
         resolve,
         reject,

@@ -68,12 +68,14 @@ export interface DroppedReply {
 }
 
 /**
- * ZooKeeper request op types (ZooDefs.OpCode) that write, for `dropNextReply({ opTypes })`.
+ * ZooKeeper request op types (ZooDefs.OpCode), for `dropNextReply` and `holdNextReply`.
  * The create family is every create request: create, create2, createContainer, createTTL.
  */
 export const ZkOpType = {
   create: 1,
   delete: 2,
+  exists: 3,
+  getData: 4,
   setData: 5,
   setACL: 7,
   check: 13,

@@ -8,15 +8,20 @@ export interface RelayLink {
   readonly targetPort: number;
   readonly protocol: LinkProtocol;
   mode(): SteadyLinkMode;
-  /** A request frame went to the server: should its reply be dropped? (binds the drop) */
-  claimDrop(relay: Relay, opType: number): boolean;
+  /** A request frame went to the server: is something armed for its reply? (binds it) */
+  claimReply(relay: Relay, opType: number): ReplyAction | null;
   /** The reply of a claimed request was dropped and the connection cut. */
   dropped(relay: Relay, reply: DroppedReply): void;
+  /** The reply of a claimed request is held: the link is to go into partition now. */
+  held(relay: Relay, reply: DroppedReply): void;
   /** The relay is over (closed, cut, or its reply dropped). Called once. */
   ended(relay: Relay): void;
 }
 
 type Way = 'up' | 'down';
+
+/** What becomes of the reply to a claimed request: dropped (and the connection cut), or held. */
+export type ReplyAction = 'drop' | 'hold';
 
 /** One direction of a connection: `up` is client to server, `down` server to client. */
 class Direction {
@@ -50,8 +55,13 @@ export class Relay {
   private readonly upFrames: FrameScanner | null;
   private readonly downFrames: FrameScanner | null;
   private readonly election: ElectionInitialRewriter | null;
-  /** The request whose reply is to be dropped, once this connection carried it. */
-  private dropOf: DroppedReply | null = null;
+  /** The request whose reply is to be dropped or held, once this connection carried it. */
+  private replyOf: (DroppedReply & { action: ReplyAction }) | null = null;
+  /**
+   * Set once a reply was held: the down scan stopped inside it, so this connection's frames
+   * are not followed any more (nothing more is claimed on it).
+   */
+  private framesLost = false;
 
   constructor(
     private readonly client: Socket,
@@ -165,7 +175,8 @@ export class Relay {
         return;
       }
       this.forward(way, direction.queue.shift()!.chunk);
-      if (this.over) return;
+      // A held reply put the link into partition: the rest waits for heal.
+      if (this.over || this.link.mode().kind === 'partition') return;
     }
     if (direction.sourceClosed !== null && !direction.passed) {
       this.passClose(way, direction.sourceClosed.hadError);
@@ -178,24 +189,30 @@ export class Relay {
       if (this.election !== null) bytes = this.election.rewrite(bytes);
       this.upFrames?.scan(bytes, (frame) => {
         if (
-          this.dropOf === null &&
+          this.replyOf === null &&
+          !this.framesLost &&
           frame.index > 0 &&
           frame.xid !== null &&
           frame.xid >= 0 &&
-          frame.opType !== null &&
-          this.link.claimDrop(this, frame.opType)
+          frame.opType !== null
         ) {
-          this.dropOf = { xid: frame.xid, opType: frame.opType };
+          const action = this.link.claimReply(this, frame.opType);
+          if (action !== null) this.replyOf = { xid: frame.xid, opType: frame.opType, action };
         }
         return false;
       });
-    } else if (this.downFrames !== null) {
+    } else if (this.downFrames !== null && !this.framesLost) {
       const cutAt = this.downFrames.scan(
         bytes,
-        (frame) => this.dropOf !== null && frame.index > 0 && frame.xid === this.dropOf.xid,
+        (frame) => this.replyOf !== null && frame.index > 0 && frame.xid === this.replyOf.xid,
       );
       if (cutAt !== null) {
-        this.dropReply(bytes.subarray(0, Math.max(0, cutAt)));
+        const before = bytes.subarray(0, Math.max(0, cutAt));
+        if (this.replyOf!.action === 'drop') {
+          this.dropReply(before);
+          return;
+        }
+        this.holdReply(before, bytes.subarray(Math.max(0, cutAt)));
         return;
       }
     }
@@ -212,9 +229,22 @@ export class Relay {
     }
   }
 
+  /**
+   * The client gets what came before the reply; the reply and all after it wait at the head
+   * of the queue, and the link goes into partition (until heal).
+   */
+  private holdReply(before: Buffer, rest: Buffer): void {
+    const reply = this.replyOf!;
+    this.replyOf = null;
+    this.framesLost = true;
+    if (before.length > 0) this.client.write(before);
+    this.down.queue.unshift({ chunk: rest, due: 0 });
+    this.link.held(this, { xid: reply.xid, opType: reply.opType });
+  }
+
   /** The client gets what came before the reply, then the connection ends; the server's side is reset. */
   private dropReply(before: Buffer): void {
-    const reply = this.dropOf!;
+    const reply = this.replyOf!;
     this.server?.resetAndDestroy();
     this.client.end(before, () => this.client.destroy());
     this.link.dropped(this, reply);

@@ -638,6 +638,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   /** Sends a request and decodes its reply, turning error codes into ZkError subclasses. */
   private async call<T>(request: OutgoingRequest, decode: (reader: JuteReader) => T): Promise<T> {
     const tries = REPEATABLE_OPS.has(request.opCode) ? this.retryPolicy.attempts : 1;
+    // A read is repeated within the session it was asked in, never into a new one: its
+    // caller reasons about that session (its watches, its ephemerals, what it was given).
+    const session = this._sessionId;
     let reply: Reply;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -646,6 +649,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       } catch (error) {
         if (!(error instanceof ConnectionLossError) || attempt >= tries) throw error;
         await sleep(retryDelayMs(this.retryPolicy, attempt));
+        if (session !== 0n && this._sessionId !== session) {
+          throw new SessionExpiredError(request.context);
+        }
       }
     }
     if (reply.header.err !== 0) throw errorFromCode(reply.header.err, request.context);

@@ -3,7 +3,9 @@
  * A read can be repeated safely: it changes nothing. A write cannot in general (the first
  * try may have been applied before the connection dropped), so writes are never repeated
  * behind the caller's back; a protected create (see tree.ts) is the one exception, since
- * it can find out whether its first try was applied.
+ * it can find out whether its first try was applied. A read is repeated only in the session
+ * it was first sent in: if that session ended meanwhile, it fails with SessionExpiredError
+ * (a reply from a new session would pass for one of the old).
  */
 import { OpCode } from './protocol';
 import type { RetryPolicy } from './client';

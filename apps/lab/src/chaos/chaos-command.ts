@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isLabUpProcess } from '../app-process';
-import { APP_SESSION_TIMEOUT_MS, type AppPlan } from '../app-plan';
+import { APP_SESSION_TIMEOUT_MS, longestProducerRunS, type AppPlan } from '../app-plan';
 import { readAppsState } from '../app-state';
 import { proxyOf } from '../lab-links';
 import { startLab } from '../lab-start';
@@ -24,9 +24,6 @@ export interface ChaosFlags {
   jsonFile: string | null;
   freshJobs: number;
 }
-
-/** The longest stream the producer takes (its --duration bound). */
-const PRODUCER_MAX_RUN_S = 86_400;
 
 export async function labChaos(
   labState: string,
@@ -55,7 +52,7 @@ export async function labChaos(
       ensembleFlags,
       // One producer run for the whole experiment (the runner stops it at the end): a
       // producer that ends before is a fault, not the end of a run.
-      { ...plan, producerRunS: PRODUCER_MAX_RUN_S },
+      { ...plan, producerRunS: longestProducerRunS(plan.rate) },
       (event) =>
         appendFileSync(
           digest,
