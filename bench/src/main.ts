@@ -38,6 +38,7 @@ type ClientId = (typeof CLIENTS)[number];
 export const HELP = `Usage: npm run bench -- client [options]
        npm run bench -- failover [options]   (see npm run bench -- failover --help)
        npm run bench -- system [options]     (see npm run bench -- system --help)
+       npm run bench -- pipeline [options]   (see npm run bench -- pipeline --help)
 
 Measures, on one freshly started 3-server ZooKeeper ensemble on 127.0.0.1, three clients,
 each in a process of its own, taking turns within every round:

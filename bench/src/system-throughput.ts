@@ -105,8 +105,10 @@ export async function runThroughput(
   jobs: number,
   label: string,
   say: (line: string) => void,
+  /** How the producer paces the jobs; default `--count jobs` (all at once, pipelined). */
+  pace: string[] = ['--count', String(jobs)],
 ): Promise<ThroughputRun> {
-  const args = ['--type', job.type, '--payload', job.payload, '--count', String(jobs)];
+  const args = ['--type', job.type, '--payload', job.payload, ...pace];
   const leaderBefore = await probe.leaderTotals();
   const cpuBefore = sampleCpu(probe.processes());
   const startedAt = performance.now();

@@ -11,38 +11,16 @@
  * Ctrl+C too; if the bench is killed outright, the ensemble's reaper and ours
  * (orphan-reaper.ts) stop the servers and the apps.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Ensemble, fourLetterWord, freePorts, parseSrvr } from '@zk-lab/deploy';
-import {
-  connectToNamespace,
-  DEFAULT_MASTER_AUTH,
-  DEFAULT_PRODUCER_AUTH,
-  DEFAULT_WORKER_AUTH,
-  DEFAULT_CONFIG,
-  encode,
-  loadCredentials,
-  namespaceAcls,
-  PATHS,
-  resolveConnection,
-} from '@zk-lab/lab-core';
-import type { ZkClient } from '@zk-lab/zk-client';
-import { gitCommit, osName, output } from './main';
-import { AppFleet } from './system-apps';
+import { gitCommit, osName } from './main';
 import { renderMarkdown, type SystemReport, type TakeoverSummary } from './system-report';
-import { JOB_MATRIX, type RunProbe, runThroughput, type ThroughputRun } from './system-throughput';
-import {
-  leaderTotals,
-  type MasterSlot,
-  TAKEOVER_SIGNALS,
-  type TakeoverTrial,
-  TakeoverTrials,
-} from './system-takeover';
+import { type HeldParts, MASTER_IDS, startBenchSystem } from './system-setup';
+import { JOB_MATRIX, runThroughput, type ThroughputRun } from './system-throughput';
+import { TAKEOVER_SIGNALS, type TakeoverTrial } from './system-takeover';
 import { distribution } from './percentiles';
 
 export const SYSTEM_HELP = `Usage: npm run bench -- system [options]
@@ -84,7 +62,6 @@ server and process it started.`;
 const ROOT = '/bench-system';
 const WARMUP_JOBS = 500;
 const AFTER_TAKEOVER_JOBS = 200;
-const MASTER_IDS = ['m1', 'm2'] as const;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -171,15 +148,12 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
     return 2;
   }
 
-  const repoDir = join(benchDir, '..');
   const runDir = mkdtempSync(join(tmpdir(), 'zk-lab-bench-system-'));
   const logDir = join(runDir, 'logs');
   mkdirSync(logDir);
   const pidFile = join(runDir, 'app-pids');
   writeFileSync(pidFile, '');
-  let ensemble: Ensemble | null = null;
-  let admin: ZkClient | null = null;
-  let fleet: AppFleet | null = null;
+  const held: HeldParts = {};
   let aborted = false;
   let failed = false;
   const checkAborted = (): void => {
@@ -189,11 +163,11 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
   let stopping: Promise<void> | null = null;
   const cleanup = (): Promise<void> => {
     stopping ??= (async () => {
-      await fleet?.stopAll();
-      await admin?.close().catch(() => undefined);
-      if (ensemble) {
+      await held.fleet?.stopAll();
+      await held.admin?.close().catch(() => undefined);
+      if (held.ensemble) {
         say('stopping the ensemble');
-        await ensemble.stop();
+        await held.ensemble.stop();
       }
       rmSync(pidFile, { force: true });
       if (failed || options.keepLogs) {
@@ -215,81 +189,22 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
 
   try {
     const loadAtStart = loadavg()[0]!;
-    say(`starting a 3-server ensemble (tickTime ${options.tickMs} ms) in ${runDir}`);
-    ensemble = await Ensemble.start({
-      stateDir: join(runDir, 'zk'),
-      size: 3,
-      tickTimeMs: options.tickMs,
-      heapMb: 512,
-      log: say,
-    });
-    checkAborted();
-    const serverPids = new Set(ensemble.nodes.map((n) => n.pid));
-    const otherServers = (output('pgrep', ['-f', 'QuorumPeerMain']) ?? '')
-      .split('\n')
-      .filter((pid) => pid && !serverPids.has(Number(pid))).length;
-    const leaderNode = ensemble.node(await ensemble.waitForQuorum());
-    const srvr = parseSrvr(await fourLetterWord('127.0.0.1', leaderNode.clientPort, 'srvr'));
-
-    const env = {
-      ZK_CONNECT: ensemble.connectString(),
-      ZK_ROOT: ROOT,
-      ZK_SESSION_TIMEOUT_MS: String(options.sessionMs),
-      // Said outright, so that the apps do not warn at every start that it is not set.
-      ZK_MASTER_AUTH: process.env.ZK_MASTER_AUTH ?? DEFAULT_MASTER_AUTH,
-      ZK_WORKER_AUTH: process.env.ZK_WORKER_AUTH ?? DEFAULT_WORKER_AUTH,
-      ZK_PRODUCER_AUTH: process.env.ZK_PRODUCER_AUTH ?? DEFAULT_PRODUCER_AUTH,
-    };
-    admin = await connectToNamespace(resolveConnection({}, env), loadCredentials('admin'));
-    const config = {
-      ...DEFAULT_CONFIG,
-      workerCapacity: options.capacity,
-      assignBatchSize: options.batch,
-      queueMaxDepth: Math.max(DEFAULT_CONFIG.queueMaxDepth, options.jobs),
-    };
-    await admin.create(PATHS.config, encode(config), { acl: namespaceAcls().config });
-    say(`/config written: ${JSON.stringify(config)}`);
-
-    fleet = new AppFleet(repoDir, env, logDir, pidFile);
-    startOrphanReaper(benchDir, pidFile, fleet.mains());
-    const ports = await freePorts(MASTER_IDS.length + options.workers);
-    const apps = fleet;
-    const startMaster = (slot: Pick<MasterSlot, 'id' | 'port'>) =>
-      apps.start('master', ['--id', slot.id], { tallyAs: slot.id, httpPort: slot.port });
-    const masters: MasterSlot[] = MASTER_IDS.map((id, i) => {
-      const slot = { id, port: ports[i]! };
-      return { ...slot, process: startMaster(slot) };
-    });
-    const workerIds = Array.from({ length: options.workers }, (_, i) => `w${i + 1}`);
-    workerIds.forEach((id, i) =>
-      apps.start('worker', ['--id', id], {
-        tallyAs: id,
-        httpPort: ports[MASTER_IDS.length + i]!,
-      }),
-    );
-    const trials = new TakeoverTrials(
-      admin,
-      masters,
-      (slot) => startMaster(slot),
-      Math.max(30_000, 4 * options.sessionMs),
+    const system = await startBenchSystem(
+      {
+        root: ROOT,
+        workers: options.workers,
+        capacity: options.capacity,
+        batch: options.batch,
+        sessionMs: options.sessionMs,
+        tickMs: options.tickMs,
+        queueDepth: options.jobs,
+      },
+      { runDir, logDir, pidFile, benchDir },
+      held,
       say,
+      checkAborted,
     );
-    const zkServers = ensemble.nodes.map((n) => ({ label: `zk${n.id}`, pid: n.pid }));
-    const probe: RunProbe = {
-      processes: () => [
-        ...apps
-          .running()
-          .filter((app) => app.name !== 'producer' && app.pid !== undefined)
-          .map((app) => ({ label: app.id, pid: app.pid! })),
-        ...zkServers.filter((s): s is { label: string; pid: number } => s.pid !== null),
-        { label: 'bench', pid: process.pid },
-      ],
-      leaderTotals: () => leaderTotals(masters),
-    };
-    const firstLeader = await trials.leader(60_000);
-    await waitForWorkers(admin, workerIds, 60_000);
-    say(`${firstLeader.id} leads; workers ${workerIds.join(', ')} registered`);
-    checkAborted();
+    const { admin, fleet, trials, probe, srvr, otherServers } = system;
 
     const errors: string[] = [];
     const noteErrors = (run: ThroughputRun | TakeoverTrial, what: string): void => {
@@ -443,28 +358,4 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-async function waitForWorkers(client: ZkClient, ids: string[], timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const registered = await client.getChildren(PATHS.workers).catch((): string[] => []);
-    if (ids.every((id) => registered.includes(id))) return;
-    if (performance.now() > deadline) {
-      throw new Error(
-        `workers not all registered within ${timeoutMs / 1000} s: ${registered.join(', ') || 'none'}`,
-      );
-    }
-    await sleep(100);
-  }
-}
-
-/** Detached, so it outlives a SIGKILLed bench; it ends when the pid file is removed. */
-function startOrphanReaper(benchDir: string, pidFile: string, mains: string[]): void {
-  const reaper = spawn(
-    process.execPath,
-    [join(benchDir, 'dist', 'orphan-reaper.js'), String(process.pid), pidFile, ...mains],
-    { detached: true, stdio: 'ignore' },
-  );
-  reaper.unref();
 }

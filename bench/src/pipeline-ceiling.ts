@@ -1,0 +1,106 @@
+/**
+ * The ensemble's own ceiling for the pipeline's design: the transactions one job costs,
+ * written by one client of our own code (@zk-lab/zk-client), pipelined, with nothing
+ * between them but the client. A job costs ZooKeeper three transactions today:
+ *
+ *   1. the producer:  multi[create /queue/<key> (the job), create /produced/<id> (marker)]
+ *   2. the leader:    multi[check /epoch, create /assign/<w>/<key> (the task), delete /queue/<key>]
+ *   3. the worker:    multi[create /results/<key> (the result), delete /assign/<w>/<key>]
+ *
+ * Here each job runs its three in order (each needs the one before), `window` jobs at once,
+ * with node data of the sizes the apps write. The ceiling in jobs/s is jobs / elapsed; the
+ * transactions/s beside it are 3 × that.
+ */
+import { performance } from 'node:perf_hooks';
+import { NodeExistsError, ZkClient } from '@zk-lab/zk-client';
+
+export const TRANSACTIONS_PER_JOB = 3;
+
+/** Bytes of node data, about what the apps write for an echo job with payload {}. */
+export const DATA_BYTES = { job: 260, marker: 0, task: 360, result: 560 } as const;
+
+export interface CeilingRound {
+  jobs: number;
+  elapsedMs: number;
+  jobsPerSecond: number;
+  transactionsPerSecond: number;
+}
+
+export interface CeilingOptions {
+  connect: string;
+  jobs: number;
+  window: number;
+  sessionMs: number;
+}
+
+const ROOT = '/bench-ceiling';
+
+/** One round on a fresh folder of its own; the folder is removed after the round. */
+export async function measureCeiling(
+  options: CeilingOptions,
+  round: number,
+): Promise<CeilingRound> {
+  const client = await ZkClient.connect({
+    connectString: options.connect,
+    sessionTimeoutMs: options.sessionMs,
+  });
+  try {
+    const base = `${ROOT}/round-${round}-${Date.now()}`;
+    for (const path of [ROOT, base, `${base}/queue`, `${base}/produced`, `${base}/assign`]) {
+      await client.create(path).catch((error: unknown) => {
+        if (!(error instanceof NodeExistsError)) throw error;
+      });
+    }
+    await client.create(`${base}/assign/w1`);
+    await client.create(`${base}/results`);
+    await client.create(`${base}/epoch`, '1');
+    const data = {
+      job: Buffer.alloc(DATA_BYTES.job, 'j'),
+      task: Buffer.alloc(DATA_BYTES.task, 't'),
+      result: Buffer.alloc(DATA_BYTES.result, 'r'),
+    };
+    const oneJob = async (i: number): Promise<void> => {
+      const key = `job-${String(i).padStart(10, '0')}`;
+      await client
+        .multi()
+        .create(`${base}/queue/${key}`, data.job)
+        .create(`${base}/produced/${key}`)
+        .commit();
+      await client
+        .multi()
+        .check(`${base}/epoch`, 0)
+        .create(`${base}/assign/w1/${key}`, data.task)
+        .delete(`${base}/queue/${key}`)
+        .commit();
+      await client
+        .multi()
+        .create(`${base}/results/${key}`, data.result)
+        .delete(`${base}/assign/w1/${key}`)
+        .commit();
+    };
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < options.jobs) await oneJob(next++);
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: Math.min(options.window, options.jobs) }, lane));
+    const elapsedMs = performance.now() - started;
+    const jobsPerSecond = options.jobs / (elapsedMs / 1000);
+    await removeTree(client, base);
+    return {
+      jobs: options.jobs,
+      elapsedMs: Math.round(elapsedMs),
+      jobsPerSecond: Math.round(jobsPerSecond),
+      transactionsPerSecond: Math.round(jobsPerSecond * TRANSACTIONS_PER_JOB),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Removes a folder two levels deep (children first), pipelined. */
+async function removeTree(client: ZkClient, path: string): Promise<void> {
+  const children = await client.getChildren(path);
+  await Promise.all(children.map((child) => removeTree(client, `${path}/${child}`)));
+  await client.delete(path);
+}

@@ -1,0 +1,422 @@
+/**
+ * `npm run bench -- pipeline`: the master-worker pipeline beside the ensemble's own ceiling
+ * for its design, measured in the same run on the same ensemble (pipeline-ceiling.ts).
+ *
+ * Rounds alternate: the ceiling (one client writing each job's transactions, pipelined),
+ * then the system (2 masters, 4 workers, the producer CLI enqueuing echo jobs and waiting
+ * for every result). The ratio is the median end-to-end rate over the median ceiling.
+ * Then a latency run: the producer streams at half the measured end-to-end rate.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gitCommit, osName } from './main';
+import { type Distribution } from './percentiles';
+import {
+  type CeilingRound,
+  DATA_BYTES,
+  measureCeiling,
+  TRANSACTIONS_PER_JOB,
+} from './pipeline-ceiling';
+import { type HeldParts, MASTER_IDS, startBenchSystem } from './system-setup';
+import { JOB_MATRIX, runThroughput, type ThroughputRun } from './system-throughput';
+
+export const PIPELINE_HELP = `Usage: npm run bench -- pipeline [options]
+
+The master-worker pipeline beside what the ensemble itself can write for its design, in
+one run on one fresh 3-server ensemble on 127.0.0.1 (tickTime 200 ms):
+
+  ceiling    one client of our own code writes N jobs' worth of the transactions one job
+             costs (${TRANSACTIONS_PER_JOB}: the producer's create, the leader's assignment, the worker's
+             result, each a multi), each job's in order, --window jobs at once
+  pipeline   2 masters and --workers workers as processes; the producer CLI enqueues N
+             echo {} jobs (--count N --wait --json); the end-to-end rate is results /
+             (last finished - first created), from the result znodes
+  latency    the producer streams echo jobs at half the median end-to-end rate for
+             --latency-seconds; created -> finished p50 and p99
+
+Ceiling and pipeline rounds alternate (--rounds each, after a warm-up of 500 jobs of
+each); the ratio is the median end-to-end rate / the median ceiling.
+
+The report is printed (markdown, or with --json one JSON object with
+endToEndJobsPerSecond, ceilingJobsPerSecond and ratio) and written to
+bench/results/pipeline-<date>.md and .json (a second run on the same day replaces them).
+
+Options:
+  --jobs N             jobs per round                          (default 3000)
+  --rounds N           rounds of each                          (default 3)
+  --workers N          worker processes                        (default 4)
+  --capacity N         workerCapacity in /config               (default 16)
+  --batch N            assignBatchSize in /config              (default 200)
+  --window N           ceiling: jobs in flight at once          (default 256)
+  --latency-seconds S  the latency run's length; 0 skips it    (default 10)
+  --session MS         ZK_SESSION_TIMEOUT_MS of every app      (default 4000)
+  --tick MS            ZooKeeper tickTime                      (default 200)
+  --json               print the JSON report instead of markdown
+  --out DIR            where the report goes                   (default bench/results)
+  --no-save            print the report only
+  --keep-logs          keep the apps' logs (kept anyway when something failed)
+  -h, --help           this text
+
+It takes about 2 minutes on a 2-core machine with the defaults. Ctrl+C stops every
+server and process it started.`;
+
+const ROOT = '/bench-pipeline';
+const WARMUP_JOBS = 500;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+interface Options {
+  jobs: number;
+  rounds: number;
+  workers: number;
+  capacity: number;
+  batch: number;
+  window: number;
+  latencySeconds: number;
+  sessionMs: number;
+  tickMs: number;
+  json: boolean;
+  out: string;
+  save: boolean;
+  keepLogs: boolean;
+}
+
+function parseOptions(argv: string[], benchDir: string): Options | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        jobs: { type: 'string', default: '3000' },
+        rounds: { type: 'string', default: '3' },
+        workers: { type: 'string', default: '4' },
+        capacity: { type: 'string', default: '16' },
+        batch: { type: 'string', default: '200' },
+        window: { type: 'string', default: '256' },
+        'latency-seconds': { type: 'string', default: '10' },
+        session: { type: 'string', default: '4000' },
+        tick: { type: 'string', default: '200' },
+        json: { type: 'boolean', default: false },
+        out: { type: 'string', default: join(benchDir, 'results') },
+        'no-save': { type: 'boolean', default: false },
+        'keep-logs': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const int = (name: string, text: string, min: number, max: number): number => {
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not "${text}"`);
+    }
+    return n;
+  };
+  return {
+    jobs: int('jobs', values.jobs, 1, 100_000),
+    rounds: int('rounds', values.rounds, 1, 50),
+    workers: int('workers', values.workers, 1, 64),
+    capacity: int('capacity', values.capacity, 1, 256),
+    batch: int('batch', values.batch, 1, 10_000),
+    window: int('window', values.window, 1, 10_000),
+    latencySeconds: int('latency-seconds', values['latency-seconds'], 0, 600),
+    sessionMs: int('session', values.session, 400, 600_000),
+    tickMs: int('tick', values.tick, 10, 10_000),
+    json: values.json,
+    out: values.out,
+    save: !values['no-save'],
+    keepLogs: values['keep-logs'],
+  };
+}
+
+export interface PipelineReport {
+  command: string;
+  date: string;
+  gitCommit: string;
+  machine: { cores: number; cpu: string; memory: string; os: string; node: string };
+  load: { start: number; end: number; otherZooKeeperServers: number };
+  setup: {
+    ensemble: string;
+    masters: number;
+    workers: number;
+    workerCapacity: number;
+    assignBatchSize: number;
+    jobsPerRound: number;
+    rounds: number;
+    ceilingWindow: number;
+    transactionsPerJob: number;
+    dataBytes: typeof DATA_BYTES;
+  };
+  /** The headline figures: medians of the rounds. */
+  endToEndJobsPerSecond: number | null;
+  ceilingJobsPerSecond: number;
+  ceilingTransactionsPerSecond: number;
+  ratio: number | null;
+  ceilingRounds: CeilingRound[];
+  pipelineRounds: ThroughputRun[];
+  /** At half the median end-to-end rate. */
+  latency: { rate: number; run: ThroughputRun } | null;
+  errors: string[];
+}
+
+const say = (line: string): void => void process.stderr.write(`[pipeline] ${line}\n`);
+
+class Aborted extends Error {
+  override readonly name = 'Aborted';
+}
+
+const median = (values: readonly number[]): number | null => {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+export async function pipelineMain(argv: string[], benchDir: string): Promise<number> {
+  let options: Options;
+  try {
+    const parsed = parseOptions(argv, benchDir);
+    if (parsed === 'help') {
+      process.stdout.write(`${PIPELINE_HELP}\n`);
+      return 0;
+    }
+    options = parsed;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n\n${PIPELINE_HELP}\n`);
+    return 2;
+  }
+
+  const runDir = mkdtempSync(join(tmpdir(), 'zk-lab-bench-pipeline-'));
+  const logDir = join(runDir, 'logs');
+  mkdirSync(logDir);
+  const pidFile = join(runDir, 'app-pids');
+  writeFileSync(pidFile, '');
+  const held: HeldParts = {};
+  let aborted = false;
+  let failed = false;
+  const checkAborted = (): void => {
+    if (aborted) throw new Aborted('interrupted');
+  };
+  let stopping: Promise<void> | null = null;
+  const cleanup = (): Promise<void> => {
+    stopping ??= (async () => {
+      await held.fleet?.stopAll();
+      await held.admin?.close().catch(() => undefined);
+      if (held.ensemble) {
+        say('stopping the ensemble');
+        await held.ensemble.stop();
+      }
+      rmSync(pidFile, { force: true });
+      if (failed || options.keepLogs) say(`the apps' logs are in ${logDir}`);
+      else rmSync(runDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    aborted = true;
+    failed = true;
+    say(`${signal}: stopping everything this bench started`);
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const loadAtStart = loadavg()[0]!;
+    const system = await startBenchSystem(
+      {
+        root: ROOT,
+        workers: options.workers,
+        capacity: options.capacity,
+        batch: options.batch,
+        sessionMs: options.sessionMs,
+        tickMs: options.tickMs,
+        queueDepth: options.jobs,
+      },
+      { runDir, logDir, pidFile, benchDir },
+      held,
+      say,
+      checkAborted,
+    );
+    const { admin, fleet, probe, srvr, otherServers, ensemble } = system;
+    const echo = JOB_MATRIX[0]!;
+    const errors: string[] = [];
+    const ceilingOptions = {
+      connect: ensemble.connectString(),
+      window: options.window,
+      sessionMs: options.sessionMs,
+    };
+
+    say(`warm-up: ${WARMUP_JOBS} jobs of the ceiling, ${WARMUP_JOBS} echo jobs of the pipeline`);
+    await measureCeiling({ ...ceilingOptions, jobs: WARMUP_JOBS }, 0);
+    const warmup = await runThroughput(fleet, admin, probe, echo, WARMUP_JOBS, 'warmup', say);
+    if (warmup.error !== null) errors.push(`warm-up: ${warmup.error}`);
+
+    const ceilingRounds: CeilingRound[] = [];
+    const pipelineRounds: ThroughputRun[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      checkAborted();
+      const ceiling = await measureCeiling({ ...ceilingOptions, jobs: options.jobs }, round);
+      ceilingRounds.push(ceiling);
+      say(
+        `round ${round}: ceiling ${ceiling.jobsPerSecond} jobs/s ` +
+          `(${ceiling.transactionsPerSecond} transactions/s)`,
+      );
+      checkAborted();
+      const run = await runThroughput(
+        fleet,
+        admin,
+        probe,
+        echo,
+        options.jobs,
+        `pipeline-${round}`,
+        say,
+      );
+      if (run.error !== null) errors.push(`pipeline round ${round}: ${run.error}`);
+      pipelineRounds.push(run);
+      say(
+        `round ${round}: pipeline ${run.endToEnd?.jobsPerSecond ?? '?'} jobs/s end to end ` +
+          `(latency p50 ${run.latencyMs?.p50 ?? '?'} ms)`,
+      );
+    }
+    const ceilingJobsPerSecond = median(ceilingRounds.map((r) => r.jobsPerSecond))!;
+    const endToEnd = median(
+      pipelineRounds
+        .map((r) => r.endToEnd?.jobsPerSecond)
+        .filter((v): v is number => v !== undefined),
+    );
+
+    let latency: PipelineReport['latency'] = null;
+    if (options.latencySeconds > 0 && endToEnd !== null) {
+      checkAborted();
+      const rate = Math.max(1, Math.round(endToEnd / 2));
+      say(`latency: the producer streams ${rate} jobs/s for ${options.latencySeconds} s`);
+      const run = await runThroughput(
+        fleet,
+        admin,
+        probe,
+        echo,
+        rate * options.latencySeconds,
+        'latency',
+        say,
+        ['--rate', String(rate), '--duration', String(options.latencySeconds)],
+      );
+      if (run.error !== null) errors.push(`latency run: ${run.error}`);
+      latency = { rate, run };
+    }
+
+    const loadAtEnd = loadavg()[0]!;
+    const report: PipelineReport = {
+      command: `npm run bench -- pipeline ${argv.join(' ')}`.trim(),
+      date: new Date().toISOString(),
+      gitCommit: gitCommit(),
+      machine: {
+        cores: availableParallelism(),
+        cpu: cpus()[0]?.model ?? 'unknown',
+        memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+        os: osName(),
+        node: process.version,
+      },
+      load: { start: loadAtStart, end: loadAtEnd, otherZooKeeperServers: otherServers },
+      setup: {
+        ensemble:
+          `3 servers on 127.0.0.1, ZooKeeper ${srvr?.version.split(/[-,]/)[0] ?? 'unknown'}, ` +
+          `tickTime ${options.tickMs} ms, -Xmx512m each, forceSync=no`,
+        masters: MASTER_IDS.length,
+        workers: options.workers,
+        workerCapacity: options.capacity,
+        assignBatchSize: options.batch,
+        jobsPerRound: options.jobs,
+        rounds: options.rounds,
+        ceilingWindow: options.window,
+        transactionsPerJob: TRANSACTIONS_PER_JOB,
+        dataBytes: DATA_BYTES,
+      },
+      endToEndJobsPerSecond: endToEnd,
+      ceilingJobsPerSecond,
+      ceilingTransactionsPerSecond: median(ceilingRounds.map((r) => r.transactionsPerSecond))!,
+      ratio: endToEnd === null ? null : Math.round((endToEnd / ceilingJobsPerSecond) * 1000) / 1000,
+      ceilingRounds,
+      pipelineRounds,
+      latency,
+      errors,
+    };
+    const markdown = renderPipeline(report);
+    process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `\n${markdown}`);
+    if (options.save) {
+      mkdirSync(options.out, { recursive: true });
+      const base = join(options.out, `pipeline-${report.date.slice(0, 10)}`);
+      writeFileSync(`${base}.md`, markdown);
+      writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+      say(`written: ${relative(process.cwd(), base)}.md and .json`);
+    }
+    failed = errors.length > 0;
+    return failed ? 1 : 0;
+  } catch (error) {
+    failed = true;
+    if (aborted) return 130;
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+const ms = (d: Distribution | null, key: 'p50' | 'p99' | 'max'): string =>
+  d === null ? '?' : `${d[key].toLocaleString('en')} ms`;
+
+export function renderPipeline(report: PipelineReport): string {
+  const lines = [
+    '# The pipeline beside the ensemble’s ceiling',
+    '',
+    `- command: \`${report.command}\``,
+    `- date: ${report.date}; git commit ${report.gitCommit}`,
+    `- machine: ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory}, ${report.machine.os}, node ${report.machine.node}`,
+    `- ensemble: ${report.setup.ensemble}`,
+    `- system: ${report.setup.masters} masters, ${report.setup.workers} workers (workerCapacity ${report.setup.workerCapacity}), assignBatchSize ${report.setup.assignBatchSize}; ${report.setup.jobsPerRound.toLocaleString('en')} echo jobs per round, ${report.setup.rounds} rounds of each after a warm-up`,
+    `- load average (1 min): ${report.load.start.toFixed(1)} at the start, ${report.load.end.toFixed(1)} at the end; ${report.load.otherZooKeeperServers} ZooKeeper server process(es) not started by this bench`,
+    '',
+    '## Headline',
+    '',
+    '| end to end | ceiling | ratio |',
+    '| --- | --- | --- |',
+    `| **${report.endToEndJobsPerSecond?.toLocaleString('en') ?? '?'} jobs/s** | ${report.ceilingJobsPerSecond.toLocaleString('en')} jobs/s (${report.ceilingTransactionsPerSecond.toLocaleString('en')} transactions/s ÷ ${report.setup.transactionsPerJob}) | **${report.ratio ?? '?'}** |`,
+    '',
+    `The ceiling: one client of @zk-lab/zk-client writes each job's ${report.setup.transactionsPerJob} transactions in order (the producer's multi[create job, create marker]; the leader's multi[check epoch, create task, delete queued job]; the worker's multi[create result, delete task]), ${report.setup.ceilingWindow} jobs at once, with node data of ${report.setup.dataBytes.job}, ${report.setup.dataBytes.task} and ${report.setup.dataBytes.result} bytes. End to end: results / (last finished − first created), read from the result znodes. Both are medians of the rounds, which alternate.`,
+    '',
+    '## Rounds',
+    '',
+    '| round | ceiling jobs/s | transactions/s | pipeline jobs/s | latency p50 | p99 | queued p50 | hand-off p50 | leader rounds |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...report.ceilingRounds.map((ceiling, i) => {
+      const run = report.pipelineRounds[i];
+      return `| ${i + 1} | ${ceiling.jobsPerSecond.toLocaleString('en')} | ${ceiling.transactionsPerSecond.toLocaleString('en')} | ${run?.endToEnd?.jobsPerSecond.toLocaleString('en') ?? '?'} | ${ms(run?.latencyMs ?? null, 'p50')} | ${ms(run?.latencyMs ?? null, 'p99')} | ${ms(run?.phasesMs.queued ?? null, 'p50')} | ${ms(run?.phasesMs.handoff ?? null, 'p50')} | ${run?.leader ? `${run.leader.rounds} for ${run.leader.assigned} jobs` : '?'} |`;
+    }),
+    '',
+  ];
+  if (report.latency !== null) {
+    const run = report.latency.run;
+    lines.push(
+      '## Latency at half the end-to-end rate',
+      '',
+      `The producer streamed ${report.latency.rate} jobs/s (\`--rate ${report.latency.rate}\`): created → finished p50 ${ms(run.latencyMs, 'p50')}, p99 ${ms(run.latencyMs, 'p99')}, max ${ms(run.latencyMs, 'max')}; queued p50 ${ms(run.phasesMs.queued, 'p50')}, hand-off p50 ${ms(run.phasesMs.handoff, 'p50')}, run p50 ${ms(run.phasesMs.run, 'p50')}.`,
+      '',
+    );
+  }
+  if (report.errors.length > 0) {
+    lines.push('## Errors', '', ...report.errors.map((e) => `- ${e}`), '');
+  }
+  return `${lines.join('\n')}\n`;
+}
