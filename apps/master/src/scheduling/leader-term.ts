@@ -234,7 +234,13 @@ export class LeaderTerm {
     const free = new Map<string, number>();
     for (const [id, worker] of snapshot.workers) {
       const tasks = snapshot.tasks.get(id);
-      if (tasks !== undefined) free.set(id, worker.capacity - tasks.length);
+      // A draining worker (capacity 0) gets nothing, and one whose registration did not
+      // parse gets one task at a time: neither gets a prefetch.
+      const room =
+        worker.capacity === 0 || worker.invalid !== null
+          ? worker.capacity
+          : worker.capacity + config.assignPrefetch;
+      if (tasks !== undefined) free.set(id, room - tasks.length);
     }
     const reconciled = performance.now();
     const present = new Set(snapshot.queue);
