@@ -31,8 +31,9 @@ one run on one fresh 3-server ensemble on 127.0.0.1 (tickTime 200 ms):
              costs (${TRANSACTIONS_PER_JOB}: the producer's create, the leader's assignment, the worker's
              result, each a multi), each job's in order, --window jobs at once
   pipeline   2 masters and --workers workers as processes; the producer CLI enqueues N
-             echo {} jobs (--count N --wait --json); the end-to-end rate is results /
-             (last finished - first created), from the result znodes
+             echo {} jobs (--count N --json), and the bench waits until /results and
+             /dead hold N more children (from their stats, every 20 ms); the end-to-end
+             rate is results / (last finished - first created), from the result znodes
   latency    the producer streams echo jobs at half the median end-to-end rate for
              --latency-seconds; created -> finished p50 and p99
 
@@ -182,7 +183,8 @@ const median = (values: readonly number[]): number | null => {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const value = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return Math.round(value * 10) / 10;
 };
 
 export async function pipelineMain(argv: string[], benchDir: string): Promise<number> {
@@ -263,7 +265,17 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
 
     say(`warm-up: ${WARMUP_JOBS} jobs of the ceiling, ${WARMUP_JOBS} echo jobs of the pipeline`);
     await measureCeiling({ ...ceilingOptions, jobs: WARMUP_JOBS }, 0);
-    const warmup = await runThroughput(fleet, admin, probe, echo, WARMUP_JOBS, 'warmup', say);
+    const warmup = await runThroughput(
+      fleet,
+      admin,
+      probe,
+      echo,
+      WARMUP_JOBS,
+      'warmup',
+      say,
+      ['--count', String(WARMUP_JOBS)],
+      'count',
+    );
     if (warmup.error !== null) errors.push(`warm-up: ${warmup.error}`);
 
     const ceilingRounds: CeilingRound[] = [];
@@ -285,6 +297,8 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
         options.jobs,
         `pipeline-${round}`,
         say,
+        ['--count', String(options.jobs)],
+        'count',
       );
       if (run.error !== null) errors.push(`pipeline round ${round}: ${run.error}`);
       pipelineRounds.push(run);
@@ -314,6 +328,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
         'latency',
         say,
         ['--rate', String(rate), '--duration', String(options.latencySeconds)],
+        'count',
       );
       if (run.error !== null) errors.push(`latency run: ${run.error}`);
       latency = { rate, run };

@@ -7,9 +7,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   decode,
   InvalidDataError,
+  PATHS,
   type JobResult,
   JobResultSchema,
   resultPath,
@@ -107,18 +109,29 @@ export async function runThroughput(
   say: (line: string) => void,
   /** How the producer paces the jobs; default `--count jobs` (all at once, pipelined). */
   pace: string[] = ['--count', String(jobs)],
+  /**
+   * `producer`: the producer waits for every result (`--wait`: an exists watch on each
+   * job's result and dead paths, then a read). `count`: the producer only enqueues, and
+   * the bench watches the number of children of /results and /dead, so that the waiting
+   * adds no load per job to the ensemble under test.
+   */
+  waitBy: 'producer' | 'count' = 'producer',
 ): Promise<ThroughputRun> {
   const args = ['--type', job.type, '--payload', job.payload, ...pace];
   const leaderBefore = await probe.leaderTotals();
   const cpuBefore = sampleCpu(probe.processes());
+  const settledBefore = waitBy === 'count' ? await settledCount(client) : 0;
   const startedAt = performance.now();
   // The producer's own --wait-timeout (300 s) ends it first; this is the backstop.
   const { app, exit, timedOut } = await fleet.run(
     'producer',
-    [...args, '--wait', '--json'],
+    [...args, ...(waitBy === 'producer' ? ['--wait'] : []), '--json'],
     label,
     400_000,
   );
+  if (waitBy === 'count' && exit.code === 0) {
+    await waitForCount(client, settledBefore + jobs, 300_000);
+  }
   const wallMs = Math.round(performance.now() - startedAt);
   const cpu = cpuUse(cpuBefore, sampleCpu(probe.processes()));
   const leaderAfter = await probe.leaderTotals();
@@ -180,6 +193,26 @@ export async function runThroughput(
   run.retried = results.filter((r) => r.attempt > 1).length;
   run.epochs = [...new Set(results.map((r) => r.epoch))].sort((a, b) => a - b);
   return run;
+}
+
+/** Results and dead records so far: the children of /results and /dead, from their stats. */
+async function settledCount(client: ZkClient): Promise<number> {
+  const [results, dead] = await Promise.all([
+    client.exists(PATHS.results),
+    client.exists(PATHS.dead),
+  ]);
+  return (results?.numChildren ?? 0) + (dead?.numChildren ?? 0);
+}
+
+/** Polls the settled count every 20 ms (two reads) until it reaches `target`. */
+async function waitForCount(client: ZkClient, target: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while ((await settledCount(client)) < target) {
+    if (performance.now() > deadline) {
+      throw new Error(`fewer than ${target} results and dead records after ${timeoutMs} ms`);
+    }
+    await sleep(20);
+  }
 }
 
 /** Every result of `keys`, read pipelined; a key without one (dead, or unsettled) is missing. */
