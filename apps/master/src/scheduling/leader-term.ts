@@ -254,10 +254,13 @@ export class LeaderTerm {
         return this.guard(
           queuePath(name),
           () =>
-            this.settle(this.transitions!.assign(name, key, worker, config), {
-              jobKey: key,
-              workerId: worker,
-            }),
+            this.settle(
+              this.transitions!.assign(name, key, snapshot.workers.get(worker)!, config),
+              {
+                jobKey: key,
+                workerId: worker,
+              },
+            ),
           () => this.unreadable.add(name),
         );
       }),

@@ -27,6 +27,9 @@ export interface LiveWorker {
   /** The digest id of the worker's own identity, from its registration (null: none). */
   identity: string | null;
   invalid: string | null;
+  /** The registration node's ephemeral owner and data version, as read. */
+  session: bigint;
+  version: number;
 }
 
 export interface SystemSnapshot {
@@ -49,19 +52,27 @@ async function childrenOrEmpty(client: ZkClient, path: string): Promise<string[]
 }
 
 async function readWorker(client: ZkClient, id: string): Promise<LiveWorker | null> {
+  let read;
   try {
-    const { data } = await client.getData(workerPath(id));
-    const info = decode(WorkerInfoSchema, data, `registration of worker ${id}`);
+    read = await client.getData(workerPath(id));
+  } catch (error) {
+    if (error instanceof NoNodeError) return null;
+    throw error;
+  }
+  const node = { session: read.stat.ephemeralOwner, version: read.stat.version };
+  try {
+    const info = decode(WorkerInfoSchema, read.data, `registration of worker ${id}`);
     return {
       id,
       capacity: info.draining === true ? 0 : info.capacity,
       identity: info.identity ?? null,
       invalid: null,
+      ...node,
     };
   } catch (error) {
-    if (error instanceof NoNodeError) return null;
-    if (error instanceof InvalidDataError)
-      return { id, capacity: 1, identity: null, invalid: error.message };
+    if (error instanceof InvalidDataError) {
+      return { id, capacity: 1, identity: null, invalid: error.message, ...node };
+    }
     throw error;
   }
 }

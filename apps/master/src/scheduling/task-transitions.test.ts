@@ -18,7 +18,7 @@ import {
   type QueuedJob,
 } from '@zk-lab/lab-core';
 import { claimEpoch, storedEpoch } from './epoch';
-import { TaskTransitions } from './task-transitions';
+import { type RegistrationRef, TaskTransitions } from './task-transitions';
 
 const job = (attempt = 1): QueuedJob => ({
   id: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f',
@@ -50,6 +50,12 @@ describe('the leader’s transitions', () => {
   afterAll(async () => {
     await client.close();
   });
+
+  /** w1's registration as a round reads it. */
+  async function w1(): Promise<RegistrationRef> {
+    const stat = (await client.exists(`${PATHS.workers}/w1`))!;
+    return { id: 'w1', session: stat.ephemeralOwner, version: stat.version };
+  }
 
   async function enqueue(value: unknown): Promise<string> {
     const path = await client.create(`${PATHS.queue}/job-`, encode(value), {
@@ -86,7 +92,7 @@ describe('the leader’s transitions', () => {
     const fenced = await new TaskTransitions(client, old, namespaceAcls({})).assign(
       name,
       name,
-      'w1',
+      await w1(),
       DEFAULT_CONFIG,
     );
     expect(fenced).toEqual({ kind: 'fenced' });
@@ -96,7 +102,7 @@ describe('the leader’s transitions', () => {
     const done = await new TaskTransitions(client, current, namespaceAcls({})).assign(
       name,
       name,
-      'w1',
+      await w1(),
       DEFAULT_CONFIG,
     );
     expect(done).toEqual({ kind: 'done' });
@@ -114,24 +120,34 @@ describe('the leader’s transitions', () => {
     });
   });
 
-  it('assigns nothing to a worker that is not registered', async () => {
+  it('assigns nothing to a worker not registered, or whose registration changed since the round read it', async () => {
     const transitions = new TaskTransitions(
       client,
       await claimEpoch(client, acl()),
       namespaceAcls({}),
     );
     const name = await enqueue(job());
-    expect(await transitions.assign(name, name, 'w-gone', DEFAULT_CONFIG)).toMatchObject({
+    const gone = { id: 'w-gone', session: client.sessionId, version: 0 };
+    expect(await transitions.assign(name, name, gone, DEFAULT_CONFIG)).toMatchObject({
       kind: 'moot',
     });
     expect(await client.exists(`${PATHS.queue}/${name}`)).not.toBeNull();
+    // A registration rewritten since the round read it (capacity, draining): nothing either.
+    const read = await w1();
+    await client.setData(`${PATHS.workers}/w1`, '');
+    expect(await transitions.assign(name, name, read, DEFAULT_CONFIG)).toMatchObject({
+      kind: 'moot',
+    });
+    expect(await client.exists(`${PATHS.queue}/${name}`)).not.toBeNull();
+    expect(await client.exists(`${PATHS.assign}/w1/${name}`)).toBeNull();
+    await client.delete(`${PATHS.queue}/${name}`);
   });
 
   it('hands a departed worker’s task back: same attempt, no failure, one hand-back', async () => {
     const claim = await claimEpoch(client, acl());
     const transitions = new TaskTransitions(client, claim, namespaceAcls({}));
     const name = await enqueue(job());
-    await transitions.assign(name, name, 'w1', DEFAULT_CONFIG);
+    await transitions.assign(name, name, await w1(), DEFAULT_CONFIG);
 
     expect(await transitions.requeue('w1', name, 'worker w1 vanished')).toEqual({ kind: 'done' });
     const requeued = decode(
@@ -167,13 +183,13 @@ describe('the leader’s transitions', () => {
       })),
     });
 
-    expect(await transitions.assign(tired, tired, 'w1', DEFAULT_CONFIG)).toMatchObject({
+    expect(await transitions.assign(tired, tired, await w1(), DEFAULT_CONFIG)).toMatchObject({
       kind: 'done',
     });
-    expect(await transitions.assign(garbage, garbage, 'w1', DEFAULT_CONFIG)).toMatchObject({
+    expect(await transitions.assign(garbage, garbage, await w1(), DEFAULT_CONFIG)).toMatchObject({
       kind: 'done',
     });
-    expect(await transitions.assign(bounced, bounced, 'w1', DEFAULT_CONFIG)).toMatchObject({
+    expect(await transitions.assign(bounced, bounced, await w1(), DEFAULT_CONFIG)).toMatchObject({
       kind: 'done',
     });
 

@@ -37,6 +37,15 @@ import {
 import { type EpochClaim, fencedMulti, fenceOps } from './epoch';
 
 /** How one transition ended. */
+/** A worker's registration as a round read it: the task is bound to its session. */
+export interface RegistrationRef {
+  id: string;
+  /** The registration node's ephemeral owner. */
+  session: bigint;
+  /** The registration node's data version. */
+  version: number;
+}
+
 export type TransitionOutcome =
   | { kind: 'done' }
   /** The node was gone or already moved: another actor got there first. Nothing to do. */
@@ -64,15 +73,11 @@ export class TaskTransitions {
   async assign(
     name: string,
     key: string,
-    worker: string,
+    worker: RegistrationRef,
     config: LabConfig,
   ): Promise<TransitionOutcome & { dead?: string }> {
     const path = queuePath(name);
-    // The registration's owner, read with the job: the task is bound to that session.
-    const [read, registration] = await Promise.all([
-      this.read(path),
-      this.client.exists(workerPath(worker)),
-    ]);
+    const read = await this.read(path);
     if (read === null) return { kind: 'moot', detail: `${path} is gone` };
     let job: QueuedJob;
     try {
@@ -91,18 +96,21 @@ export class TaskTransitions {
       const reason = `handed back ${job.handBacks.length} times (max ${config.maxHandBacks}); last: ${last}`;
       return this.bury(path, key, read.version, job, null, reason);
     }
-    if (registration === null) return { kind: 'moot', detail: `worker ${worker} is gone` };
     const task: Task = {
       ...job,
       protocol: PROTOCOL_VERSION,
       epoch: this.claim.epoch,
-      worker,
-      workerSession: sessionHex(registration.ephemeralOwner),
+      worker: worker.id,
+      workerSession: sessionHex(worker.session),
       assigned: Date.now(),
     };
+    // The registration as the round read it, checked in the transaction: a worker gone, or
+    // whose registration was rewritten, since gets nothing (`moot`). One registered again
+    // in a new session (at version 0 again) gets a task of its old session: it hands it back.
     return this.commit(
       this.fenced()
-        .create(taskPath(worker, key), encode(task), { acl: this.acls.task })
+        .check(workerPath(worker.id), worker.version)
+        .create(taskPath(worker.id, key), encode(task), { acl: this.acls.task })
         .delete(path, read.version),
     );
   }
