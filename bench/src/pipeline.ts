@@ -50,7 +50,7 @@ Options:
   --workers N          worker processes                        (default 4)
   --capacity N         workerCapacity in /config               (default 16)
   --batch N            assignBatchSize in /config              (default 200)
-  --prefetch N         assignPrefetch in /config               (default 4)
+  --prefetch N         assignPrefetch in /config               (default 0)
   --window N           ceiling: jobs in flight at once          (default 256)
   --latency-seconds S  the latency run's length; 0 skips it    (default 10)
   --session MS         ZK_SESSION_TIMEOUT_MS of every app      (default 4000)
@@ -101,7 +101,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
         workers: { type: 'string', default: '4' },
         capacity: { type: 'string', default: '16' },
         batch: { type: 'string', default: '200' },
-        prefetch: { type: 'string', default: '4' },
+        prefetch: { type: 'string', default: '0' },
         window: { type: 'string', default: '256' },
         'latency-seconds': { type: 'string', default: '10' },
         session: { type: 'string', default: '4000' },

@@ -24,7 +24,7 @@ export const LabConfigSchema = z.strictObject({
    * Tasks the leader assigns a worker beyond its capacity: they wait in its folder, so a
    * slot that frees starts the next task at once instead of a leader round later.
    */
-  assignPrefetch: z.number().int().min(0).max(256).default(4),
+  assignPrefetch: z.number().int().min(0).max(256).default(0),
   /** Jobs the leader assigns in one pipelined round. */
   assignBatchSize: z.number().int().min(1).max(10_000).default(200),
   /** The producer refuses new jobs while the queue holds this many. */

@@ -40,6 +40,9 @@ const History = z.array(z.unknown()).default([]);
 export const SettledResultSchema = z.object({
   id: z.string(),
   attempt: z.number(),
+  /** Which run wrote it: its worker and fencing token (absent in older results). */
+  worker: z.string().optional(),
+  token: z.string().optional(),
   failures: History,
   handBacks: History,
 });
@@ -58,6 +61,8 @@ export interface Settlement {
   failures: number;
   handBacks: number;
   reason?: string;
+  /** For a result: the run that wrote it, e.g. "w1 token 4294967312". */
+  writtenBy?: string;
 }
 
 /** Everything the verdict needs, gathered after the system drained. */
@@ -114,6 +119,9 @@ export function parseResult(key: string, data: Buffer): Settlement | string {
     jobId: parsed.data.id,
     failures: parsed.data.failures.length,
     handBacks: parsed.data.handBacks.length,
+    ...(parsed.data.worker === undefined
+      ? {}
+      : { writtenBy: `${parsed.data.worker} token ${parsed.data.token ?? '?'}` }),
   };
 }
 

@@ -135,7 +135,10 @@ export function judge(evidence: Evidence, fresh: FreshBatch | null): Verdict {
         add(
           'extra-execution',
           `ran ${lines.length} times, allowed ${allowed} (1 + ${record.failures} failure(s) + ` +
-            `${record.handBacks} hand-back(s)): ${lines.map(describeRun).join(', ')}`,
+            `${record.handBacks} hand-back(s)): ${lines.map(describeRun).join(', ')}` +
+            (record.writtenBy === undefined
+              ? ''
+              : `; the ${record.kind} was written by ${record.writtenBy}`),
           jobId,
         );
       }
