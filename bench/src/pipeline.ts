@@ -50,7 +50,6 @@ Options:
   --workers N          worker processes                        (default 4)
   --capacity N         workerCapacity in /config               (default 16)
   --batch N            assignBatchSize in /config              (default 200)
-  --prefetch N         assignPrefetch in /config               (default 0)
   --window N           ceiling: jobs in flight at once          (default 256)
   --latency-seconds S  the latency run's length; 0 skips it    (default 10)
   --session MS         ZK_SESSION_TIMEOUT_MS of every app      (default 4000)
@@ -77,7 +76,6 @@ interface Options {
   workers: number;
   capacity: number;
   batch: number;
-  prefetch: number;
   window: number;
   latencySeconds: number;
   sessionMs: number;
@@ -101,7 +99,6 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
         workers: { type: 'string', default: '4' },
         capacity: { type: 'string', default: '16' },
         batch: { type: 'string', default: '200' },
-        prefetch: { type: 'string', default: '0' },
         window: { type: 'string', default: '256' },
         'latency-seconds': { type: 'string', default: '10' },
         session: { type: 'string', default: '4000' },
@@ -130,7 +127,6 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
     workers: int('workers', values.workers, 1, 64),
     capacity: int('capacity', values.capacity, 1, 256),
     batch: int('batch', values.batch, 1, 10_000),
-    prefetch: int('prefetch', values.prefetch, 0, 256),
     window: int('window', values.window, 1, 10_000),
     latencySeconds: int('latency-seconds', values['latency-seconds'], 0, 600),
     sessionMs: int('session', values.session, 400, 600_000),
@@ -154,7 +150,6 @@ export interface PipelineReport {
     workers: number;
     workerCapacity: number;
     assignBatchSize: number;
-    assignPrefetch: number;
     jobsPerRound: number;
     rounds: number;
     ceilingWindow: number;
@@ -244,7 +239,6 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
         workers: options.workers,
         capacity: options.capacity,
         batch: options.batch,
-        prefetch: options.prefetch,
         sessionMs: options.sessionMs,
         tickMs: options.tickMs,
         queueDepth: options.jobs,
@@ -355,7 +349,6 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
         workers: options.workers,
         workerCapacity: options.capacity,
         assignBatchSize: options.batch,
-        assignPrefetch: options.prefetch,
         jobsPerRound: options.jobs,
         rounds: options.rounds,
         ceilingWindow: options.window,
@@ -407,7 +400,7 @@ export function renderPipeline(report: PipelineReport): string {
     `- date: ${report.date}; git commit ${report.gitCommit}`,
     `- machine: ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory}, ${report.machine.os}, node ${report.machine.node}`,
     `- ensemble: ${report.setup.ensemble}`,
-    `- system: ${report.setup.masters} masters, ${report.setup.workers} workers (workerCapacity ${report.setup.workerCapacity}), assignBatchSize ${report.setup.assignBatchSize}, assignPrefetch ${report.setup.assignPrefetch}; ${report.setup.jobsPerRound.toLocaleString('en')} echo jobs per round, ${report.setup.rounds} rounds of each after a warm-up`,
+    `- system: ${report.setup.masters} masters, ${report.setup.workers} workers (workerCapacity ${report.setup.workerCapacity}), assignBatchSize ${report.setup.assignBatchSize}; ${report.setup.jobsPerRound.toLocaleString('en')} echo jobs per round, ${report.setup.rounds} rounds of each after a warm-up`,
     `- load average (1 min): ${report.load.start.toFixed(1)} at the start, ${report.load.end.toFixed(1)} at the end; ${report.load.otherZooKeeperServers} ZooKeeper server process(es) not started by this bench`,
     '',
     '## Headline',

@@ -35,8 +35,6 @@ export interface SystemSetupOptions {
   workers: number;
   capacity: number;
   batch: number;
-  /** assignPrefetch in /config; default: the config's default. */
-  prefetch?: number;
   sessionMs: number;
   tickMs: number;
   /** Jobs that may wait in the queue at once (queueMaxDepth is at least this). */
@@ -104,7 +102,6 @@ export async function startBenchSystem(
     ...DEFAULT_CONFIG,
     workerCapacity: options.capacity,
     assignBatchSize: options.batch,
-    assignPrefetch: options.prefetch ?? DEFAULT_CONFIG.assignPrefetch,
     queueMaxDepth: Math.max(DEFAULT_CONFIG.queueMaxDepth, options.queueDepth),
   };
   await admin.create(PATHS.config, encode(config), { acl: namespaceAcls().config });

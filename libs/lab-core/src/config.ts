@@ -20,11 +20,6 @@ export const LabConfigSchema = z.strictObject({
    * they do not count as attempts; a job handed back more often goes to /dead.
    */
   maxHandBacks: z.number().int().min(1).max(1_000).default(20),
-  /**
-   * Tasks the leader assigns a worker beyond its capacity: they wait in its folder, so a
-   * slot that frees starts the next task at once instead of a leader round later.
-   */
-  assignPrefetch: z.number().int().min(0).max(256).default(0),
   /** Jobs the leader assigns in one pipelined round. */
   assignBatchSize: z.number().int().min(1).max(10_000).default(200),
   /** The producer refuses new jobs while the queue holds this many. */

@@ -234,13 +234,7 @@ export class LeaderTerm {
     const free = new Map<string, number>();
     for (const [id, worker] of snapshot.workers) {
       const tasks = snapshot.tasks.get(id);
-      // A draining worker (capacity 0) gets nothing, and one whose registration did not
-      // parse gets one task at a time: neither gets a prefetch.
-      const room =
-        worker.capacity === 0 || worker.invalid !== null
-          ? worker.capacity
-          : worker.capacity + config.assignPrefetch;
-      if (tasks !== undefined) free.set(id, room - tasks.length);
+      if (tasks !== undefined) free.set(id, worker.capacity - tasks.length);
     }
     const reconciled = performance.now();
     const present = new Set(snapshot.queue);
