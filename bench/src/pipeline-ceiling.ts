@@ -11,6 +11,8 @@
  * with node data of the sizes the apps write. The ceiling in jobs/s is jobs / elapsed; the
  * transactions/s beside it are 3 × that.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NodeExistsError, ZkClient } from '@zk-lab/zk-client';
 
@@ -96,6 +98,60 @@ export async function measureCeiling(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The same from `processes` processes at once (drivers/ceiling.ts), each with its share of
+ * the jobs and of the window and a folder of its own: jobs in all / the slowest one's time.
+ */
+export async function measureCeilingProcesses(
+  options: CeilingOptions,
+  round: number,
+  processes: number,
+): Promise<CeilingRound> {
+  const driver = join(__dirname, 'drivers', 'ceiling.js');
+  const share = (total: number) => Math.max(1, Math.floor(total / processes));
+  const rounds = await Promise.all(
+    Array.from({ length: processes }, (_, i) =>
+      runDriver(driver, {
+        options: { ...options, jobs: share(options.jobs), window: share(options.window) },
+        round: round * 100 + i,
+      }),
+    ),
+  );
+  const jobs = rounds.reduce((sum, r) => sum + r.jobs, 0);
+  const elapsedMs = Math.max(...rounds.map((r) => r.elapsedMs));
+  const jobsPerSecond = jobs / (elapsedMs / 1000);
+  return {
+    jobs,
+    elapsedMs,
+    jobsPerSecond: Math.round(jobsPerSecond),
+    transactionsPerSecond: Math.round(jobsPerSecond * TRANSACTIONS_PER_JOB),
+  };
+}
+
+function runDriver(driver: string, input: unknown): Promise<CeilingRound> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [driver, JSON.stringify(input)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`the ceiling driver exited ${code}: ${err.trim()}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(out) as CeilingRound);
+      } catch {
+        reject(new Error(`the ceiling driver printed no round: ${out.trim()} ${err.trim()}`));
+      }
+    });
+  });
 }
 
 /** Removes a folder two levels deep (children first), pipelined. */

@@ -17,6 +17,7 @@ import {
   type CeilingRound,
   DATA_BYTES,
   measureCeiling,
+  measureCeilingProcesses,
   TRANSACTIONS_PER_JOB,
 } from './pipeline-ceiling';
 import { type HeldParts, MASTER_IDS, startBenchSystem } from './system-setup';
@@ -28,8 +29,9 @@ The master-worker pipeline beside what the ensemble itself can write for its des
 one run on one fresh 3-server ensemble on 127.0.0.1 (tickTime 200 ms):
 
   ceiling    one client of our own code writes N jobs' worth of the transactions one job
-             costs (${TRANSACTIONS_PER_JOB}: the producer's create, the leader's assignment, the worker's
-             result, each a multi), each job's in order, --window jobs at once
+             costs (${TRANSACTIONS_PER_JOB}: the producer's create, the leader's assignment, the
+             worker's result, each a multi), each job's in order, --window jobs at once;
+             after the rounds, once more from 4 processes at once (reported beside it)
   pipeline   2 masters and --workers workers as processes; the producer CLI enqueues N
              echo {} jobs (--count N --json), and the bench waits until /results and
              /dead hold N more children (from their stats, every 20 ms); the end-to-end
@@ -64,6 +66,7 @@ It takes about 2 minutes on a 2-core machine with the defaults. Ctrl+C stops eve
 server and process it started.`;
 
 const ROOT = '/bench-pipeline';
+const CEILING_PROCESSES = 4;
 const WARMUP_JOBS = 500;
 
 class UsageError extends Error {
@@ -162,6 +165,8 @@ export interface PipelineReport {
   ceilingTransactionsPerSecond: number;
   ratio: number | null;
   ceilingRounds: CeilingRound[];
+  /** One round of the ceiling from CEILING_PROCESSES processes, each a client of its own. */
+  processCeiling: CeilingRound & { processes: number };
   pipelineRounds: ThroughputRun[];
   /** At half the median end-to-end rate. */
   latency: { rate: number; run: ThroughputRun } | null;
@@ -302,6 +307,18 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       );
     }
     const ceilingJobsPerSecond = median(ceilingRounds.map((r) => r.jobsPerSecond))!;
+    checkAborted();
+    // The ceiling again from four processes, each a client of its own: what one client
+    // leaves on the table (it is not the ratio's denominator: the issue's is one client).
+    const processCeiling = await measureCeilingProcesses(
+      { ...ceilingOptions, jobs: options.jobs },
+      options.rounds + 1,
+      CEILING_PROCESSES,
+    );
+    say(
+      `ceiling from ${CEILING_PROCESSES} processes: ${processCeiling.jobsPerSecond} jobs/s ` +
+        `(${processCeiling.transactionsPerSecond} transactions/s)`,
+    );
     const endToEnd = median(
       pipelineRounds
         .map((r) => r.endToEnd?.jobsPerSecond)
@@ -360,6 +377,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       ceilingTransactionsPerSecond: median(ceilingRounds.map((r) => r.transactionsPerSecond))!,
       ratio: endToEnd === null ? null : Math.round((endToEnd / ceilingJobsPerSecond) * 1000) / 1000,
       ceilingRounds,
+      processCeiling: { ...processCeiling, processes: CEILING_PROCESSES },
       pipelineRounds,
       latency,
       errors,
@@ -410,6 +428,8 @@ export function renderPipeline(report: PipelineReport): string {
     `| **${report.endToEndJobsPerSecond?.toLocaleString('en') ?? '?'} jobs/s** | ${report.ceilingJobsPerSecond.toLocaleString('en')} jobs/s (${report.ceilingTransactionsPerSecond.toLocaleString('en')} transactions/s ÷ ${report.setup.transactionsPerJob}) | **${report.ratio ?? '?'}** |`,
     '',
     `The ceiling: one client of @zk-lab/zk-client writes each job's ${report.setup.transactionsPerJob} transactions in order (the producer's multi[create job, create marker]; the leader's multi[check epoch, create task, delete queued job]; the worker's multi[create result, delete task]), ${report.setup.ceilingWindow} jobs at once, with node data of ${report.setup.dataBytes.job}, ${report.setup.dataBytes.task} and ${report.setup.dataBytes.result} bytes. End to end: results / (last finished − first created), read from the result znodes. Both are medians of the rounds, which alternate.`,
+    '',
+    `From ${report.processCeiling.processes} processes at once, each a client of its own with a share of the jobs and the window (one round, after the others), the ceiling was ${report.processCeiling.jobsPerSecond.toLocaleString('en')} jobs/s (${report.processCeiling.transactionsPerSecond.toLocaleString('en')} transactions/s).`,
     '',
     '## Rounds',
     '',
