@@ -20,7 +20,7 @@ import {
 } from '@zk-lab/lab-core';
 import { NoNodeError } from '@zk-lab/zk-client';
 import { type AppProcess, sharedConnectString, testRoot, useApps, waitFor } from '@zk-lab/test';
-import { nextJobKey, TestLeader } from './__tests__/test-leader';
+import { nextJobKey, taskData, TestLeader } from './__tests__/test-leader';
 
 interface Execution {
   jobId: string;
@@ -113,14 +113,12 @@ describe('worker: executions and their fencing tokens', () => {
     await leader.client.create(resultPath(key), encode({ id: 'an-older-job' }), {
       acl: namespaceAcls().record,
     });
-    const session = await leader.workerSession('w-collide');
-    const [task] = await leader.assign('w-collide', [{ type: 'echo', payload: 1 }], session);
-    // assign() picks its own key: move the task to the colliding one.
-    await leader.client
-      .multi()
-      .create(taskPath('w-collide', key), encode(task!.task), { acl: namespaceAcls().task })
-      .delete(taskPath('w-collide', task!.key))
-      .commit();
+    // The task is written at the colliding key directly: a task written elsewhere and moved
+    // there could run (and be recorded) before the move.
+    const task = taskData('w-collide', 'echo', 1, await leader.workerSession('w-collide'));
+    await leader.client.create(taskPath('w-collide', key), encode(task), {
+      acl: namespaceAcls().task,
+    });
     await waitFor('the dead record', () => leader.exists(deadPath(key)));
     const dead = decode(DeadJobSchema, (await leader.client.getData(deadPath(key))).data, 'dead');
     expect(dead.reason).toMatch(/^key collision/);
