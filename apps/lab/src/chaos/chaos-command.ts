@@ -61,13 +61,21 @@ export async function labChaos(
       (line) => io.err(line),
     );
   }
+  // A failed verdict keeps the servers' data and logs: the transaction logs say what
+  // ZooKeeper applied, and in which order, when the apps' logs cannot.
+  let keepServerState = false;
   // Ctrl+C: the lab this run brought up goes with it (its watchdogs would, later).
   const stopOwn = async () => {
     const lab = own;
     own = null;
     if (lab !== null) {
       await lab.fleet?.stop();
-      await lab.ensemble.stop();
+      await lab.ensemble.stop({ keepState: keepServerState });
+      if (keepServerState) {
+        io.err(
+          `the ZooKeeper servers' data and logs are kept in ${lab.ensemble.stateDir} (until the next run there)`,
+        );
+      }
     }
   };
   const interrupted = (signal: NodeJS.Signals) => {
@@ -100,6 +108,7 @@ export async function labChaos(
     writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
     io.out(formatSummary(report));
     io.out(`report: ${jsonFile}`);
+    keepServerState = !report.ok;
     return report.ok;
   } finally {
     process.off('SIGINT', interrupted);

@@ -65,6 +65,15 @@ export interface Settlement {
   writtenBy?: string;
 }
 
+/**
+ * A record on which the ZooKeeper servers disagree after each was synced: what each server
+ * holds at `path` ("absent" when it has no such node).
+ */
+export interface ReplicaDisagreement {
+  path: string;
+  held: Record<string, string>;
+}
+
 /** Everything the verdict needs, gathered after the system drained. */
 export interface Evidence {
   produced: ProducedLine[];
@@ -76,6 +85,8 @@ export interface Evidence {
   assigned: string[];
   /** Lines of the two files that did not parse, with where they are. */
   unreadable: string[];
+  /** Records the servers disagree on, each server read on its own (empty: they agree). */
+  replicas: ReplicaDisagreement[];
 }
 
 /**

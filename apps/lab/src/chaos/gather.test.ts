@@ -9,7 +9,7 @@ import {
   resolveConnection,
 } from '@zk-lab/lab-core';
 import type { ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot } from '@zk-lab/test';
+import { sharedConnectString, testRoot, usePrivateEnsemble } from '@zk-lab/test';
 import { gatherEvidence } from './gather';
 import { judge } from './verdict';
 
@@ -83,6 +83,10 @@ describe('the chaos judge on real znodes', () => {
       root,
       producedFiles: [produced],
       executionLog: executions,
+      // Each server of the ensemble read on its own: they agree.
+      servers: sharedConnectString()
+        .split(',')
+        .map((hostPort, i) => ({ name: `zk${i + 1}`, connectString: hostPort })),
     };
     const healthy = judge(await gatherEvidence(sources), null);
     expect(healthy.violations).toEqual([]);
@@ -117,5 +121,50 @@ describe('the chaos judge on real znodes', () => {
       ['lost', C],
       ['extra-execution', B],
     ]);
+  });
+
+  describe('with a server that holds other records', () => {
+    // A server of another ensemble stands for a replica that diverged: the same root, one
+    // record different. The judge must name the path and what each server holds.
+    const other = usePrivateEnsemble({ size: 1 });
+
+    it('names the record the servers disagree on, and what each holds', async () => {
+      const diverged = await connectToNamespace(
+        resolveConnection({ connect: other.connectString, root }),
+        loadCredentials('admin'),
+      );
+      try {
+        const copy = { ...result(B, 'job-0000000002'), worker: 'w9', token: '7' };
+        await diverged.create(`${PATHS.results}/job-0000000002`, encode(copy));
+      } finally {
+        await diverged.close();
+      }
+      const empty = join(dir, 'nothing.jsonl');
+      writeFileSync(empty, '');
+      const evidence = await gatherEvidence({
+        connectString: sharedConnectString(),
+        root,
+        producedFiles: [empty],
+        executionLog: empty,
+        servers: [
+          { name: 'zk1', connectString: sharedConnectString().split(',')[0]! },
+          { name: 'other', connectString: other.connectString },
+        ],
+      });
+      const divergences = judge(evidence, null).violations.filter(
+        (v) => v.kind === 'replica-divergence',
+      );
+      expect(divergences.map((v) => v.detail)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `disagree on ${root}/results/job-0000000001 after a sync: zk1: w1 token \\? .*; other: absent$`,
+          ),
+        ),
+        expect.stringMatching(
+          /job-0000000002 after a sync: zk1: w1 token \? .*; other: w9 token 7 /,
+        ),
+        expect.stringMatching(/job-0000000003 after a sync: zk1: w1 token \? .*; other: absent$/),
+      ]);
+    });
   });
 });

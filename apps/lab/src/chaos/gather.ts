@@ -3,12 +3,18 @@
  * apps'): the znodes under the root after a sync, the producer's record and the workers'
  * execution log. It lists `/results` and `/dead`, which is fine for the few thousand jobs of a
  * chaos run and is why no app does it.
+ *
+ * Then it reads the records again from each server on its own, after a sync on that server:
+ * nothing writes any more, so every server must hold the same records. A disagreement is a
+ * fault of ZooKeeper's replication, which the apps cannot cause and the verdict names apart.
  */
+import { createHash } from 'node:crypto';
 import { loadCredentials, PATHS } from '@zk-lab/lab-core';
 import { NoNodeError, ZkClient } from '@zk-lab/zk-client';
 import {
   type Evidence,
   ExecutionLineSchema,
+  type ReplicaDisagreement,
   parseDead,
   parseResult,
   ProducedLineSchema,
@@ -22,6 +28,8 @@ export interface EvidenceSources {
   /** The producer's record files (each producer process appends to one). */
   producedFiles: string[];
   executionLog: string;
+  /** Each server on its own (name and connect string), read again to compare. */
+  servers?: { name: string; connectString: string }[];
 }
 
 /** Reads in pages of this many getData calls in flight. */
@@ -33,53 +41,132 @@ export async function gatherEvidence(sources: EvidenceSources): Promise<Evidence
     readJsonLines(file, ProducedLineSchema, unreadable),
   );
   const executions = readJsonLines(sources.executionLog, ExecutionLineSchema, unreadable);
+  const root = sources.root;
+  const at = (path: string) => `${root}${path}`;
+  const { records, queued, assigned } = await withJudgeClient(sources.connectString, (client) =>
+    readTree(client, root),
+  );
+  const settlements: Settlement[] = [];
+  for (const [path, data] of records) {
+    const [parent, key] = [
+      path.slice(0, path.lastIndexOf('/')),
+      path.slice(path.lastIndexOf('/') + 1),
+    ];
+    const parsed = parent === at(PATHS.results) ? parseResult(key, data) : parseDead(key, data);
+    if (typeof parsed === 'string') unreadable.push(parsed);
+    else settlements.push(parsed);
+  }
+  const replicas: ReplicaDisagreement[] = [];
+  const held = new Map<string, Record<string, string>>();
+  const read: { name: string }[] = [];
+  for (const server of sources.servers ?? []) {
+    let own: Map<string, Buffer>;
+    try {
+      own = (await withJudgeClient(server.connectString, (client) => readTree(client, root)))
+        .records;
+    } catch (err) {
+      unreadable.push(`server ${server.name} could not be read on its own: ${String(err)}`);
+      continue;
+    }
+    read.push(server);
+    for (const path of new Set([...records.keys(), ...own.keys()])) {
+      const mine = own.get(path);
+      const theirs = records.get(path);
+      if (mine !== undefined && theirs !== undefined && mine.equals(theirs)) continue;
+      const entry = held.get(path) ?? {};
+      entry[server.name] = mine === undefined ? 'absent' : summary(path, mine, root);
+      held.set(path, entry);
+    }
+  }
+  for (const path of [...held.keys()].sort()) {
+    // A path that differs from the first read on some server: every server's copy, in order.
+    const byServer = held.get(path)!;
+    const copies: Record<string, string> = {};
+    for (const server of read) {
+      const theirs = records.get(path);
+      copies[server.name] =
+        byServer[server.name] ?? (theirs === undefined ? 'absent' : summary(path, theirs, root));
+    }
+    replicas.push({ path, held: copies });
+  }
+  return { produced, executions, settlements, queued, assigned, unreadable, replicas };
+}
+
+/** What a record says, short: who wrote a result, or a digest of data that is not one. */
+function summary(path: string, data: Buffer, root: string): string {
+  const key = path.slice(path.lastIndexOf('/') + 1);
+  const parsed = path.startsWith(`${root}${PATHS.results}/`)
+    ? parseResult(key, data)
+    : parseDead(key, data);
+  const digest = createHash('sha1').update(data).digest('hex').slice(0, 8);
+  if (typeof parsed !== 'string' && parsed.writtenBy !== undefined) {
+    return `${parsed.writtenBy} (${parsed.handBacks} hand-back(s), sha1 ${digest})`;
+  }
+  return `sha1 ${digest}`;
+}
+
+async function withJudgeClient<T>(
+  connectString: string,
+  use: (client: ZkClient) => Promise<T>,
+): Promise<T> {
   // The admin identity reads whatever the ACLs allow nobody else to.
   const client = await ZkClient.connect({
-    connectString: sources.connectString,
+    connectString,
     sessionTimeoutMs: 10_000,
     connectTimeoutMs: 20_000,
     auth: [loadCredentials('admin').authInfo()],
   });
   try {
-    const at = (path: string) => `${sources.root}${path}`;
-    await client.sync(sources.root);
-    const [resultKeys, deadKeys, queued, folders] = await Promise.all([
-      children(client, at(PATHS.results)),
-      children(client, at(PATHS.dead)),
-      children(client, at(PATHS.queue)),
-      children(client, at(PATHS.assign)),
-    ]);
-    const settlements: Settlement[] = [];
-    const read = async (
-      parent: string,
-      keys: string[],
-      parse: (key: string, data: Buffer) => Settlement | string,
-    ) => {
-      for (let i = 0; i < keys.length; i += READ_PAGE) {
-        const page = keys.slice(i, i + READ_PAGE);
-        const datas = await Promise.all(
-          page.map((key) => client.getData(`${parent}/${key}`).then(({ data }) => data)),
-        );
-        page.forEach((key, j) => {
-          const parsed = parse(key, datas[j]!);
-          if (typeof parsed === 'string') unreadable.push(parsed);
-          else settlements.push(parsed);
-        });
-      }
-    };
-    await read(at(PATHS.results), resultKeys, parseResult);
-    await read(at(PATHS.dead), deadKeys, parseDead);
-    const assigned = (
-      await Promise.all(
-        folders.map(async (worker) =>
-          (await children(client, `${at(PATHS.assign)}/${worker}`)).map((k) => `${worker}/${k}`),
-        ),
-      )
-    ).flat();
-    return { produced, executions, settlements, queued, assigned, unreadable };
+    return await use(client);
   } finally {
     await client.close();
   }
+}
+
+/** The records (results and dead, path → data), the queue and the tasks, after a sync. */
+async function readTree(
+  client: ZkClient,
+  root: string,
+): Promise<{ records: Map<string, Buffer>; queued: string[]; assigned: string[] }> {
+  const at = (path: string) => `${root}${path}`;
+  await client.sync(root);
+  const [resultKeys, deadKeys, queued, folders] = await Promise.all([
+    children(client, at(PATHS.results)),
+    children(client, at(PATHS.dead)),
+    children(client, at(PATHS.queue)),
+    children(client, at(PATHS.assign)),
+  ]);
+  const records = new Map<string, Buffer>();
+  const paths = [
+    ...resultKeys.map((key) => `${at(PATHS.results)}/${key}`),
+    ...deadKeys.map((key) => `${at(PATHS.dead)}/${key}`),
+  ];
+  for (let i = 0; i < paths.length; i += READ_PAGE) {
+    const page = paths.slice(i, i + READ_PAGE);
+    const datas = await Promise.all(
+      page.map((path) =>
+        client.getData(path).then(
+          ({ data }) => data,
+          (err: unknown) => {
+            if (err instanceof NoNodeError) return null;
+            throw err;
+          },
+        ),
+      ),
+    );
+    page.forEach((path, j) => {
+      const data = datas[j];
+      if (data !== null && data !== undefined) records.set(path, data);
+    });
+  }
+  const assigned = (
+    await Promise.all(
+      folders.map(async (worker) =>
+        (await children(client, `${at(PATHS.assign)}/${worker}`)).map((k) => `${worker}/${k}`),
+      ),
+    )
+  ).flat();
+  return { records, queued, assigned };
 }
 
 async function children(client: ZkClient, path: string): Promise<string[]> {

@@ -226,6 +226,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       root: options.root,
       producedFiles: [producerRecordPath(options.labState), freshRecordPath(options.labState)],
       executionLog: executionLogPath(options.labState),
+      servers: options.ensemble.nodes.map((node) => ({
+        name: `zk${node.id}`,
+        connectString: options.ensemble.connectString([node.id]),
+      })),
     });
     const verdict = judge(evidence, { jobs: freshJobs, failure: fresh });
     const notHealedCount = records.filter((r) => r.notHealed !== null).length;

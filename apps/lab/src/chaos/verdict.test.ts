@@ -26,6 +26,7 @@ function healthy(): Evidence {
     queued: [],
     assigned: [],
     unreadable: [],
+    replicas: [],
   };
 }
 

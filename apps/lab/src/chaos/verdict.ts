@@ -10,7 +10,10 @@
  * - a job ran at most once more than its recorded failures and hand-backs;
  * - the fencing tokens of one job's executions strictly increase, in the order the
  *   executions were logged;
- * - the fresh batch, produced after the last heal, completed (liveness).
+ * - the fresh batch, produced after the last heal, completed (liveness);
+ * - every ZooKeeper server, read on its own after a sync, holds the same records: a
+ *   disagreement is ZooKeeper's fault, not the apps', and is named as such, with what each
+ *   server holds (the other violations are then judged on the first read's records).
  */
 import type { Evidence, ExecutionLine, Settlement } from './evidence';
 
@@ -22,6 +25,7 @@ export type ViolationKind =
   | 'extra-execution'
   | 'token-order'
   | 'fresh-batch'
+  | 'replica-divergence'
   | 'unreadable';
 
 export interface Violation {
@@ -67,6 +71,12 @@ export function judge(evidence: Evidence, fresh: FreshBatch | null): Verdict {
     violations.push(jobId === undefined ? { kind, detail } : { kind, jobId, detail });
 
   for (const line of evidence.unreadable) add('unreadable', line);
+  for (const { path, held } of evidence.replicas) {
+    const copies = Object.entries(held)
+      .map(([server, value]) => `${server}: ${value}`)
+      .join('; ');
+    add('replica-divergence', `ZooKeeper's servers disagree on ${path} after a sync: ${copies}`);
+  }
 
   const intents = new Set<string>();
   const confirmed = new Set<string>();
