@@ -87,6 +87,8 @@ export interface Evidence {
   unreadable: string[];
   /** Records the servers disagree on, each server read on its own (empty: they agree). */
   replicas: ReplicaDisagreement[];
+  /** The canary's acknowledged creates and the nodes the first read found (see canary.ts). */
+  canary: { path: string; acked: string[]; indeterminate: number; present: string[] } | null;
 }
 
 /**

@@ -8,8 +8,9 @@ import {
   PATHS,
   resolveConnection,
 } from '@zk-lab/lab-core';
-import type { ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot, usePrivateEnsemble } from '@zk-lab/test';
+import { ZkClient } from '@zk-lab/zk-client';
+import { sharedConnectString, testRoot, usePrivateEnsemble, waitFor } from '@zk-lab/test';
+import { Canary, removeCanary } from './canary';
 import { gatherEvidence } from './gather';
 import { judge } from './verdict';
 
@@ -166,5 +167,49 @@ describe('the chaos judge on real znodes', () => {
         expect.stringMatching(/job-0000000003 after a sync: zk1: w1 token \? .*; other: absent$/),
       ]);
     });
+  });
+
+  it('the canary: what ZooKeeper acknowledged is found, and a planted loss is named', async () => {
+    const admin = await ZkClient.connect({
+      connectString: sharedConnectString(),
+      auth: [loadCredentials('admin').authInfo()],
+    });
+    try {
+      const canary = await Canary.start({
+        connectString: sharedConnectString(),
+        seed: 900_000 + Math.floor(Math.random() * 100_000),
+        sessionTimeoutMs: 4_000,
+        intervalMs: 20,
+      });
+      await waitFor('a few acknowledged creates', async () => {
+        const children = await admin.getChildren(canary.path).catch(() => []);
+        return children.length >= 5;
+      });
+      const record = await canary.stop();
+      const empty = join(dir, 'none.jsonl');
+      writeFileSync(empty, '');
+      const sources = {
+        connectString: sharedConnectString(),
+        root,
+        producedFiles: [empty],
+        executionLog: empty,
+        canary: record,
+      };
+      const whole = await gatherEvidence(sources);
+      expect(whole.canary?.present).toEqual(expect.arrayContaining(record.acked));
+      const lostWrites = (evidence: Awaited<ReturnType<typeof gatherEvidence>>) =>
+        judge(evidence, null).violations.filter((v) => v.kind === 'zookeeper-lost-write');
+      expect(lostWrites(whole)).toEqual([]);
+
+      // Planted: one acknowledged create deleted behind the canary's back.
+      const victim = record.acked[2]!;
+      await admin.delete(`${record.path}/${victim}`);
+      expect(lostWrites(await gatherEvidence(sources))).toEqual([
+        expect.objectContaining({ detail: expect.stringContaining(`${record.path}/${victim}`) }),
+      ]);
+      await removeCanary(admin, record.path);
+    } finally {
+      await admin.close();
+    }
   });
 });

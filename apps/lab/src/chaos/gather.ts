@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { loadCredentials, PATHS } from '@zk-lab/lab-core';
+import type { CanaryRecord } from './canary';
 import { NoNodeError, ZkClient } from '@zk-lab/zk-client';
 import {
   type Evidence,
@@ -30,6 +31,8 @@ export interface EvidenceSources {
   executionLog: string;
   /** Each server on its own (name and connect string), read again to compare. */
   servers?: { name: string; connectString: string }[];
+  /** What the canary acknowledged; its nodes are read and compared like the records. */
+  canary?: CanaryRecord;
 }
 
 /** Reads in pages of this many getData calls in flight. */
@@ -43,11 +46,17 @@ export async function gatherEvidence(sources: EvidenceSources): Promise<Evidence
   const executions = readJsonLines(sources.executionLog, ExecutionLineSchema, unreadable);
   const root = sources.root;
   const at = (path: string) => `${root}${path}`;
+  const canaryAt = sources.canary?.path ?? null;
   const { records, queued, assigned } = await withJudgeClient(sources.connectString, (client) =>
-    readTree(client, root),
+    readTree(client, root, canaryAt),
   );
   const settlements: Settlement[] = [];
+  const present: string[] = [];
   for (const [path, data] of records) {
+    if (canaryAt !== null && path.startsWith(`${canaryAt}/`)) {
+      present.push(path.slice(canaryAt.length + 1));
+      continue;
+    }
     const [parent, key] = [
       path.slice(0, path.lastIndexOf('/')),
       path.slice(path.lastIndexOf('/') + 1),
@@ -62,8 +71,9 @@ export async function gatherEvidence(sources: EvidenceSources): Promise<Evidence
   for (const server of sources.servers ?? []) {
     let own: Map<string, Buffer>;
     try {
-      own = (await withJudgeClient(server.connectString, (client) => readTree(client, root)))
-        .records;
+      own = (
+        await withJudgeClient(server.connectString, (client) => readTree(client, root, canaryAt))
+      ).records;
     } catch (err) {
       unreadable.push(`server ${server.name} could not be read on its own: ${String(err)}`);
       continue;
@@ -74,7 +84,7 @@ export async function gatherEvidence(sources: EvidenceSources): Promise<Evidence
       const theirs = records.get(path);
       if (mine !== undefined && theirs !== undefined && mine.equals(theirs)) continue;
       const entry = held.get(path) ?? {};
-      entry[server.name] = mine === undefined ? 'absent' : summary(path, mine, root);
+      entry[server.name] = mine === undefined ? 'absent' : summary(path, mine, root, canaryAt);
       held.set(path, entry);
     }
   }
@@ -85,15 +95,26 @@ export async function gatherEvidence(sources: EvidenceSources): Promise<Evidence
     for (const server of read) {
       const theirs = records.get(path);
       copies[server.name] =
-        byServer[server.name] ?? (theirs === undefined ? 'absent' : summary(path, theirs, root));
+        byServer[server.name] ??
+        (theirs === undefined ? 'absent' : summary(path, theirs, root, canaryAt));
     }
     replicas.push({ path, held: copies });
   }
-  return { produced, executions, settlements, queued, assigned, unreadable, replicas };
+  const canary =
+    sources.canary === undefined
+      ? null
+      : {
+          path: sources.canary.path,
+          acked: sources.canary.acked,
+          indeterminate: sources.canary.indeterminate,
+          present,
+        };
+  return { produced, executions, settlements, queued, assigned, unreadable, replicas, canary };
 }
 
 /** What a record says, short: who wrote a result, or a digest of data that is not one. */
-function summary(path: string, data: Buffer, root: string): string {
+function summary(path: string, data: Buffer, root: string, canaryAt: string | null): string {
+  if (canaryAt !== null && path.startsWith(`${canaryAt}/`)) return 'present';
   const key = path.slice(path.lastIndexOf('/') + 1);
   const parsed = path.startsWith(`${root}${PATHS.results}/`)
     ? parseResult(key, data)
@@ -123,10 +144,14 @@ async function withJudgeClient<T>(
   }
 }
 
-/** The records (results and dead, path → data), the queue and the tasks, after a sync. */
+/**
+ * The records (results and dead, path → data; the canary's nodes with no data), the queue
+ * and the tasks, after a sync.
+ */
 async function readTree(
   client: ZkClient,
   root: string,
+  canaryAt: string | null,
 ): Promise<{ records: Map<string, Buffer>; queued: string[]; assigned: string[] }> {
   const at = (path: string) => `${root}${path}`;
   await client.sync(root);
@@ -158,6 +183,13 @@ async function readTree(
       const data = datas[j];
       if (data !== null && data !== undefined) records.set(path, data);
     });
+  }
+  // The canary's nodes by name only: there is one per write, and their presence is the point.
+  if (canaryAt !== null) {
+    await client.sync(canaryAt);
+    for (const name of await children(client, canaryAt)) {
+      records.set(`${canaryAt}/${name}`, Buffer.alloc(0));
+    }
   }
   const assigned = (
     await Promise.all(

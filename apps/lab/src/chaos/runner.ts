@@ -14,6 +14,7 @@ import { appScript, executionLogPath, producerRecordPath, recordsDir } from '../
 import { requireAppsState, type AppRecord } from '../app-state';
 import type { Output } from '../output';
 import type { ActionKind, ChaosContext } from './actions';
+import { Canary, canaryPath, removeCanary } from './canary';
 import { gatherEvidence } from './gather';
 import { notWhole, Probe, viewLab, type LabView } from './observe';
 import { Rng } from './rng';
@@ -91,6 +92,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     auth: [loadCredentials('admin').authInfo()],
   });
   const probe = new Probe(admin, options.root, options.seed);
+  // ZooKeeper itself is checked beside the apps, from before the first action to the end.
+  let canary: Canary | null = await Canary.start({
+    connectString: options.ensemble.connectString(),
+    seed: options.seed,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+  });
   const apps = (): AppRecord[] => requireAppsState(options.labState).apps;
   const view = async (): Promise<LabView> => viewLab(options.ensemble, apps());
   const ctx: ChaosContext = {
@@ -220,6 +227,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const fresh = await freshBatch(options, freshJobs);
     // Late duplicates (a zombie's write, a retry) must have time to show before the verdict.
     await sleep(2 * options.sessionTimeoutMs);
+    const canaryRecord = await canary.stop();
+    canary = null;
     options.say('judging from outside (a fresh client, the producer record, the execution log)…');
     const evidence = await gatherEvidence({
       connectString: options.ensemble.connectString(),
@@ -230,6 +239,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         name: `zk${node.id}`,
         connectString: options.ensemble.connectString([node.id]),
       })),
+      canary: canaryRecord,
     });
     const verdict = judge(evidence, { jobs: freshJobs, failure: fresh });
     const notHealedCount = records.filter((r) => r.notHealed !== null).length;
@@ -248,6 +258,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ok: verdict.ok && notHealedCount === 0 && drained,
     };
   } finally {
+    await canary?.stop();
+    await removeCanary(admin, canaryPath(options.seed));
     await probe.remove();
     await admin.close();
   }

@@ -19,6 +19,12 @@ export function formatSummary(report: ChaosReport): string {
     `jobs: ${c.created} created (+${c.indeterminate} unconfirmed, ${c.indeterminateCreated} of them created), ` +
       `${c.results} results, ${c.dead} dead`,
     `executions: ${c.executions} (${c.reExecutions} re-runs; ${c.failures} failures and ${c.handBacks} hand-backs recorded)`,
+    `ZooKeeper itself (the canary): ${
+      c.canary === null
+        ? 'not checked'
+        : `${c.canary.acked} creates acknowledged, ${c.canary.lost} of them lost; ` +
+          `${c.canary.indeterminate} of unknown outcome`
+    }`,
     `apps that exited on their own: ${report.restarts.length === 0 ? 'none' : report.restarts.map((r) => r.app).join(', ')}`,
     `drained in: ${report.drainMs === null ? 'NOT DRAINED' : `${report.drainMs} ms`}`,
     `not healed: ${

@@ -27,6 +27,7 @@ function healthy(): Evidence {
     assigned: [],
     unreadable: [],
     replicas: [],
+    canary: null,
   };
 }
 
@@ -142,5 +143,40 @@ describe('the chaos verdict', () => {
   it('fails when the fresh batch after the last heal did not complete', () => {
     const verdict = judge(healthy(), { jobs: 20, failure: '3 of 20 jobs unfinished after 60 s' });
     expect(verdict.violations).toEqual([expect.objectContaining({ kind: 'fresh-batch' })]);
+  });
+
+  it('fails, naming ZooKeeper, on a canary create that was acknowledged and is gone', () => {
+    const evidence = healthy();
+    evidence.canary = {
+      path: '/zk-lab-chaos-canary-1',
+      acked: ['c-0000000001', 'c-0000000002', 'c-0000000004'],
+      indeterminate: 1,
+      // c-0000000003 failed and exists anyway: allowed. c-0000000002 is gone.
+      present: ['c-0000000001', 'c-0000000003', 'c-0000000004'],
+    };
+    const verdict = judge(evidence, null);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.violations).toEqual([
+      {
+        kind: 'zookeeper-lost-write',
+        detail:
+          'ZooKeeper acknowledged 1 create(s) of the canary that are gone: ' +
+          '/zk-lab-chaos-canary-1/c-0000000002',
+      },
+    ]);
+    expect(verdict.counts.canary).toEqual({ acked: 3, indeterminate: 1, lost: 1 });
+  });
+
+  it('names at most 20 diverged paths, then counts the rest', () => {
+    const evidence = healthy();
+    evidence.replicas = Array.from({ length: 23 }, (_, i) => ({
+      path: `/r/results/job-${i}`,
+      held: { zk1: 'present', zk2: 'absent' },
+    }));
+    const kinds = judge(evidence, null).violations.map((v) => v.kind);
+    expect(kinds).toEqual(Array(21).fill('replica-divergence'));
+    expect(judge(evidence, null).violations[20]!.detail).toBe(
+      'and on 3 more path(s) (the report lists 20)',
+    );
   });
 });

@@ -13,7 +13,9 @@
  * - the fresh batch, produced after the last heal, completed (liveness);
  * - every ZooKeeper server, read on its own after a sync, holds the same records: a
  *   disagreement is ZooKeeper's fault, not the apps', and is named as such, with what each
- *   server holds (the other violations are then judged on the first read's records).
+ *   server holds (the other violations are then judged on the first read's records);
+ * - every create the canary (canary.ts) saw acknowledged is there: a missing one is a
+ *   write ZooKeeper lost, also named as ZooKeeper's fault.
  */
 import type { Evidence, ExecutionLine, Settlement } from './evidence';
 
@@ -26,6 +28,7 @@ export type ViolationKind =
   | 'token-order'
   | 'fresh-batch'
   | 'replica-divergence'
+  | 'zookeeper-lost-write'
   | 'unreadable';
 
 export interface Violation {
@@ -50,6 +53,8 @@ export interface VerdictCounts {
   /** Failures and hand-backs recorded on the final records. */
   failures: number;
   handBacks: number;
+  /** The canary's creates: acknowledged, of unknown outcome, and acknowledged but gone. */
+  canary: { acked: number; indeterminate: number; lost: number } | null;
 }
 
 export interface Verdict {
@@ -65,17 +70,44 @@ export interface FreshBatch {
   failure: string | null;
 }
 
+/** How many paths or nodes a violation names before it only counts the rest. */
+const LISTED = 20;
+
 export function judge(evidence: Evidence, fresh: FreshBatch | null): Verdict {
   const violations: Violation[] = [];
   const add = (kind: ViolationKind, detail: string, jobId?: string) =>
     violations.push(jobId === undefined ? { kind, detail } : { kind, jobId, detail });
 
   for (const line of evidence.unreadable) add('unreadable', line);
-  for (const { path, held } of evidence.replicas) {
+  for (const { path, held } of evidence.replicas.slice(0, LISTED)) {
     const copies = Object.entries(held)
       .map(([server, value]) => `${server}: ${value}`)
       .join('; ');
     add('replica-divergence', `ZooKeeper's servers disagree on ${path} after a sync: ${copies}`);
+  }
+  if (evidence.replicas.length > LISTED) {
+    add(
+      'replica-divergence',
+      `and on ${evidence.replicas.length - LISTED} more path(s) (the report lists ${LISTED})`,
+    );
+  }
+  let canaryLost = 0;
+  if (evidence.canary !== null) {
+    const present = new Set(evidence.canary.present);
+    const lost = evidence.canary.acked.filter((name) => !present.has(name));
+    canaryLost = lost.length;
+    if (lost.length > 0) {
+      const path = evidence.canary.path;
+      add(
+        'zookeeper-lost-write',
+        `ZooKeeper acknowledged ${lost.length} create(s) of the canary that are gone: ` +
+          lost
+            .slice(0, LISTED)
+            .map((name) => `${path}/${name}`)
+            .join(', ') +
+          (lost.length > LISTED ? ', …' : ''),
+      );
+    }
   }
 
   const intents = new Set<string>();
@@ -192,6 +224,14 @@ export function judge(evidence: Evidence, fresh: FreshBatch | null): Verdict {
       reExecutions,
       failures,
       handBacks,
+      canary:
+        evidence.canary === null
+          ? null
+          : {
+              acked: evidence.canary.acked.length,
+              indeterminate: evidence.canary.indeterminate,
+              lost: canaryLost,
+            },
     },
   };
 }
