@@ -21,11 +21,12 @@ import {
   type ConnectResponse,
   readConnectResponse,
   writeConnectRequest,
-  writeRequestHeader,
 } from './records';
 
 /** A frame longer than this is taken as a corrupt stream, not a big reply. */
 const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+/** A request frame before its body: the length (4), then the RequestHeader xid and type. */
+const REQUEST_HEADER_BYTES = 12;
 
 export interface ConnectionHandlers {
   /** A watch notification (xid -1). */
@@ -106,6 +107,8 @@ export class Connection {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readTimeoutMs = 0;
   private pingIntervalMs = 0;
+  /** Whether frames written in this tick are being gathered (see write). */
+  private corked = false;
   private lastSend = 0;
   private lastRecv = 0;
   private closed = false;
@@ -173,13 +176,12 @@ export class Connection {
         return;
       }
       const xid = request.xid ?? this.takeXid();
-      const w = new JuteWriter(8 + request.body.length);
-      writeRequestHeader(w, xid, request.opCode);
-      const header = w.toBuffer();
-      const frame = Buffer.allocUnsafe(4 + header.length + request.body.length);
-      frame.writeInt32BE(header.length + request.body.length, 0);
-      header.copy(frame, 4);
-      request.body.copy(frame, 4 + header.length);
+      // One buffer, one copy: the frame's length, the RequestHeader (xid, type), the body.
+      const frame = Buffer.allocUnsafe(REQUEST_HEADER_BYTES + request.body.length);
+      frame.writeInt32BE(REQUEST_HEADER_BYTES - 4 + request.body.length, 0);
+      frame.writeInt32BE(xid, 4);
+      frame.writeInt32BE(request.opCode, 8);
+      request.body.copy(frame, REQUEST_HEADER_BYTES);
       const queue = xid === Xid.auth ? this.authInFlight : this.inFlight;
       const onReply = request.onReply;
       const settle =
@@ -209,8 +211,20 @@ export class Connection {
   private write(frame: Buffer): void {
     if (this.closed) return;
     this.lastSend = performance.now();
+    // The frames of one tick leave in one writev (one syscall, full TCP segments), as the
+    // Java client flushes its outgoing queue once: corked on the first, uncorked after.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     this.socket.write(frame);
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
