@@ -350,10 +350,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       opCode = mode === CreateMode.CONTAINER ? OpCode.createContainer : OpCode.create2;
       writeCreateRequest(body, serverPath, toBuffer(data), acl, mode);
     }
-    const created = await this.call(
-      { opCode, body: body.toBuffer(), context },
-      readCreate2Response,
-    );
+    const created = await this.call({ opCode, body: body.view(), context }, readCreate2Response);
     return toClientPath(this.chroot, created.path);
   }
 
@@ -363,7 +360,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     const body = new JuteWriter();
     writePathVersionRequest(body, this.serverPath(path), version);
     await this.call(
-      { opCode: OpCode.delete, body: body.toBuffer(), context: { op: 'delete', path } },
+      { opCode: OpCode.delete, body: body.view(), context: { op: 'delete', path } },
       () => {
         // DeleteResponse has no body.
       },
@@ -402,7 +399,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     const body = new JuteWriter();
     writeSetDataRequest(body, this.serverPath(path), toBuffer(data), version);
     return this.call(
-      { opCode: OpCode.setData, body: body.toBuffer(), context: { op: 'setData', path } },
+      { opCode: OpCode.setData, body: body.view(), context: { op: 'setData', path } },
       readStat,
     );
   }
@@ -462,7 +459,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     writePathWatchRequest(body, this.serverPath(path), askServer);
     return {
       opCode,
-      body: body.toBuffer(),
+      body: body.view(),
       context: { op, path },
       onReply:
         watch === undefined ? undefined : this.watches.oneShotHook(path, read, watch, askServer),
@@ -500,7 +497,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     const body = new JuteWriter();
     writePathRequest(body, this.serverPath(path));
     return this.call(
-      { opCode: OpCode.getACL, body: body.toBuffer(), context: { op: 'getACL', path } },
+      { opCode: OpCode.getACL, body: body.view(), context: { op: 'getACL', path } },
       readGetAclResponse,
     );
   }
@@ -512,7 +509,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     if (acl.length === 0) throw new BadArgumentsError(context, 'an empty ACL is not allowed');
     const body = new JuteWriter();
     writeSetAclRequest(body, this.serverPath(path), acl, version);
-    return this.call({ opCode: OpCode.setACL, body: body.toBuffer(), context }, readStat);
+    return this.call({ opCode: OpCode.setACL, body: body.view(), context }, readStat);
   }
 
   /**
@@ -524,7 +521,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     const body = new JuteWriter();
     writePathRequest(body, this.serverPath(path));
     await this.call(
-      { opCode: OpCode.sync, body: body.toBuffer(), context: { op: 'sync', path } },
+      { opCode: OpCode.sync, body: body.view(), context: { op: 'sync', path } },
       () => undefined,
     );
   }
@@ -572,7 +569,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
         writeCreateRequest(body, path, Buffer.alloc(0), acl, CreateMode.PERSISTENT);
         try {
           await this.call(
-            { opCode: OpCode.create, body: body.toBuffer(), context: { op: 'create', path } },
+            { opCode: OpCode.create, body: body.view(), context: { op: 'create', path } },
             () => undefined,
           );
         } catch (error) {
@@ -593,7 +590,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       await this.call(
         {
           opCode: OpCode.exists,
-          body: body.toBuffer(),
+          body: body.view(),
           context: { op: 'exists', path: serverPath },
         },
         readStat,

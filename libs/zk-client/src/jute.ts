@@ -82,6 +82,14 @@ export class JuteWriter {
     return this.writeVector(items, (w, s) => w.writeString(s));
   }
 
+  /**
+   * The bytes written so far, not copied: a view of the writer's buffer. For a writer that
+   * is done with (a request's body, copied once more into its frame by the connection).
+   */
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
   /** Copies the bytes written so far. */
   toBuffer(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.len));

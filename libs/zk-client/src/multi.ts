@@ -209,7 +209,7 @@ export class Transaction {
     }
     writeMultiHeader(body, { type: -1, done: true, err: -1 });
     const raw = await this.target.call(
-      { opCode: OpCode.multi, body: body.toBuffer(), context: MULTI_CONTEXT },
+      { opCode: OpCode.multi, body: body.view(), context: MULTI_CONTEXT },
       readMultiResponse,
     );
     return this.interpret(raw);
