@@ -4,9 +4,11 @@
  * execution log. It lists `/results` and `/dead`, which is fine for the few thousand jobs of a
  * chaos run and is why no app does it.
  *
- * Then it reads the records again from each server on its own, after a sync on that server:
- * nothing writes any more, so every server must hold the same records. A disagreement is a
- * fault of ZooKeeper's replication, which the apps cannot cause and the verdict names apart.
+ * The runner points the first read at the ZooKeeper leader: the apps are judged on the
+ * history the ensemble agreed on. Then it reads the records again from each server on its
+ * own, after a sync on that server: nothing writes any more, so every server must hold the
+ * same records. A disagreement is a fault of ZooKeeper's replication, which the apps cannot
+ * cause and the verdict names apart.
  */
 import { createHash } from 'node:crypto';
 import { loadCredentials, PATHS } from '@zk-lab/lab-core';

@@ -230,8 +230,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const canaryRecord = await canary.stop();
     canary = null;
     options.say('judging from outside (a fresh client, the producer record, the execution log)…');
+    // The apps are judged on the leader's records, the history the ensemble agreed on; every
+    // other server is compared with it (a server that diverged is ZooKeeper's fault).
+    const zkLeader = await options.ensemble.leaderId();
     const evidence = await gatherEvidence({
-      connectString: options.ensemble.connectString(),
+      connectString: options.ensemble.connectString(zkLeader === null ? undefined : [zkLeader]),
       root: options.root,
       producedFiles: [producerRecordPath(options.labState), freshRecordPath(options.labState)],
       executionLog: executionLogPath(options.labState),

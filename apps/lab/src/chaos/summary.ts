@@ -43,6 +43,20 @@ export function formatSummary(report: ChaosReport): string {
   if (report.verdict.violations.length > 20) {
     lines.push(`  … and ${report.verdict.violations.length - 20} more (see the JSON report)`);
   }
-  lines.push(report.ok ? 'verdict: PASS' : 'verdict: FAIL');
+  lines.push(report.ok ? 'verdict: PASS' : `verdict: FAIL${zookeeperOnly(report)}`);
   return lines.join('\n');
+}
+
+/** When every violation is ZooKeeper's own, the FAIL says so (the apps held on its leader). */
+function zookeeperOnly(report: ChaosReport): string {
+  const { violations } = report.verdict;
+  const zookeeper = new Set(['replica-divergence', 'zookeeper-lost-write']);
+  const only =
+    violations.length > 0 &&
+    violations.every((v) => zookeeper.has(v.kind)) &&
+    report.notHealed === 0 &&
+    report.drainMs !== null;
+  return only
+    ? " (ZooKeeper's fault: its servers diverged or it lost a write; the apps' guarantees held on the leader's records)"
+    : '';
 }
