@@ -7,6 +7,7 @@
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { AuthFailedError, ConnectionLossError, ErrorCode, type ZkErrorContext } from './errors';
+import { Fifo } from './fifo';
 import { JuteReader, JuteWriter } from './jute';
 import {
   OpCode,
@@ -90,12 +91,12 @@ export class Connection {
 
   private readonly socket: net.Socket;
   private readonly handlers: ConnectionHandlers;
-  private readonly inFlight: InFlight[] = [];
+  private readonly inFlight = new Fifo<InFlight>();
   /**
    * Auth requests (xid -4), answered in their own order: the server handles them as they
    * arrive, so their replies may overtake those of requests sent before them.
    */
-  private readonly authInFlight: InFlight[] = [];
+  private readonly authInFlight = new Fifo<InFlight>();
   private nextXid = 1;
 
   private chunks: Buffer[] = [];
@@ -312,9 +313,8 @@ export class Connection {
         return;
       }
     }
-    const request = this.inFlight.shift();
+    const request = this.inFlight.peek();
     if (request === undefined || request.xid !== header.xid) {
-      if (request !== undefined) this.inFlight.unshift(request);
       // Replies come back in send order; anything else means the stream is out of step.
       this.fail(
         new ConnectionLossError({
@@ -324,6 +324,7 @@ export class Connection {
       );
       return;
     }
+    this.inFlight.shift();
     if (header.zxid > 0n) this.handlers.onZxid(header.zxid);
     request.resolve({ header, body: reader });
   }
@@ -392,7 +393,7 @@ export class Connection {
       handshake.reject(reason);
       return;
     }
-    const lost = [...this.authInFlight.splice(0), ...this.inFlight.splice(0)];
+    const lost = [...this.authInFlight.drain(), ...this.inFlight.drain()];
     for (const request of lost) request.reject(new ConnectionLossError(request.context));
     this.handlers.onClose(this, reason);
   }
