@@ -56,6 +56,7 @@ import {
   OpCode,
   PROTOCOL_VERSION,
   readStat,
+  REQUEST_HEADER_BYTES,
   SESSION_PASSWORD_LENGTH,
   type Stat,
   type WatchEvent,
@@ -180,8 +181,6 @@ const DEFAULT_RECONNECT_BACKOFF: Backoff = { baseDelayMs: 10, maxDelayMs: 100 };
 const CLOSE_SESSION_WAIT_MS = 2_000;
 const DEFAULT_MAX_REQUEST_BYTES = 0xfffff;
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 };
-/** Request header: xid and op code. */
-const REQUEST_HEADER_BYTES = 8;
 
 interface WaitingRequest {
   request: OutgoingRequest;

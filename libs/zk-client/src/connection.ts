@@ -14,6 +14,7 @@ import {
   readReplyHeader,
   readWatchEvent,
   type ReplyHeader,
+  REQUEST_HEADER_BYTES,
   type WatchEvent,
   Xid,
 } from './protocol';
@@ -26,8 +27,6 @@ import {
 
 /** A frame longer than this is taken as a corrupt stream, not a big reply. */
 const MAX_FRAME_BYTES = 256 * 1024 * 1024;
-/** A request frame before its body: the length (4), then the RequestHeader xid and type. */
-const REQUEST_HEADER_BYTES = 12;
 
 export interface ConnectionHandlers {
   /** A watch notification (xid -1). */
@@ -178,11 +177,11 @@ export class Connection {
       }
       const xid = request.xid ?? this.takeXid();
       // One buffer, one copy: the frame's length, the RequestHeader (xid, type), the body.
-      const frame = Buffer.allocUnsafe(REQUEST_HEADER_BYTES + request.body.length);
-      frame.writeInt32BE(REQUEST_HEADER_BYTES - 4 + request.body.length, 0);
+      const frame = Buffer.allocUnsafe(4 + REQUEST_HEADER_BYTES + request.body.length);
+      frame.writeInt32BE(REQUEST_HEADER_BYTES + request.body.length, 0);
       frame.writeInt32BE(xid, 4);
       frame.writeInt32BE(request.opCode, 8);
-      request.body.copy(frame, REQUEST_HEADER_BYTES);
+      request.body.copy(frame, 4 + REQUEST_HEADER_BYTES);
       const queue = xid === Xid.auth ? this.authInFlight : this.inFlight;
       const onReply = request.onReply;
       const settle =

@@ -56,6 +56,9 @@ export const PROTOCOL_VERSION = 0;
 /** Session password length the server hands out. */
 export const SESSION_PASSWORD_LENGTH = 16;
 
+/** A request's RequestHeader on the wire: xid and op code, 4 bytes each. */
+export const REQUEST_HEADER_BYTES = 8;
+
 /** Node creation modes (CreateMode.java flags). */
 export const CreateMode = {
   PERSISTENT: 0,

@@ -61,7 +61,7 @@ export class Canary {
       options.intervalMs ?? DEFAULT_INTERVAL_MS,
     );
     try {
-      await removeCanary(client, canary.path);
+      await client.deleteRecursive(canary.path);
       await client.create(canary.path, Buffer.from('zk-lab chaos canary'), {
         mode: CreateMode.PERSISTENT,
       });
@@ -96,22 +96,4 @@ export class Canary {
       await sleep(this.intervalMs);
     }
   }
-}
-
-/** Deletes the canary's nodes and parent, if any (a few thousand deletes, pipelined). */
-export async function removeCanary(client: ZkClient, path: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await client.getChildren(path);
-  } catch {
-    return;
-  }
-  for (let i = 0; i < names.length; i += 500) {
-    await Promise.all(
-      names
-        .slice(i, i + 500)
-        .map((name) => client.delete(`${path}/${name}`).catch(() => undefined)),
-    );
-  }
-  await client.delete(path).catch(() => undefined);
 }

@@ -10,7 +10,7 @@ import {
 } from '@zk-lab/lab-core';
 import { ZkClient } from '@zk-lab/zk-client';
 import { sharedConnectString, testRoot, usePrivateEnsemble, waitFor } from '@zk-lab/test';
-import { Canary, removeCanary } from './canary';
+import { Canary } from './canary';
 import { gatherEvidence } from './gather';
 import { judge } from './verdict';
 
@@ -207,7 +207,7 @@ describe('the chaos judge on real znodes', () => {
       const planted = lostWrites(await gatherEvidence(sources));
       expect(planted).toHaveLength(1);
       expect(planted[0]!.detail).toContain(`${record.path}/${victim}`);
-      await removeCanary(admin, record.path);
+      await admin.deleteRecursive(record.path);
     } finally {
       await admin.close();
     }

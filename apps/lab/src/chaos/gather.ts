@@ -46,12 +46,19 @@ export async function gatherEvidence(sources: EvidenceSources): Promise<Evidence
     readJsonLines(file, ProducedLineSchema, unreadable),
   );
   const executions = readJsonLines(sources.executionLog, ExecutionLineSchema, unreadable);
-  const root = sources.root;
-  const at = (path: string) => `${root}${path}`;
+  const { root } = sources;
   const canaryAt = sources.canary?.path ?? null;
-  const { records, queued, assigned } = await withJudgeClient(sources.connectString, (client) =>
-    readTree(client, root, canaryAt),
-  );
+  // One read per connect string: the first read (the leader's) is also that server's own.
+  const reads = new Map<string, ReturnType<typeof readTree>>();
+  const readOn = (connectString: string) => {
+    let read = reads.get(connectString);
+    if (read === undefined) {
+      read = withJudgeClient(connectString, (client) => readTree(client, root, canaryAt));
+      reads.set(connectString, read);
+    }
+    return read;
+  };
+  const { records, queued, assigned } = await readOn(sources.connectString);
   const settlements: Settlement[] = [];
   const present: string[] = [];
   for (const [path, data] of records) {
@@ -59,48 +66,33 @@ export async function gatherEvidence(sources: EvidenceSources): Promise<Evidence
       present.push(path.slice(canaryAt.length + 1));
       continue;
     }
-    const [parent, key] = [
-      path.slice(0, path.lastIndexOf('/')),
-      path.slice(path.lastIndexOf('/') + 1),
-    ];
-    const parsed = parent === at(PATHS.results) ? parseResult(key, data) : parseDead(key, data);
+    const parsed = parseRecord(path, data, root);
     if (typeof parsed === 'string') unreadable.push(parsed);
     else settlements.push(parsed);
   }
-  const replicas: ReplicaDisagreement[] = [];
-  const held = new Map<string, Record<string, string>>();
-  const read: { name: string }[] = [];
+  const trees: { name: string; records: Map<string, Buffer> }[] = [];
   for (const server of sources.servers ?? []) {
-    let own: Map<string, Buffer>;
     try {
-      own = (
-        await withJudgeClient(server.connectString, (client) => readTree(client, root, canaryAt))
-      ).records;
+      trees.push({ name: server.name, records: (await readOn(server.connectString)).records });
     } catch (err) {
       unreadable.push(`server ${server.name} could not be read on its own: ${String(err)}`);
-      continue;
-    }
-    read.push(server);
-    for (const path of new Set([...records.keys(), ...own.keys()])) {
-      const mine = own.get(path);
-      const theirs = records.get(path);
-      if (mine !== undefined && theirs !== undefined && mine.equals(theirs)) continue;
-      const entry = held.get(path) ?? {};
-      entry[server.name] = mine === undefined ? 'absent' : summary(path, mine, root, canaryAt);
-      held.set(path, entry);
     }
   }
-  for (const path of [...held.keys()].sort()) {
-    // A path that differs from the first read on some server: every server's copy, in order.
-    const byServer = held.get(path)!;
-    const copies: Record<string, string> = {};
-    for (const server of read) {
-      const theirs = records.get(path);
-      copies[server.name] =
-        byServer[server.name] ??
-        (theirs === undefined ? 'absent' : summary(path, theirs, root, canaryAt));
+  const replicas: ReplicaDisagreement[] = [];
+  const paths = new Set([...records.keys(), ...trees.flatMap((tree) => [...tree.records.keys()])]);
+  for (const path of [...paths].sort()) {
+    const first = records.get(path);
+    const agree = trees.every((tree) => {
+      const own = tree.records.get(path);
+      return own !== undefined && first !== undefined && own.equals(first);
+    });
+    if (agree) continue;
+    const held: Record<string, string> = {};
+    for (const tree of trees) {
+      const own = tree.records.get(path);
+      held[tree.name] = own === undefined ? 'absent' : summary(path, own, root, canaryAt);
     }
-    replicas.push({ path, held: copies });
+    replicas.push({ path, held });
   }
   const canary =
     sources.canary === undefined
@@ -114,13 +106,18 @@ export async function gatherEvidence(sources: EvidenceSources): Promise<Evidence
   return { produced, executions, settlements, queued, assigned, unreadable, replicas, canary };
 }
 
+/** A result or dead record at `path`, parsed by its parent; a string saying why not. */
+function parseRecord(path: string, data: Buffer, root: string): Settlement | string {
+  const key = path.slice(path.lastIndexOf('/') + 1);
+  return path.startsWith(`${root}${PATHS.results}/`)
+    ? parseResult(key, data)
+    : parseDead(key, data);
+}
+
 /** What a record says, short: who wrote a result, or a digest of data that is not one. */
 function summary(path: string, data: Buffer, root: string, canaryAt: string | null): string {
   if (canaryAt !== null && path.startsWith(`${canaryAt}/`)) return 'present';
-  const key = path.slice(path.lastIndexOf('/') + 1);
-  const parsed = path.startsWith(`${root}${PATHS.results}/`)
-    ? parseResult(key, data)
-    : parseDead(key, data);
+  const parsed = parseRecord(path, data, root);
   const digest = createHash('sha1').update(data).digest('hex').slice(0, 8);
   if (typeof parsed !== 'string' && parsed.writtenBy !== undefined) {
     return `${parsed.writtenBy} (${parsed.handBacks} hand-back(s), sha1 ${digest})`;

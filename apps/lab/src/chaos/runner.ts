@@ -14,7 +14,7 @@ import { appScript, executionLogPath, producerRecordPath, recordsDir } from '../
 import { requireAppsState, type AppRecord } from '../app-state';
 import type { Output } from '../output';
 import type { ActionKind, ChaosContext } from './actions';
-import { Canary, canaryPath, removeCanary } from './canary';
+import { Canary, canaryPath } from './canary';
 import { gatherEvidence } from './gather';
 import { notWhole, Probe, viewLab, type LabView } from './observe';
 import { Rng } from './rng';
@@ -262,7 +262,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
   } finally {
     await canary?.stop();
-    await removeCanary(admin, canaryPath(options.seed));
+    await admin.deleteRecursive(canaryPath(options.seed)).catch(() => undefined);
     await probe.remove();
     await admin.close();
   }

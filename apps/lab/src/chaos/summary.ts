@@ -1,6 +1,7 @@
 /** The human summary of a chaos report: heal times per kind, the counts, the verdict. */
 import { alignColumns } from '../text-table';
 import type { ChaosReport } from './runner';
+import { ZOOKEEPER_VIOLATIONS } from './verdict';
 
 export function formatSummary(report: ChaosReport): string {
   const ms = (v: number | null) => (v === null ? '-' : `${v} ms`);
@@ -50,10 +51,9 @@ export function formatSummary(report: ChaosReport): string {
 /** When every violation is ZooKeeper's own, the FAIL says so (the apps held on its leader). */
 function zookeeperOnly(report: ChaosReport): string {
   const { violations } = report.verdict;
-  const zookeeper = new Set(['replica-divergence', 'zookeeper-lost-write']);
   const only =
     violations.length > 0 &&
-    violations.every((v) => zookeeper.has(v.kind)) &&
+    violations.every((v) => ZOOKEEPER_VIOLATIONS.has(v.kind)) &&
     report.notHealed === 0 &&
     report.drainMs !== null;
   return only

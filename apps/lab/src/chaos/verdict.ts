@@ -31,6 +31,12 @@ export type ViolationKind =
   | 'zookeeper-lost-write'
   | 'unreadable';
 
+/** The kinds that are ZooKeeper's own faults, not the apps'. */
+export const ZOOKEEPER_VIOLATIONS: ReadonlySet<ViolationKind> = new Set([
+  'replica-divergence',
+  'zookeeper-lost-write',
+]);
+
 export interface Violation {
   kind: ViolationKind;
   /** The job it is about, when there is one. */
