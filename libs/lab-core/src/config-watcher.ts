@@ -1,6 +1,7 @@
 /**
  * ConfigWatcher: the config every master and worker runs with, kept current from `/config`
- * through a NodeCache (a watch re-armed before each read, so no write is missed).
+ * through a NodeCache (a watch re-armed before each read, so the latest state is always
+ * read; a version overwritten before it was read is not seen, as ZooKeeper's watches promise).
  *
  * - A valid new version is applied: `applied` with the diff.
  * - Data that does not parse (written behind the updater's back) is rejected: the last good

@@ -76,13 +76,21 @@ describe('ConfigWatcher', () => {
       await watcher.start();
       expect(watcher.status().version).toBeNull();
       const acl = namespaceAcls({}).config;
+      // A watch promises the latest state, not every state: a version overwritten before the
+      // watcher reads it is never seen. Each step waits for its event before the next write.
+      const seen = async (count: number) => {
+        const deadline = Date.now() + 10_000;
+        while (events.length < count && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 20));
+      };
       await admin.create(PATHS.config, '{"maxAttempts": 5}', { acl });
+      await seen(1);
       await admin.setData(PATHS.config, 'not json');
+      await seen(2);
       await admin.delete(PATHS.config);
+      await seen(3);
       await admin.create(PATHS.config, '{"maxAttempts": 2}', { acl });
-      const deadline = Date.now() + 10_000;
-      while (events.length < 4 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      await seen(4);
       expect(events).toEqual([
         'applied 0 {"maxAttempts":{"from":3,"to":5}}',
         'rejected 1',
