@@ -39,7 +39,7 @@ function machineSeconds(): { busy: number; total: number } | null {
   }
 }
 
-function processSeconds(pid: number): number | null {
+export function processSeconds(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (2nd field) may hold spaces: count fields after its closing ')'.

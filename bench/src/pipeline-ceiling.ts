@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NodeExistsError, ZkClient } from '@zk-lab/zk-client';
+import { type ServerSample, serverWork, type ServerWork } from './server-work';
 
 export const TRANSACTIONS_PER_JOB = 3;
 
@@ -26,6 +27,8 @@ export interface CeilingRound {
   elapsedMs: number;
   jobsPerSecond: number;
   transactionsPerSecond: number;
+  /** What the servers did per job during the timed part (server-work.ts), when sampled. */
+  servers?: ServerWork | null;
 }
 
 export interface CeilingOptions {
@@ -41,6 +44,7 @@ const ROOT = '/bench-ceiling';
 export async function measureCeiling(
   options: CeilingOptions,
   round: number,
+  sampleServers?: () => Promise<ServerSample>,
 ): Promise<CeilingRound> {
   const client = await ZkClient.connect({
     connectString: options.connect,
@@ -84,9 +88,11 @@ export async function measureCeiling(
     const lane = async (): Promise<void> => {
       while (next < options.jobs) await oneJob(next++);
     };
+    const serversBefore = await sampleServers?.();
     const started = performance.now();
     await Promise.all(Array.from({ length: Math.min(options.window, options.jobs) }, lane));
     const elapsedMs = performance.now() - started;
+    const serversAfter = await sampleServers?.();
     const jobsPerSecond = options.jobs / (elapsedMs / 1000);
     await removeTree(client, base);
     return {
@@ -94,6 +100,10 @@ export async function measureCeiling(
       elapsedMs: Math.round(elapsedMs),
       jobsPerSecond: Math.round(jobsPerSecond),
       transactionsPerSecond: Math.round(jobsPerSecond * TRANSACTIONS_PER_JOB),
+      servers:
+        serversBefore && serversAfter
+          ? serverWork(serversBefore, serversAfter, options.jobs)
+          : null,
     };
   } finally {
     await client.close();

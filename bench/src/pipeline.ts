@@ -20,6 +20,7 @@ import {
   measureCeilingProcesses,
   TRANSACTIONS_PER_JOB,
 } from './pipeline-ceiling';
+import { sampleServers, type ServerSample, type ServerWork } from './server-work';
 import { type HeldParts, MASTER_IDS, startBenchSystem } from './system-setup';
 import { JOB_MATRIX, runThroughput, type ThroughputRun } from './system-throughput';
 
@@ -279,9 +280,15 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
 
     const ceilingRounds: CeilingRound[] = [];
     const pipelineRounds: ThroughputRun[] = [];
+    const servers = (): Promise<ServerSample> => sampleServers(ensemble);
+    const sampled = { ...probe, sampleServers: servers };
     for (let round = 1; round <= options.rounds; round++) {
       checkAborted();
-      const ceiling = await measureCeiling({ ...ceilingOptions, jobs: options.jobs }, round);
+      const ceiling = await measureCeiling(
+        { ...ceilingOptions, jobs: options.jobs },
+        round,
+        servers,
+      );
       ceilingRounds.push(ceiling);
       say(
         `round ${round}: ceiling ${ceiling.jobsPerSecond} jobs/s ` +
@@ -291,7 +298,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       const run = await runThroughput(
         fleet,
         admin,
-        probe,
+        sampled,
         echo,
         options.jobs,
         `pipeline-${round}`,
@@ -299,6 +306,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
         ['--count', String(options.jobs)],
         'count',
       );
+
       if (run.error !== null) errors.push(`pipeline round ${round}: ${run.error}`);
       pipelineRounds.push(run);
       say(
@@ -438,6 +446,20 @@ export function renderPipeline(report: PipelineReport): string {
     ...report.ceilingRounds.map((ceiling, i) => {
       const run = report.pipelineRounds[i];
       return `| ${i + 1} | ${ceiling.jobsPerSecond.toLocaleString('en')} | ${ceiling.transactionsPerSecond.toLocaleString('en')} | ${run?.endToEnd?.jobsPerSecond.toLocaleString('en') ?? '?'} | ${ms(run?.latencyMs ?? null, 'p50')} | ${ms(run?.latencyMs ?? null, 'p99')} | ${ms(run?.phasesMs.queued ?? null, 'p50')} | ${ms(run?.phasesMs.handoff ?? null, 'p50')} | ${run?.leader ? `${run.leader.rounds} for ${run.leader.assigned} jobs` : '?'} |`;
+    }),
+    '',
+    '## What the servers did per job',
+    '',
+    'Summed over the three servers from `mntr` and /proc (server-work.ts): client requests taken (`zk_packets_received`), packets sent to clients (replies and watch notifications, `zk_packets_sent`), and CPU time of the server processes. The ceiling sends exactly its transactions; what the pipeline adds is its reads, watch notifications and the bench’s own polling of two stats.',
+    '',
+    '| round | ceiling requests | sent | server CPU | pipeline requests | sent | server CPU |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...report.ceilingRounds.map((round, i) => {
+      const ceiling = round.servers ?? null;
+      const pipeline = report.pipelineRounds[i]?.servers ?? null;
+      const cpu = (w: ServerWork | null): string =>
+        w?.cpuMsPerJob == null ? '?' : `${w.cpuMsPerJob} ms`;
+      return `| ${i + 1} | ${ceiling?.requestsPerJob ?? '?'} | ${ceiling?.packetsSentPerJob ?? '?'} | ${cpu(ceiling)} | ${pipeline?.requestsPerJob ?? '?'} | ${pipeline?.packetsSentPerJob ?? '?'} | ${cpu(pipeline)} |`;
     }),
     '',
   ];

@@ -18,6 +18,7 @@ import {
 } from '@zk-lab/lab-core';
 import { NoNodeError, type ZkClient } from '@zk-lab/zk-client';
 import { type CpuUse, cpuUse, sampleCpu } from './cpu-use';
+import { type ServerSample, serverWork, type ServerWork } from './server-work';
 import { type AppFleet, describeExit } from './system-apps';
 import type { LeaderTotals } from './system-takeover';
 import { type Distribution, distribution } from './percentiles';
@@ -39,6 +40,8 @@ const READS_IN_FLIGHT = 512;
 export interface RunProbe {
   /** The long-running processes whose CPU time is measured, labelled. */
   processes(): { label: string; pid: number }[];
+  /** The servers' counters (server-work.ts), read before and after the run when given. */
+  sampleServers?: () => Promise<ServerSample>;
   leaderTotals(): Promise<LeaderTotals | null>;
 }
 
@@ -94,6 +97,8 @@ export interface ThroughputRun {
   epochs: number[];
   /** Cores used from the producer's start to its exit, per process and machine-wide. */
   cpu: CpuUse | null;
+  /** What the servers did per job, from the producer's start to the last job settled. */
+  servers: ServerWork | null;
   /** The leader's scheduling rounds and assignments during the run (same term throughout). */
   leader: LeaderTotals | null;
   error: string | null;
@@ -120,6 +125,7 @@ export async function runThroughput(
   const args = ['--type', job.type, '--payload', job.payload, ...pace];
   const leaderBefore = await probe.leaderTotals();
   const cpuBefore = sampleCpu(probe.processes());
+  const serversBefore = await probe.sampleServers?.();
   const settledBefore = waitBy === 'count' ? await settledCount(client) : 0;
   const startedAt = performance.now();
   // The producer's own --wait-timeout (300 s) ends it first; this is the backstop.
@@ -134,6 +140,7 @@ export async function runThroughput(
   }
   const wallMs = Math.round(performance.now() - startedAt);
   const cpu = cpuUse(cpuBefore, sampleCpu(probe.processes()));
+  const serversAfter = await probe.sampleServers?.();
   const leaderAfter = await probe.leaderTotals();
   const run: ThroughputRun = {
     type: job.type,
@@ -148,6 +155,7 @@ export async function runThroughput(
     retried: 0,
     epochs: [],
     cpu,
+    servers: serversBefore && serversAfter ? serverWork(serversBefore, serversAfter, jobs) : null,
     leader:
       leaderBefore && leaderAfter && leaderBefore.id === leaderAfter.id
         ? {
