@@ -13,7 +13,15 @@
 import { sharedConnectString, testRoot } from '@zk-lab/test';
 import { ZkClient } from './client';
 import { NoNodeError, NoWatcherError } from './errors';
-import { AddWatchMode, EventType, KeeperState, type WatchEvent, WatcherType } from './protocol';
+import {
+  AddWatchMode,
+  EventType,
+  KeeperState,
+  Perms,
+  type WatchEvent,
+  WatcherType,
+} from './protocol';
+import { digestId } from './auth';
 import type { WatchListener } from './watches';
 
 const SESSION_TIMEOUT_MS = 4_000;
@@ -222,6 +230,22 @@ describe('watches on a live ensemble', () => {
   });
 
   describe('persistent watches', () => {
+    it('a recursive watch gets no event for a node its client may not read', async () => {
+      // ZooKeeper checks the watcher's READ permission on the changed node: a view kept from
+      // a recursive watch (the master's live view) must not count on seeing such a node.
+      const subtree = fresh('hidden');
+      await writer.create(subtree);
+      const onEvent = recorder();
+      const handle = await watcher.addWatch(subtree, AddWatchMode.PERSISTENT_RECURSIVE, onEvent);
+      const stranger = digestId('stranger', 'secret');
+      await writer.create(`${subtree}/hidden`, 'x', { acl: [{ perms: Perms.ALL, id: stranger }] });
+      await writer.create(`${subtree}/open`, 'x');
+      await catchUp();
+      expect(summary(onEvent.events)).toEqual([[EventType.NodeCreated, `${subtree}/open`]]);
+      expect(await watcher.getChildren(subtree)).toEqual(expect.arrayContaining(['hidden']));
+      await handle.remove();
+    });
+
     it('a recursive watch reports 200 mixed changes in its subtree exactly, in server order', async () => {
       const subtree = fresh('tree');
       await writer.create(subtree);

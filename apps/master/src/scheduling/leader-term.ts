@@ -2,12 +2,15 @@
  * LeaderTerm: what the master does while it leads, from the epoch claim to the step-down.
  *
  * 1. Claim a new epoch (CAS increment of `/epoch`): every write of this term checks it.
- * 2. Run scheduling rounds until stopped. A round reads the system (system-snapshot.ts),
- *    reconciles first (creates the task folder of each new worker, requeues the tasks of
- *    departed workers, buries strangers) and only then assigns queued jobs, in queue order,
- *    to live workers with free slots. The transitions of a round run pipelined.
- * 3. Rounds are level-triggered: persistent watches on `/workers`, `/queue` and `/assign`
- *    (recursive), a RECONNECTED, and a timer (the periodic reconciliation, which also heals
+ * 2. Run scheduling rounds until stopped. A round takes the system as the live view holds
+ *    it (live-view.ts: kept from the watches' events), or reads it all (system-snapshot.ts)
+ *    when the view says it must: at the start, every RECONCILE_INTERVAL_MS, and after
+ *    anything the view cannot follow. It reconciles first (creates the task folder of each
+ *    new worker, requeues the tasks of departed workers, buries strangers) and only then
+ *    assigns queued jobs, in queue order, to live workers with free slots. The transitions
+ *    of a round run pipelined.
+ * 3. Rounds are level-triggered: persistent recursive watches on `/workers`, `/queue` and
+ *    `/assign`, a RECONNECTED, and a timer (the periodic reconciliation, which also heals
  *    any notification lost to a connection drop) all ask for "one more round"; requests
  *    that arrive while a round runs are folded into a single next round.
  *
@@ -26,6 +29,7 @@ import {
   SessionExpiredError,
   ZkError,
   type Transaction,
+  type WatchEvent,
   type WatchHandle,
   type ZkClient,
   type ZkStateEvent,
@@ -44,6 +48,7 @@ import {
 } from '@zk-lab/lab-core';
 import { planAssignments } from './assignment-plan';
 import { claimEpoch, type EpochClaim, fencedMulti, fenceOps } from './epoch';
+import { LiveView } from './live-view';
 import { readSnapshot, type SystemSnapshot } from './system-snapshot';
 import { RoundScheduler } from './round-scheduler';
 import { type Done, type SettledOutcome, type TermTotals, TransitionLog } from './transition-log';
@@ -104,6 +109,7 @@ export class LeaderTerm {
   private readonly unreadable = new Set<string>();
   /** The worker identity each task folder was given this term. */
   private readonly folderIdentity = new Map<string, string | null>();
+  private readonly live = new LiveView(RECONCILE_INTERVAL_MS);
 
   constructor(private readonly deps: LeaderTermDeps) {
     this.outcomes = new TransitionLog(deps.metrics, deps.log, () => this.epoch);
@@ -145,12 +151,15 @@ export class LeaderTerm {
     if (this.stopped) return;
     metrics.epoch.set(this.claim.epoch);
     log.info({ epoch: this.claim.epoch }, `epoch ${this.claim.epoch} claimed; reconciling`);
-    const trigger = (): void => this.scheduler.trigger();
-    this.watches = await Promise.all([
-      client.addWatch(PATHS.workers, AddWatchMode.PERSISTENT, trigger),
-      client.addWatch(PATHS.queue, AddWatchMode.PERSISTENT, trigger),
-      client.addWatch(PATHS.assign, AddWatchMode.PERSISTENT_RECURSIVE, trigger),
-    ]);
+    const onEvent = (event: WatchEvent): void => {
+      this.live.onEvent(event);
+      this.scheduler.trigger();
+    };
+    this.watches = await Promise.all(
+      [PATHS.workers, PATHS.queue, PATHS.assign].map((path) =>
+        client.addWatch(path, AddWatchMode.PERSISTENT_RECURSIVE, onEvent),
+      ),
+    );
     if (this.stopped) {
       this.releaseWatches();
       return;
@@ -189,6 +198,8 @@ export class LeaderTerm {
   }
 
   private readonly onState = (state: ZkStateEvent): void => {
+    // Events may have been lost while the connection was down.
+    if (state !== 'CONNECTED') this.live.invalidate();
     if (state === 'RECONNECTED') this.scheduler.trigger();
   };
 
@@ -198,8 +209,30 @@ export class LeaderTerm {
   }
 
   private async round(): Promise<void> {
+    try {
+      await this.roundOnce();
+    } catch (error) {
+      this.live.invalidate();
+      throw error;
+    }
+  }
+
+  /** The system as this round sees it: the live view, or a full read that renews it. */
+  private async systemNow(): Promise<{ snapshot: SystemSnapshot; full: boolean }> {
+    if (!this.live.needsFullRead()) return { snapshot: this.live.snapshot(), full: false };
+    this.live.beginFullRead();
+    try {
+      this.live.endFullRead(await readSnapshot(this.deps.client));
+    } catch (error) {
+      this.live.abandonFullRead();
+      throw error;
+    }
+    return { snapshot: this.live.snapshot(), full: true };
+  }
+
+  private async roundOnce(): Promise<void> {
     const began = performance.now();
-    const snapshot = await readSnapshot(this.deps.client);
+    const { snapshot, full } = await this.systemNow();
     const read = performance.now();
     if (this.stopped) return;
     const { metrics } = this.deps;
@@ -210,7 +243,7 @@ export class LeaderTerm {
     metrics.queueDepth.set(snapshot.queue.length);
     const config = this.deps.config();
 
-    await Promise.all([
+    const reconciliation = [
       ...[...snapshot.workers.values()]
         .filter((w) => !snapshot.tasks.has(w.id) || this.folderIdentity.get(w.id) !== w.identity)
         .map((w) => this.guard(assignDir(w.id), () => this.ensureTaskFolder(w.id, w.identity))),
@@ -228,7 +261,11 @@ export class LeaderTerm {
           ),
         ),
       ),
-    ]);
+    ];
+    // Folder writes and requeues are followed by a full read: the view need not reason
+    // about them.
+    if (reconciliation.length > 0) this.live.invalidate();
+    await Promise.all(reconciliation);
     if (this.stopped) return;
 
     const free = new Map<string, number>();
@@ -245,16 +282,16 @@ export class LeaderTerm {
       plan.map(({ name, worker }) => {
         const key = jobKey(name);
         this.checkedTasks.add(taskPath(worker, key));
+        const assigning = async (): Promise<SettledOutcome> => {
+          const registration = snapshot.workers.get(worker)!;
+          const outcome = await this.transitions!.assign(name, key, registration, config);
+          // Not as planned: the view was behind (or the connection went).
+          if (outcome.kind !== 'done') this.live.invalidate();
+          return outcome;
+        };
         return this.guard(
           queuePath(name),
-          () =>
-            this.settle(
-              this.transitions!.assign(name, key, snapshot.workers.get(worker)!, config),
-              {
-                jobKey: key,
-                workerId: worker,
-              },
-            ),
+          () => this.settle(assigning(), { jobKey: key, workerId: worker }),
           () => this.unreadable.add(name),
         );
       }),
@@ -265,6 +302,7 @@ export class LeaderTerm {
     this.deps.log.debug(
       {
         epoch: this.epoch,
+        read: full ? 'full' : 'view',
         queue: snapshot.queue.length,
         planned: plan.length,
         readMs: Math.round(read - began),
