@@ -20,7 +20,13 @@ import {
   measureCeilingProcesses,
   TRANSACTIONS_PER_JOB,
 } from './pipeline-ceiling';
-import { sampleServers, type ServerSample, type ServerWork } from './server-work';
+import {
+  requestsByRole,
+  sampleServers,
+  sessionRoles,
+  type ServerSample,
+  type ServerWork,
+} from './server-work';
 import { type HeldParts, MASTER_IDS, startBenchSystem } from './system-setup';
 import { JOB_MATRIX, runThroughput, type ThroughputRun } from './system-throughput';
 
@@ -30,8 +36,9 @@ The master-worker pipeline beside what the ensemble itself can write for its des
 one run on one fresh 3-server ensemble on 127.0.0.1 (tickTime 200 ms):
 
   ceiling    one client of our own code writes N jobs' worth of the transactions one job
-             costs (${TRANSACTIONS_PER_JOB}: the producer's create, the leader's assignment, the
-             worker's result, each a multi), each job's in order, --window jobs at once;
+             costs (${TRANSACTIONS_PER_JOB}: the producer's create and its marker's delete, the
+             leader's assignment, the worker's result), each job's in order, --window jobs
+             at once;
              after the rounds, once more from 4 processes at once (reported beside it)
   pipeline   2 masters and --workers workers as processes; the producer CLI enqueues N
              echo {} jobs (--count N --json), and the bench waits until /results and
@@ -40,8 +47,8 @@ one run on one fresh 3-server ensemble on 127.0.0.1 (tickTime 200 ms):
   latency    the producer streams echo jobs at half the median end-to-end rate for
              --latency-seconds; created -> finished p50 and p99
 
-Ceiling and pipeline rounds alternate (--rounds each, after a warm-up of 500 jobs of
-each); the ratio is the median end-to-end rate / the median ceiling.
+Ceiling and pipeline rounds alternate (--rounds each, after a warm-up of --warmup jobs
+of each, which the servers' JIT needs: uncounted); the ratio is the median end-to-end rate / the median ceiling.
 
 The report is printed (markdown, or with --json one JSON object with
 endToEndJobsPerSecond, ceilingJobsPerSecond and ratio) and written to
@@ -50,6 +57,7 @@ bench/results/pipeline-<date>.md and .json (a second run on the same day replace
 Options:
   --jobs N             jobs per round                          (default 3000)
   --rounds N           rounds of each                          (default 3)
+  --warmup N           uncounted jobs of each first            (default 3000)
   --workers N          worker processes                        (default 4)
   --capacity N         workerCapacity in /config               (default 16)
   --batch N            assignBatchSize in /config              (default 200)
@@ -68,7 +76,6 @@ server and process it started.`;
 
 const ROOT = '/bench-pipeline';
 const CEILING_PROCESSES = 4;
-const WARMUP_JOBS = 500;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -77,6 +84,7 @@ class UsageError extends Error {
 interface Options {
   jobs: number;
   rounds: number;
+  warmup: number;
   workers: number;
   capacity: number;
   batch: number;
@@ -100,6 +108,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
       options: {
         jobs: { type: 'string', default: '3000' },
         rounds: { type: 'string', default: '3' },
+        warmup: { type: 'string', default: '3000' },
         workers: { type: 'string', default: '4' },
         capacity: { type: 'string', default: '16' },
         batch: { type: 'string', default: '200' },
@@ -128,6 +137,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
   return {
     jobs: int('jobs', values.jobs, 1, 100_000),
     rounds: int('rounds', values.rounds, 1, 50),
+    warmup: int('warmup', values.warmup, 1, 100_000),
     workers: int('workers', values.workers, 1, 64),
     capacity: int('capacity', values.capacity, 1, 256),
     batch: int('batch', values.batch, 1, 10_000),
@@ -156,6 +166,7 @@ export interface PipelineReport {
     assignBatchSize: number;
     jobsPerRound: number;
     rounds: number;
+    warmupJobs: number;
     ceilingWindow: number;
     transactionsPerJob: number;
     dataBytes: typeof DATA_BYTES;
@@ -169,6 +180,8 @@ export interface PipelineReport {
   /** One round of the ceiling from CEILING_PROCESSES processes, each a client of its own. */
   processCeiling: CeilingRound & { processes: number };
   pipelineRounds: ThroughputRun[];
+  /** Requests per job by sender in each pipeline round (server-work.ts). */
+  senders: Record<string, number>[];
   /** At half the median end-to-end rate. */
   latency: { rate: number; run: ThroughputRun } | null;
   errors: string[];
@@ -247,7 +260,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
         batch: options.batch,
         sessionMs: options.sessionMs,
         tickMs: options.tickMs,
-        queueDepth: options.jobs,
+        queueDepth: Math.max(options.jobs, options.warmup),
       },
       { runDir, logDir, pidFile, benchDir },
       held,
@@ -263,23 +276,25 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       sessionMs: options.sessionMs,
     };
 
-    say(`warm-up: ${WARMUP_JOBS} jobs of the ceiling, ${WARMUP_JOBS} echo jobs of the pipeline`);
-    await measureCeiling({ ...ceilingOptions, jobs: WARMUP_JOBS }, 0);
+    const warmupJobs = options.warmup;
+    say(`warm-up: ${warmupJobs} jobs of the ceiling, ${warmupJobs} echo jobs of the pipeline`);
+    await measureCeiling({ ...ceilingOptions, jobs: warmupJobs }, 0);
     const warmup = await runThroughput(
       fleet,
       admin,
       probe,
       echo,
-      WARMUP_JOBS,
+      warmupJobs,
       'warmup',
       say,
-      ['--count', String(WARMUP_JOBS)],
+      ['--count', String(warmupJobs)],
       'count',
     );
     if (warmup.error !== null) errors.push(`warm-up: ${warmup.error}`);
 
     const ceilingRounds: CeilingRound[] = [];
     const pipelineRounds: ThroughputRun[] = [];
+    const senders: Record<string, number>[] = [];
     const servers = (): Promise<ServerSample> => sampleServers(ensemble);
     const sampled = { ...probe, sampleServers: servers };
     for (let round = 1; round <= options.rounds; round++) {
@@ -309,6 +324,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
 
       if (run.error !== null) errors.push(`pipeline round ${round}: ${run.error}`);
       pipelineRounds.push(run);
+      senders.push(run.servers ? requestsByRole(run.servers, await sessionRoles(admin)) : {});
       say(
         `round ${round}: pipeline ${run.endToEnd?.jobsPerSecond ?? '?'} jobs/s end to end ` +
           `(latency p50 ${run.latencyMs?.p50 ?? '?'} ms)`,
@@ -376,6 +392,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
         assignBatchSize: options.batch,
         jobsPerRound: options.jobs,
         rounds: options.rounds,
+        warmupJobs: options.warmup,
         ceilingWindow: options.window,
         transactionsPerJob: TRANSACTIONS_PER_JOB,
         dataBytes: DATA_BYTES,
@@ -387,6 +404,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       ceilingRounds,
       processCeiling: { ...processCeiling, processes: CEILING_PROCESSES },
       pipelineRounds,
+      senders,
       latency,
       errors,
     };
@@ -415,6 +433,15 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
   }
 }
 
+const SENDERS = [
+  'leader',
+  'workers',
+  'producer (closed)',
+  'bench',
+  'standby master',
+  'other sessions',
+];
+
 const ms = (d: Distribution | null, key: 'p50' | 'p99' | 'max'): string =>
   d === null ? '?' : `${d[key].toLocaleString('en')} ms`;
 
@@ -426,7 +453,7 @@ export function renderPipeline(report: PipelineReport): string {
     `- date: ${report.date}; git commit ${report.gitCommit}`,
     `- machine: ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory}, ${report.machine.os}, node ${report.machine.node}`,
     `- ensemble: ${report.setup.ensemble}`,
-    `- system: ${report.setup.masters} masters, ${report.setup.workers} workers (workerCapacity ${report.setup.workerCapacity}), assignBatchSize ${report.setup.assignBatchSize}; ${report.setup.jobsPerRound.toLocaleString('en')} echo jobs per round, ${report.setup.rounds} rounds of each after a warm-up`,
+    `- system: ${report.setup.masters} masters, ${report.setup.workers} workers (workerCapacity ${report.setup.workerCapacity}), assignBatchSize ${report.setup.assignBatchSize}; ${report.setup.jobsPerRound.toLocaleString('en')} echo jobs per round, ${report.setup.rounds} rounds of each after a warm-up of ${report.setup.warmupJobs.toLocaleString('en')} jobs of each`,
     `- load average (1 min): ${report.load.start.toFixed(1)} at the start, ${report.load.end.toFixed(1)} at the end; ${report.load.otherZooKeeperServers} ZooKeeper server process(es) not started by this bench`,
     '',
     '## Headline',
@@ -435,7 +462,7 @@ export function renderPipeline(report: PipelineReport): string {
     '| --- | --- | --- |',
     `| **${report.endToEndJobsPerSecond?.toLocaleString('en') ?? '?'} jobs/s** | ${report.ceilingJobsPerSecond.toLocaleString('en')} jobs/s (${report.ceilingTransactionsPerSecond.toLocaleString('en')} transactions/s ÷ ${report.setup.transactionsPerJob}) | **${report.ratio ?? '?'}** |`,
     '',
-    `The ceiling: one client of @zk-lab/zk-client writes each job's ${report.setup.transactionsPerJob} transactions in order (the producer's multi[create job, create marker]; the leader's multi[check epoch, create task, delete queued job]; the worker's multi[create result, delete task]), ${report.setup.ceilingWindow} jobs at once, with node data of ${report.setup.dataBytes.job}, ${report.setup.dataBytes.task} and ${report.setup.dataBytes.result} bytes. End to end: results / (last finished − first created), read from the result znodes. Both are medians of the rounds, which alternate.`,
+    `The ceiling: one client of @zk-lab/zk-client writes each job's ${report.setup.transactionsPerJob} transactions in order (the producer's multi[create job, create marker] and then its delete of the marker, beside the leader's multi[check epoch, create task, delete queued job]; the worker's multi[create result, delete task]), ${report.setup.ceilingWindow} jobs at once, with node data of ${report.setup.dataBytes.job}, ${report.setup.dataBytes.task} and ${report.setup.dataBytes.result} bytes. End to end: results / (last finished − first created), read from the result znodes. Both are medians of the rounds, which alternate.`,
     '',
     `From ${report.processCeiling.processes} processes at once, each a client of its own with a share of the jobs and the window (one round, after the others), the ceiling was ${report.processCeiling.jobsPerSecond.toLocaleString('en')} jobs/s (${report.processCeiling.transactionsPerSecond.toLocaleString('en')} transactions/s).`,
     '',
@@ -461,6 +488,14 @@ export function renderPipeline(report: PipelineReport): string {
         w?.cpuMsPerJob == null ? '?' : `${w.cpuMsPerJob} ms`;
       return `| ${i + 1} | ${ceiling?.requestsPerJob ?? '?'} | ${ceiling?.packetsSentPerJob ?? '?'} | ${cpu(ceiling)} | ${pipeline?.requestsPerJob ?? '?'} | ${pipeline?.packetsSentPerJob ?? '?'} | ${cpu(pipeline)} |`;
     }),
+    '',
+    'The pipeline’s requests per job by sender (`cons` per session; the producer’s session has closed when the round ends, so its share is the remainder of the total):',
+    '',
+    `| round | ${SENDERS.join(' | ')} |`,
+    `| --- | ${SENDERS.map(() => '---').join(' | ')} |`,
+    ...report.senders.map(
+      (bySender, i) => `| ${i + 1} | ${SENDERS.map((s) => bySender[s] ?? 0).join(' | ')} |`,
+    ),
     '',
   ];
   if (report.latency !== null) {
