@@ -27,7 +27,7 @@ step([join(root, 'tools', 'bootstrap.mjs'), '--build']);
 step([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')]);
 const load = createRequire(import.meta.url);
 const argv = process.argv.slice(2);
-// `failover`, `system` and `pipeline` have a module of their own; everything else (`client`, --help)
+// `failover`, `system`, `pipeline` and `locks` have a module of their own; everything else (`client`, --help)
 // goes to main.
 const code =
   argv[0] === 'failover'
@@ -36,5 +36,7 @@ const code =
       ? await load('./dist/system.js').systemMain(argv.slice(1), here)
       : argv[0] === 'pipeline'
         ? await load('./dist/pipeline.js').pipelineMain(argv.slice(1), here)
-        : await load('./dist/main.js').main(argv);
+        : argv[0] === 'locks'
+          ? await load('./dist/locks.js').locksMain(argv.slice(1), here)
+          : await load('./dist/main.js').main(argv);
 process.exit(code);

@@ -39,6 +39,7 @@ export const HELP = `Usage: npm run bench -- client [options]
        npm run bench -- failover [options]   (see npm run bench -- failover --help)
        npm run bench -- system [options]     (see npm run bench -- system --help)
        npm run bench -- pipeline [options]   (see npm run bench -- pipeline --help)
+       npm run bench -- locks [options]      (see npm run bench -- locks --help)
 
 Measures, on one freshly started 3-server ZooKeeper ensemble on 127.0.0.1, three clients,
 each in a process of its own, taking turns within every round:

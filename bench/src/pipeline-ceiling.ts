@@ -16,10 +16,10 @@
  * beside it are 4 × that. (Until 2026-12-06 the ceiling left the marker's delete out and
  * counted three: the requests per sender of the pipeline bench showed the fourth.)
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CreateMode, NodeExistsError, ZkClient } from '@zk-lab/zk-client';
+import { runJsonDriver } from './bench-cli';
 import { type ServerSample, serverWork, type ServerWork } from './server-work';
 
 export const TRANSACTIONS_PER_JOB = 4;
@@ -135,7 +135,7 @@ export async function measureCeilingProcesses(
   const share = (total: number) => Math.max(1, Math.floor(total / processes));
   const rounds = await Promise.all(
     Array.from({ length: processes }, (_, i) =>
-      runDriver(driver, {
+      runJsonDriver<CeilingRound>(driver, {
         options: { ...options, jobs: share(options.jobs), window: share(options.window) },
         round: round * 100 + i,
       }),
@@ -150,30 +150,6 @@ export async function measureCeilingProcesses(
     jobsPerSecond: Math.round(jobsPerSecond),
     transactionsPerSecond: Math.round(jobsPerSecond * TRANSACTIONS_PER_JOB),
   };
-}
-
-function runDriver(driver: string, input: unknown): Promise<CeilingRound> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [driver, JSON.stringify(input)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`the ceiling driver exited ${code}: ${err.trim()}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(out) as CeilingRound);
-      } catch {
-        reject(new Error(`the ceiling driver printed no round: ${out.trim()} ${err.trim()}`));
-      }
-    });
-  });
 }
 
 /** Removes a folder two levels deep (children first), pipelined. */

@@ -8,10 +8,17 @@
  * Then a latency run: the producer streams at half the measured end-to-end rate.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
-import { gitCommit, osName } from './main';
+import {
+  benchFailed,
+  intOption,
+  type Machine,
+  machineFacts,
+  parseBenchArgs,
+  readOptions,
+} from './bench-cli';
+import { gitCommit } from './main';
 import { type Distribution } from './percentiles';
 import {
   type CeilingRound,
@@ -77,10 +84,6 @@ server and process it started.`;
 const ROOT = '/bench-pipeline';
 const CEILING_PROCESSES = 4;
 
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 interface Options {
   jobs: number;
   rounds: number;
@@ -99,41 +102,25 @@ interface Options {
 }
 
 function parseOptions(argv: string[], benchDir: string): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        jobs: { type: 'string', default: '3000' },
-        rounds: { type: 'string', default: '3' },
-        warmup: { type: 'string', default: '3000' },
-        workers: { type: 'string', default: '4' },
-        capacity: { type: 'string', default: '16' },
-        batch: { type: 'string', default: '200' },
-        window: { type: 'string', default: '256' },
-        'latency-seconds': { type: 'string', default: '10' },
-        session: { type: 'string', default: '4000' },
-        tick: { type: 'string', default: '200' },
-        json: { type: 'boolean', default: false },
-        out: { type: 'string', default: join(benchDir, 'results') },
-        'no-save': { type: 'boolean', default: false },
-        'keep-logs': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseBenchArgs(argv, {
+    jobs: { type: 'string', default: '3000' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3000' },
+    workers: { type: 'string', default: '4' },
+    capacity: { type: 'string', default: '16' },
+    batch: { type: 'string', default: '200' },
+    window: { type: 'string', default: '256' },
+    'latency-seconds': { type: 'string', default: '10' },
+    session: { type: 'string', default: '4000' },
+    tick: { type: 'string', default: '200' },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string', default: join(benchDir, 'results') },
+    'no-save': { type: 'boolean', default: false },
+    'keep-logs': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
-  const int = (name: string, text: string, min: number, max: number): number => {
-    const n = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not "${text}"`);
-    }
-    return n;
-  };
+  const int = intOption;
   return {
     jobs: int('jobs', values.jobs, 1, 100_000),
     rounds: int('rounds', values.rounds, 1, 50),
@@ -156,7 +143,7 @@ export interface PipelineReport {
   command: string;
   date: string;
   gitCommit: string;
-  machine: { cores: number; cpu: string; memory: string; os: string; node: string };
+  machine: Machine;
   load: { start: number; end: number; otherZooKeeperServers: number };
   setup: {
     ensemble: string;
@@ -202,18 +189,8 @@ const median = (values: readonly number[]): number | null => {
 };
 
 export async function pipelineMain(argv: string[], benchDir: string): Promise<number> {
-  let options: Options;
-  try {
-    const parsed = parseOptions(argv, benchDir);
-    if (parsed === 'help') {
-      process.stdout.write(`${PIPELINE_HELP}\n`);
-      return 0;
-    }
-    options = parsed;
-  } catch (error) {
-    process.stderr.write(`bench: ${(error as Error).message}\n\n${PIPELINE_HELP}\n`);
-    return 2;
-  }
+  const options = readOptions(() => parseOptions(argv, benchDir), PIPELINE_HELP);
+  if (typeof options === 'number') return options;
 
   const runDir = mkdtempSync(join(tmpdir(), 'zk-lab-bench-pipeline-'));
   const logDir = join(runDir, 'logs');
@@ -374,13 +351,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       command: `npm run bench -- pipeline ${argv.join(' ')}`.trim(),
       date: new Date().toISOString(),
       gitCommit: gitCommit(),
-      machine: {
-        cores: availableParallelism(),
-        cpu: cpus()[0]?.model ?? 'unknown',
-        memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
-        os: osName(),
-        node: process.version,
-      },
+      machine: machineFacts(),
       load: { start: loadAtStart, end: loadAtEnd, otherZooKeeperServers: otherServers },
       setup: {
         ensemble:
@@ -422,10 +393,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
   } catch (error) {
     failed = true;
     if (aborted) return 130;
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return 1;
+    return benchFailed(error);
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);
