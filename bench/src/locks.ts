@@ -28,9 +28,10 @@ export const LOCKS_HELP = `Usage: npm run bench -- locks [options]
 
 One DistributedLock (@zk-lab/zk-recipes) under /bench-locks, taken and given back in a
 loop by each contender, a process of its own with its own session, on one fresh 3-server
-ZooKeeper ensemble on 127.0.0.1 (tickTime 200 ms). Each level runs --seconds; a level of
-2 contenders runs first as a warm-up and is not counted. Reported per level: acquisitions
-per second (all contenders), acquire and release latency p50 and p99, the spread between
+ZooKeeper ensemble on 127.0.0.1 (tickTime 200 ms). Each level runs --seconds, --repeats
+times (every level once a turn); a level of 2 contenders runs first as a warm-up and is
+not counted. Reported per level: acquisitions per second (all contenders; the median of
+the repeats, with min and max), acquire and release latency p50 and p99, the spread between
 contenders, and the requests the servers took per acquisition.
 
 The report is printed (markdown, or with --json one JSON object) and written to
@@ -39,13 +40,14 @@ bench/results/locks-<date>.md and .json (a second run on the same day replaces t
 Options:
   --contenders LIST  comma-separated contender counts          (default 1,2,4,8)
   --seconds S        length of each level                       (default 5)
+  --repeats N        times each level runs (every level once a turn) (default 3)
   --session MS       the contenders' session timeout            (default 4000)
   --json             print the JSON report instead of markdown
   --out DIR          where the report goes                      (default bench/results)
   --no-save          print the report only
   -h, --help         this text
 
-It takes about a minute on a 2-core machine with the defaults. Ctrl+C stops every server
+It takes about 2 minutes on a 2-core machine with the defaults. Ctrl+C stops every server
 and process it started.`;
 
 const LOCK_PATH = '/bench-locks/lock';
@@ -56,6 +58,7 @@ const START_DELAY_MS = 3_000;
 interface Options {
   contenders: number[];
   seconds: number;
+  repeats: number;
   sessionMs: number;
   json: boolean;
   out: string;
@@ -66,6 +69,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
   const values = parseBenchArgs(argv, {
     contenders: { type: 'string', default: '1,2,4,8' },
     seconds: { type: 'string', default: '5' },
+    repeats: { type: 'string', default: '3' },
     session: { type: 'string', default: '4000' },
     json: { type: 'boolean', default: false },
     out: { type: 'string', default: join(benchDir, 'results') },
@@ -76,6 +80,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
   return {
     contenders: values.contenders.split(',').map((n) => intOption('contenders', n.trim(), 1, 64)),
     seconds: intOption('seconds', values.seconds, 1, 600),
+    repeats: intOption('repeats', values.repeats, 1, 20),
     sessionMs: intOption('session', values.session, 400, 600_000),
     json: values.json,
     out: values.out,
@@ -86,7 +91,9 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
 export interface LockLevel {
   contenders: number;
   acquisitions: number;
+  /** The median of the repeats, with the slowest and the fastest. */
   acquisitionsPerSecond: number;
+  repeats: { min: number; max: number; each: number[] };
   acquireMs: Distribution | null;
   releaseMs: Distribution | null;
   /** The fewest and the most acquisitions of one contender. */
@@ -102,17 +109,24 @@ export interface LocksReport {
   machine: Machine;
   ensemble: string;
   secondsPerLevel: number;
+  repeats: number;
   levels: LockLevel[];
 }
 
 const say = (line: string): void => void process.stderr.write(`[locks] ${line}\n`);
 
-async function runLevel(
+interface Stretch {
+  results: ContenderResult[];
+  requests: number;
+}
+
+/** One measured stretch of `contenders` processes. */
+async function runStretch(
   ensemble: Ensemble,
   contenders: number,
   options: Options,
   children: Set<number>,
-): Promise<LockLevel> {
+): Promise<Stretch> {
   const startAt = Date.now() + START_DELAY_MS;
   const endAt = startAt + options.seconds * 1000;
   const input: ContenderInput = {
@@ -132,17 +146,28 @@ async function runLevel(
   await new Promise((r) => setTimeout(r, Math.max(0, endAt - Date.now())));
   const after = await sampleServers(ensemble);
   const results = await Promise.all(running);
-  const acquisitions = results.reduce((sum, r) => sum + r.acquisitions, 0);
-  const counts = results.map((r) => r.acquisitions);
+  return { results, requests: serverWork(before, after, 1).requestsPerJob };
+}
+
+/** A level from its repeated stretches. */
+function level(contenders: number, stretches: Stretch[], seconds: number): LockLevel {
+  const all = stretches.flatMap((s) => s.results);
+  const acquisitions = all.reduce((sum, r) => sum + r.acquisitions, 0);
+  const rates = stretches.map((s) =>
+    Math.round(s.results.reduce((sum, r) => sum + r.acquisitions, 0) / seconds),
+  );
+  const counts = all.map((r) => r.acquisitions);
+  const requests = stretches.reduce((sum, s) => sum + s.requests, 0);
   return {
     contenders,
     acquisitions,
-    acquisitionsPerSecond: Math.round(acquisitions / options.seconds),
-    acquireMs: roundDistribution(distribution(results.flatMap((r) => r.acquireMs))),
-    releaseMs: roundDistribution(distribution(results.flatMap((r) => r.releaseMs))),
+    acquisitionsPerSecond: distribution(rates)!.p50,
+    repeats: { min: Math.min(...rates), max: Math.max(...rates), each: rates },
+    acquireMs: roundDistribution(distribution(all.flatMap((r) => r.acquireMs))),
+    releaseMs: roundDistribution(distribution(all.flatMap((r) => r.releaseMs))),
     perContender: { min: Math.min(...counts), max: Math.max(...counts) },
     requestsPerAcquisition:
-      acquisitions === 0 ? null : serverWork(before, after, acquisitions).requestsPerJob,
+      acquisitions === 0 ? null : Math.round((requests / acquisitions) * 100) / 100,
   };
 }
 
@@ -202,17 +227,21 @@ export async function locksMain(argv: string[], benchDir: string): Promise<numbe
     await admin.close();
 
     say(`warm-up: ${WARMUP_CONTENDERS} contenders for ${options.seconds} s`);
-    await runLevel(ensemble, WARMUP_CONTENDERS, options, children);
-    const levels: LockLevel[] = [];
-    for (const contenders of options.contenders) {
-      const level = await runLevel(ensemble, contenders, options, children);
-      levels.push(level);
-      say(
-        `${contenders} contender(s): ${level.acquisitionsPerSecond} acquisitions/s, ` +
-          `acquire p50 ${level.acquireMs?.p50 ?? '?'} ms, ` +
-          `${level.requestsPerAcquisition ?? '?'} requests per acquisition`,
-      );
+    await runStretch(ensemble, WARMUP_CONTENDERS, options, children);
+    // Each repeat goes through every level, so that every level sees the same machine.
+    const stretches = new Map<number, Stretch[]>(options.contenders.map((c) => [c, []]));
+    for (let repeat = 1; repeat <= options.repeats; repeat++) {
+      for (const contenders of options.contenders) {
+        const stretch = await runStretch(ensemble, contenders, options, children);
+        stretches.get(contenders)!.push(stretch);
+        const count = stretch.results.reduce((sum, r) => sum + r.acquisitions, 0);
+        say(
+          `repeat ${repeat}, ${contenders} contender(s): ` +
+            `${Math.round(count / options.seconds)} acquisitions/s`,
+        );
+      }
     }
+    const levels = options.contenders.map((c) => level(c, stretches.get(c)!, options.seconds));
 
     const report: LocksReport = {
       command: `npm run bench -- locks ${argv.join(' ')}`.trim(),
@@ -221,6 +250,7 @@ export async function locksMain(argv: string[], benchDir: string): Promise<numbe
       machine: machineFacts(),
       ensemble: `3 servers on 127.0.0.1, ZooKeeper ${srvr?.version.split(/[-,]/)[0] ?? 'unknown'}, tickTime 200 ms, -Xmx512m each`,
       secondsPerLevel: options.seconds,
+      repeats: options.repeats,
       levels,
     };
     const markdown = renderLocks(report);
@@ -253,13 +283,13 @@ export function renderLocks(report: LocksReport): string {
     `- date: ${report.date}; git commit ${report.gitCommit}`,
     `- machine: ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory}, ${report.machine.os}, node ${report.machine.node}`,
     `- ensemble: ${report.ensemble}`,
-    `- each level: ${report.secondsPerLevel} s after a warm-up level of ${WARMUP_CONTENDERS} contenders; each contender a process with its own session, acquiring and releasing one DistributedLock in a loop`,
+    `- each level: ${report.secondsPerLevel} s, ${report.repeats} times (every level once a turn), after a warm-up level of ${WARMUP_CONTENDERS} contenders; each contender a process with its own session, acquiring and releasing one DistributedLock in a loop`,
     '',
-    '| contenders | acquisitions/s | acquire p50 | acquire p99 | release p50 | release p99 | per contender | requests per acquisition |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| contenders | acquisitions/s (median) | min – max | acquire p50 | acquire p99 | release p50 | release p99 | per contender | requests per acquisition |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...report.levels.map(
       (l) =>
-        `| ${l.contenders} | **${l.acquisitionsPerSecond}** | ${ms(l.acquireMs, 'p50')} | ${ms(l.acquireMs, 'p99')} | ${ms(l.releaseMs, 'p50')} | ${ms(l.releaseMs, 'p99')} | ${l.perContender.min} to ${l.perContender.max} | ${l.requestsPerAcquisition ?? '?'} |`,
+        `| ${l.contenders} | **${l.acquisitionsPerSecond}** | ${l.repeats.min} – ${l.repeats.max} | ${ms(l.acquireMs, 'p50')} | ${ms(l.acquireMs, 'p99')} | ${ms(l.releaseMs, 'p50')} | ${ms(l.releaseMs, 'p99')} | ${l.perContender.min} to ${l.perContender.max} | ${l.requestsPerAcquisition ?? '?'} |`,
     ),
     '',
     'Requests per acquisition: the client requests the three servers took during the level (`mntr`), divided by the acquisitions, so acquire and release together, with the waiters’ reads and pings; one contender alone is the uncontended cost.',
