@@ -27,16 +27,19 @@ step([join(root, 'tools', 'bootstrap.mjs'), '--build']);
 step([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')]);
 const load = createRequire(import.meta.url);
 const argv = process.argv.slice(2);
-// `failover`, `system`, `pipeline` and `locks` have a module of their own; everything else (`client`, --help)
+// No benchmark named, or `all`: every one (all.ts). `failover`, `system`, `pipeline` and
+// `locks` have a module of their own; everything else (`client`, --help)
 // goes to main.
 const code =
-  argv[0] === 'failover'
-    ? await load('./dist/failover.js').failoverMain(argv.slice(1), here)
-    : argv[0] === 'system'
-      ? await load('./dist/system.js').systemMain(argv.slice(1), here)
-      : argv[0] === 'pipeline'
-        ? await load('./dist/pipeline.js').pipelineMain(argv.slice(1), here)
-        : argv[0] === 'locks'
-          ? await load('./dist/locks.js').locksMain(argv.slice(1), here)
-          : await load('./dist/main.js').main(argv);
+  argv.length === 0 || argv[0] === 'all'
+    ? await load('./dist/all.js').allMain(argv.slice(1), here)
+    : argv[0] === 'failover'
+      ? await load('./dist/failover.js').failoverMain(argv.slice(1), here)
+      : argv[0] === 'system'
+        ? await load('./dist/system.js').systemMain(argv.slice(1), here)
+        : argv[0] === 'pipeline'
+          ? await load('./dist/pipeline.js').pipelineMain(argv.slice(1), here)
+          : argv[0] === 'locks'
+            ? await load('./dist/locks.js').locksMain(argv.slice(1), here)
+            : await load('./dist/main.js').main(argv);
 process.exit(code);

@@ -35,7 +35,8 @@ const METRICS: readonly Metric[] = ['create', 'multi'];
 const CLIENTS = ['ours', 'java', 'binding'] as const;
 type ClientId = (typeof CLIENTS)[number];
 
-export const HELP = `Usage: npm run bench -- client [options]
+export const HELP = `Usage: npm run bench                     (every benchmark: see npm run bench -- all --help)
+       npm run bench -- client [options]
        npm run bench -- failover [options]   (see npm run bench -- failover --help)
        npm run bench -- system [options]     (see npm run bench -- system --help)
        npm run bench -- pipeline [options]   (see npm run bench -- pipeline --help)
@@ -115,8 +116,8 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (positionals.length !== 1 || positionals[0] !== 'client') {
     throw new UsageError(
       positionals.length === 0
-        ? 'say which benchmark: `client`, `failover` or `system` (each has --help)'
-        : `unknown benchmark "${positionals.join(' ')}": \`client\`, \`failover\` or \`system\``,
+        ? 'say which benchmark: `client`, `failover`, `system`, `pipeline` or `locks` (each has --help), or none for all'
+        : `unknown benchmark "${positionals.join(' ')}": \`client\`, \`failover\`, \`system\`, \`pipeline\` or \`locks\``,
     );
   }
   const int = (name: string, text: string, min: number): number => {
