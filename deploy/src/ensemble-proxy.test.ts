@@ -21,7 +21,11 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
   for (;;) {
     const value = await read();
     if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    if (Date.now() > deadline) {
+      const shown: unknown =
+        value instanceof Map ? Object.fromEntries(value as Map<unknown, unknown>) : value;
+      throw new Error(`${what}: still ${JSON.stringify(shown)}`);
+    }
     await sleep(100);
   }
 }

@@ -3,11 +3,14 @@
  * test puts a client behind a link of its own and makes one fault on it.
  */
 import { mkdtempSync } from 'node:fs';
+import { connect as connectTcp, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionLossError, CreateMode, ZkClient, type ZkStateEvent } from '@zk-lab/zk-client';
 import { Ensemble } from '../ensemble';
 import { fourLetterWord } from '../four-letter-words';
+import { freePorts } from '../ports';
 import { FaultProxy } from './fault-proxy';
 import { CREATE_OP_TYPES, ZkOpType } from './modes';
 import { FrameScanner, type FrameHead } from './frame-scanner';
@@ -161,6 +164,46 @@ describe('FaultProxy in front of a real ZooKeeper server', () => {
     expect((await read).data.toString()).toBe('x');
     await client.setData('/held', 'y'); // the connection goes on after heal
     expect((await client.getData('/held')).data.toString()).toBe('y');
+  });
+});
+
+describe('FaultProxy onward connects refused by the target', () => {
+  const local = new FaultProxy();
+  afterAll(() => local.close());
+
+  /** Sends `text` through `listenPort`: the first answer, or "closed" if the connection ends first. */
+  function firstAnswer(listenPort: number, text: string): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connectTcp({ host: '127.0.0.1', port: listenPort }, () => socket.write(text));
+      socket.on('data', (chunk: Buffer) => {
+        resolve(chunk.toString());
+        socket.destroy();
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve('closed'));
+    });
+  }
+
+  it('a server-to-server link tries again until the target listens; a client link does not', async () => {
+    const [port] = await freePorts(1);
+    const peerLink = await local.addLink('peer', { targetPort: port!, protocol: 'raw' });
+    const clientLink = await local.addLink('client', { targetPort: port! });
+    // The target starts listening 300 ms after the proxy accepted both connections.
+    const echo = createServer((socket) => {
+      socket.on('error', () => undefined); // the peer's side is destroyed after its answer
+      socket.pipe(socket);
+    });
+    const peer = firstAnswer(peerLink.listenPort, 'hello');
+    const client = firstAnswer(clientLink.listenPort, 'hello');
+    await sleep(300);
+    await new Promise<void>((resolve) => echo.listen(port, '127.0.0.1', resolve));
+    try {
+      // The client saw its connection cut at once, as a refusal; the peer got through.
+      expect(await client).toBe('closed');
+      expect(await peer).toBe('hello');
+    } finally {
+      echo.close();
+    }
   });
 });
 

@@ -40,6 +40,17 @@ class Direction {
 }
 
 const HOST = '127.0.0.1';
+/**
+ * How long a server-to-server link tries again when its target refuses the onward connect.
+ * The peer's own connect was accepted by the proxy, so it cannot see the refusal and retry
+ * as it would on a real network (a learner tries the leader's port 5 times, 1 s apart): a
+ * follower that reached the new leader's port a few milliseconds before the leader listened
+ * got a reset instead, went back to the election, and could not follow that leader until
+ * its initLimit ran out (seen as a 10 to 25 s election in `lab chaos` and the ensemble
+ * proxy test). A client link passes the refusal on at once, so that a client fails over.
+ */
+const PEER_CONNECT_RETRY_MS = 2_000;
+const PEER_CONNECT_RETRY_EVERY_MS = 50;
 
 /**
  * One accepted connection and its onward connection to the target. Bytes go through a
@@ -112,19 +123,38 @@ export class Relay {
     this.end();
   }
 
-  private connectOnward(): void {
+  private connectOnward(retryUntil = Date.now() + PEER_CONNECT_RETRY_MS): void {
     // Half-open: a four-letter word is sent with a FIN and answered after it.
     const server = connect({ host: HOST, port: this.link.targetPort, allowHalfOpen: true });
     this.server = server;
+    let retrying = false;
     server.setNoDelay(true);
     server.on('connect', () => {
       this.serverConnected = true;
       this.apply();
     });
     server.on('data', (chunk: Buffer) => this.onData('down', chunk));
-    server.on('error', () => undefined); // 'close' follows, with hadError
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      // Else 'close' follows, with hadError.
+      if (
+        error.code !== 'ECONNREFUSED' ||
+        this.serverConnected ||
+        this.link.protocol === 'zk-client' ||
+        Date.now() >= retryUntil
+      ) {
+        return;
+      }
+      retrying = true;
+      this.server = null;
+      setTimeout(() => {
+        const waiting = !this.over && this.up.sourceClosed === null && this.server === null;
+        if (waiting && this.link.mode().kind !== 'partition') this.connectOnward(retryUntil);
+      }, PEER_CONNECT_RETRY_EVERY_MS);
+    });
     server.on('end', () => this.onSourceClosed('down', false));
-    server.on('close', (hadError) => this.onSourceClosed('down', hadError));
+    server.on('close', (hadError) => {
+      if (!retrying) this.onSourceClosed('down', hadError);
+    });
   }
 
   private direction(way: Way): Direction {
