@@ -119,7 +119,7 @@ export async function allMain(argv: string[], benchDir: string): Promise<number>
     `- machine: ${machine.cores} cores (${machine.cpu}), ${machine.memory}, ${machine.os}, node ${machine.node}`,
     `- failed: ${failed.length === 0 ? 'none' : failed.join(', ')}`,
     '',
-    'Each section is one benchmark’s own report, as written to bench/results/ by this run.',
+    'Each section is one benchmark’s report from this run. Each also wrote bench/results/<name>-<date>.*, which a later run of that benchmark alone replaces (this file keeps this run).',
     '',
     ...sections,
   ].join('\n');
