@@ -174,6 +174,38 @@ export interface PipelineReport {
   errors: string[];
 }
 
+export interface CpuPerJob {
+  machine: number | null;
+  servers: number;
+  masters: number;
+  workers: number;
+  bench: number;
+  rest: number | null;
+}
+
+/** A pipeline round's CPU use (cores over its wall time) as milliseconds per job, by role. */
+export function cpuPerJob(run: Pick<ThroughputRun, 'cpu' | 'jobs'>): CpuPerJob {
+  const cpu = run.cpu;
+  const perJob = (cores: number): number => (cores * (cpu?.wallMs ?? 0)) / Math.max(run.jobs, 1);
+  const sum = (prefix: string): number =>
+    Object.entries(cpu?.byProcess ?? {})
+      .filter(([label]) => label.startsWith(prefix))
+      .reduce((total, [, cores]) => total + perJob(cores), 0);
+  const servers = sum('zk');
+  const masters = sum('m');
+  const workers = sum('w');
+  const bench = sum('bench');
+  const machine = cpu?.machineCores == null ? null : perJob(cpu.machineCores);
+  return {
+    machine,
+    servers,
+    masters,
+    workers,
+    bench,
+    rest: machine === null ? null : Math.max(machine - servers - masters - workers - bench, 0),
+  };
+}
+
 const say = (line: string): void => void process.stderr.write(`[pipeline] ${line}\n`);
 
 class Aborted extends Error {
@@ -464,6 +496,23 @@ export function renderPipeline(report: PipelineReport): string {
     ...report.senders.map(
       (bySender, i) => `| ${i + 1} | ${SENDERS.map((s) => bySender[s] ?? 0).join(' | ')} |`,
     ),
+    '',
+    '## Where the CPU went',
+    '',
+    'CPU milliseconds per job in each pipeline round, from the producer’s start until the last job settled (/proc, cpu-use.ts): the machine as a whole (2 cores are 2,000 ms per second), the three servers, the masters, the workers, this bench process (which polls two stats and takes the apps’ log lines), and the rest: the producer and whatever else ran. The ceiling’s whole machine is at most 2,000 ms ÷ its jobs per second.',
+    '',
+    `| round | machine | servers | masters | workers | bench | rest | ceiling's machine at most |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...report.pipelineRounds.map((run, i) => {
+      const c = cpuPerJob(run);
+      const ceiling = report.ceilingRounds[i];
+      const bound =
+        ceiling === undefined
+          ? '?'
+          : `${((report.machine.cores * 1000) / ceiling.jobsPerSecond).toFixed(2)} ms`;
+      const f = (v: number | null): string => (v === null ? '?' : `${v.toFixed(2)} ms`);
+      return `| ${i + 1} | ${f(c.machine)} | ${f(c.servers)} | ${f(c.masters)} | ${f(c.workers)} | ${f(c.bench)} | ${f(c.rest)} | ${bound} |`;
+    }),
     '',
   ];
   if (report.latency !== null) {
