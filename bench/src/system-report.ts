@@ -1,13 +1,15 @@
 /** The report of `bench system`: one JSON document, and the same as markdown. */
 import type { Distribution } from './percentiles';
 import type { ThroughputRun } from './system-throughput';
-import type { TakeoverSignal, TakeoverTrial } from './system-takeover';
+import { FEED_INTERVAL_MS, type TakeoverSignal, type TakeoverTrial } from './system-takeover';
 
 export interface TakeoverSummary {
   trials: number;
   /** Trials in which /epoch did not move on. */
   failed: number;
   ms: Pick<Distribution, 'min' | 'p50' | 'p90' | 'max'> | null;
+  /** Signal → the new leader's first assignment (system-takeover.ts, FirstAssignment). */
+  firstAssignmentMs?: Pick<Distribution, 'min' | 'p50' | 'p90' | 'max'> | null;
 }
 
 export interface SystemReport {
@@ -198,24 +200,30 @@ export function renderMarkdown(report: SystemReport): string {
     'Time from the signal to the leading master until `/epoch` has a newer version (the other ' +
       'master leads and has fenced the old one), seen by an exists watch from an admin client ' +
       `(a 50 ms poll as a backstop). Session timeout ${session} ms. After each trial the ` +
-      'signalled master is started again (same id and port) and the next trial waits until it follows.',
+      'signalled master is started again (same id and port) and the next trial waits until it follows. ' +
+      '*First assignment*: from the signal to the first task node the new leader created, seen by ' +
+      "the admin client's watches on `/epoch` and `/assign` (one session gets its notifications in " +
+      "the order of the changes, so a task created after the `/epoch` change is the new term's), " +
+      `while an echo job was enqueued every ${FEED_INTERVAL_MS} ms, so that the new leader has work at once.`,
     '',
-    '| signal | trials | median | min | p90 | max |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| signal | trials | takeover median | min | p90 | max | first assignment median | min | p90 | max |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const [signal, s] of Object.entries(report.takeovers.summary)) {
     const failed = s.failed > 0 ? ` (**${s.failed} without takeover**)` : '';
+    const f = s.firstAssignmentMs;
     lines.push(
-      `| ${signal} | ${s.trials}${failed} | ${ms(s.ms?.p50)} | ${ms(s.ms?.min)} | ${ms(s.ms?.p90)} | ${ms(s.ms?.max)} |`,
+      `| ${signal} | ${s.trials}${failed} | ${ms(s.ms?.p50)} | ${ms(s.ms?.min)} | ${ms(s.ms?.p90)} | ${ms(s.ms?.max)} ` +
+        `| ${ms(f?.p50)} | ${ms(f?.min)} | ${ms(f?.p90)} | ${ms(f?.max)} |`,
     );
   }
   lines.push(
     '',
-    '| signal | trial | leader killed → new | takeover | seen by | epoch claims | new epoch | old master ended | back as follower after |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| signal | trial | leader killed → new | takeover | first assignment | seen by | epoch claims | new epoch | old master ended | back as follower after |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...report.takeovers.trials.map(
       (t) =>
-        `| ${t.signal} | ${t.trial} | ${t.killed} → ${t.newLeader ?? '?'} | ${ms(t.takeoverMs)} | ${t.seenBy ?? '–'} ` +
+        `| ${t.signal} | ${t.trial} | ${t.killed} → ${t.newLeader ?? '?'} | ${ms(t.takeoverMs)} | ${ms(t.firstAssignmentMs)} | ${t.seenBy ?? '–'} ` +
         `| ${t.epochClaims} | ${t.newEpoch ?? '–'} | ${t.oldExit}${t.oldExitMs === null ? '' : ` after ${fmt(t.oldExitMs)} ms`} ` +
         `| ${ms(t.rejoinMs)}${t.error ? ` — ${t.error}` : ''} |`,
     ),

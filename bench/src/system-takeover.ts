@@ -11,8 +11,24 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PATHS } from '@zk-lab/lab-core';
-import { EventType, type Stat, type WatchEvent, type ZkClient } from '@zk-lab/zk-client';
+import { randomUUID } from 'node:crypto';
+import {
+  encode,
+  JOB_PREFIX,
+  namespaceAcls,
+  PATHS,
+  PROTOCOL_VERSION,
+  type QueuedJob,
+  queuePath,
+} from '@zk-lab/lab-core';
+import {
+  AddWatchMode,
+  CreateMode,
+  EventType,
+  type Stat,
+  type WatchEvent,
+  type ZkClient,
+} from '@zk-lab/zk-client';
 import { type AppProcess, describeExit } from './system-apps';
 
 export type TakeoverSignal = 'SIGTERM' | 'SIGKILL';
@@ -56,6 +72,12 @@ export interface TakeoverTrial {
   killed: string;
   /** Signal → `/epoch` version moved on; null when it did not within the timeout. */
   takeoverMs: number | null;
+  /**
+   * Signal → the first task the new leader created (a task node created after the `/epoch`
+   * change, as the admin's watches saw them, in the servers' order), while a job was
+   * enqueued every FEED_INTERVAL_MS; null when none came within the timeout.
+   */
+  firstAssignmentMs: number | null;
   /** Which saw the move first: the watch, or the 50 ms poll. */
   seenBy: 'watch' | 'poll' | null;
   /** How many versions `/epoch` moved on: 1 unless a leader claimed more than once. */
@@ -71,6 +93,8 @@ export interface TakeoverTrial {
 }
 
 const EPOCH_POLL_MS = 50;
+/** How often the feed enqueues a job during a trial, so that a new leader has work at once. */
+export const FEED_INTERVAL_MS = 10;
 
 export class TakeoverTrials {
   constructor(
@@ -118,6 +142,7 @@ export class TakeoverTrials {
       trial,
       killed: leader.id,
       takeoverMs: null,
+      firstAssignmentMs: null,
       seenBy: null,
       epochClaims: 0,
       newLeader: null,
@@ -129,8 +154,10 @@ export class TakeoverTrials {
     };
     const epochMove = new EpochMove(this.client);
     const base = await epochMove.arm();
+    const firstAssignment = await FirstAssignment.arm(this.client);
     const signalledAt = performance.now();
     leader.process.signal(signal);
+    const assigned = firstAssignment.wait(this.takeoverTimeoutMs + 5_000);
     const exited = leader.process.exited.then((exit) => ({
       exit,
       ms: Math.round(performance.now() - signalledAt),
@@ -141,6 +168,13 @@ export class TakeoverTrials {
     } else {
       result.takeoverMs = Math.round(moved.at - signalledAt);
       result.seenBy = moved.via;
+    }
+
+    const assignedAt = await assigned;
+    if (assignedAt === null) {
+      result.error ??= `the new leader assigned nothing within ${(this.takeoverTimeoutMs + 5_000) / 1000} s`;
+    } else {
+      result.firstAssignmentMs = Math.round(assignedAt - signalledAt);
     }
 
     // The old master should be gone by now; a SIGTERM that does not end it is odd: note it.
@@ -174,7 +208,8 @@ export class TakeoverTrials {
     }
     this.say(
       `${signal} ${trial}: ${leader.id} → ${result.newLeader ?? '?'} ` +
-        `${result.takeoverMs === null ? 'no takeover' : `in ${result.takeoverMs} ms`} ` +
+        `${result.takeoverMs === null ? 'no takeover' : `in ${result.takeoverMs} ms`}, ` +
+        `first assignment after ${result.firstAssignmentMs ?? '?'} ms ` +
         `(seen by ${result.seenBy ?? '-'}, epoch ${result.newEpoch ?? '?'}, old master ${result.oldExit}` +
         `${result.oldExitMs === null ? '' : ` after ${result.oldExitMs} ms`}); ` +
         `back as follower in ${result.rejoinMs ?? '?'} ms`,
@@ -269,5 +304,87 @@ class EpochMove {
         if (this.movedOn(stat)) this.settle?.({ at: firedAt, via: 'watch' });
       })
       .catch(() => undefined);
+  }
+}
+
+/**
+ * The new leader's first assignment after a signal. The admin client watches `/epoch`
+ * (persistent) and `/assign` (persistent, recursive): one session gets its notifications in
+ * the order of the changes, so a task node created after the `/epoch` change was created
+ * in the new term (the old leader's transactions check `/epoch` and fail from then on).
+ * Meanwhile a job is enqueued every FEED_INTERVAL_MS (an echo job, as the producer writes
+ * it, without the producer's marker), so the new leader has work the moment it leads.
+ */
+class FirstAssignment {
+  private epochMoved = false;
+  private assignedAt: number | null = null;
+  private onAssigned: (() => void) | null = null;
+  private feeding = true;
+
+  private constructor(private readonly client: ZkClient) {}
+
+  static async arm(client: ZkClient): Promise<FirstAssignment> {
+    const watcher = new FirstAssignment(client);
+    const handles = await Promise.all([
+      client.addWatch(PATHS.epoch, AddWatchMode.PERSISTENT, (e) => watcher.onEpoch(e)),
+      client.addWatch(PATHS.assign, AddWatchMode.PERSISTENT_RECURSIVE, (e) => watcher.onAssign(e)),
+    ]);
+    watcher.release = () => {
+      for (const handle of handles) void handle.remove().catch(() => undefined);
+    };
+    void watcher.feed();
+    return watcher;
+  }
+
+  private release: () => void = () => undefined;
+
+  /** performance.now() of the first task of the new term, or null after `timeoutMs`. */
+  async wait(timeoutMs: number): Promise<number | null> {
+    const seen = new Promise<void>((resolve) => {
+      this.onAssigned = resolve;
+      if (this.assignedAt !== null) resolve();
+    });
+    await Promise.race([seen, sleep(timeoutMs)]);
+    this.feeding = false;
+    this.release();
+    return this.assignedAt;
+  }
+
+  private onEpoch(event: WatchEvent): void {
+    if (event.type === EventType.NodeDataChanged) this.epochMoved = true;
+  }
+
+  private onAssign(event: WatchEvent): void {
+    if (event.type !== EventType.NodeCreated || !this.epochMoved || this.assignedAt !== null) {
+      return;
+    }
+    // /assign/<worker>/<task>: a task, not a worker's folder.
+    if (event.path.slice(PATHS.assign.length + 1).includes('/')) {
+      this.assignedAt = performance.now();
+      this.onAssigned?.();
+    }
+  }
+
+  private async feed(): Promise<void> {
+    const acl = namespaceAcls().job;
+    while (this.feeding) {
+      const job: QueuedJob = {
+        protocol: PROTOCOL_VERSION,
+        id: randomUUID(),
+        type: 'echo',
+        payload: {},
+        created: Date.now(),
+        attempt: 1,
+        failures: [],
+        handBacks: [],
+      };
+      await this.client
+        .create(queuePath(JOB_PREFIX), encode(job), {
+          mode: CreateMode.PERSISTENT_SEQUENTIAL,
+          acl,
+        })
+        .catch(() => undefined);
+      await sleep(FEED_INTERVAL_MS);
+    }
   }
 }

@@ -265,6 +265,12 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
           trials: ofSignal.length,
           failed: ofSignal.filter((t) => t.takeoverMs === null).length,
           ms: d && { min: d.min, p50: d.p50, p90: d.p90, max: d.max },
+          firstAssignmentMs: (() => {
+            const f = distribution(
+              ofSignal.map((t) => t.firstAssignmentMs).filter((ms): ms is number => ms !== null),
+            );
+            return f && { min: f.min, p50: f.p50, p90: f.p90, max: f.max };
+          })(),
         };
       }
     }
