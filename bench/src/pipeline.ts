@@ -499,7 +499,7 @@ export function renderPipeline(report: PipelineReport): string {
     '',
     '## Where the CPU went',
     '',
-    'CPU milliseconds per job in each pipeline round, from the producer’s start until the last job settled (/proc, cpu-use.ts): the machine as a whole (2 cores are 2,000 ms per second), the three servers, the masters, the workers, this bench process (which polls two stats and takes the apps’ log lines), and the rest: the producer and whatever else ran. The ceiling’s whole machine is at most 2,000 ms ÷ its jobs per second.',
+    `CPU milliseconds per job in each pipeline round, from the producer’s start until the last job settled (/proc, cpu-use.ts): the machine as a whole (${report.machine.cores} cores are ${(report.machine.cores * 1000).toLocaleString('en')} ms per second), the three servers, the masters, the workers, this bench process (which polls two stats and takes the apps’ log lines), and the rest: the producer and whatever else ran. The ceiling’s whole machine is at most ${(report.machine.cores * 1000).toLocaleString('en')} ms ÷ its jobs per second.`,
     '',
     `| round | machine | servers | masters | workers | bench | rest | ceiling's machine at most |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -11,22 +11,16 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomUUID } from 'node:crypto';
-import {
-  encode,
-  JOB_PREFIX,
-  namespaceAcls,
-  PATHS,
-  PROTOCOL_VERSION,
-  type QueuedJob,
-  queuePath,
-} from '@zk-lab/lab-core';
+import { encode, JOB_PREFIX, namespaceAcls, PATHS, queuePath } from '@zk-lab/lab-core';
+// The producer's own job documents (the bench builds every app before it runs).
+import { JobFactory, parseJobSpec } from '@zk-lab/producer/dist/job-factory';
 import {
   AddWatchMode,
   CreateMode,
   EventType,
   type Stat,
   type WatchEvent,
+  type WatchHandle,
   type ZkClient,
 } from '@zk-lab/zk-client';
 import { type AppProcess, describeExit } from './system-apps';
@@ -95,6 +89,8 @@ export interface TakeoverTrial {
 const EPOCH_POLL_MS = 50;
 /** How often the feed enqueues a job during a trial, so that a new leader has work at once. */
 export const FEED_INTERVAL_MS = 10;
+/** How long after the signal a trial waits for the new leader's first assignment, beyond the takeover's own limit. */
+const ASSIGNMENT_GRACE_MS = 5_000;
 
 export class TakeoverTrials {
   constructor(
@@ -157,7 +153,8 @@ export class TakeoverTrials {
     const firstAssignment = await FirstAssignment.arm(this.client);
     const signalledAt = performance.now();
     leader.process.signal(signal);
-    const assigned = firstAssignment.wait(this.takeoverTimeoutMs + 5_000);
+    const assignmentLimitMs = this.takeoverTimeoutMs + ASSIGNMENT_GRACE_MS;
+    const assigned = firstAssignment.wait(assignmentLimitMs);
     const exited = leader.process.exited.then((exit) => ({
       exit,
       ms: Math.round(performance.now() - signalledAt),
@@ -172,7 +169,7 @@ export class TakeoverTrials {
 
     const assignedAt = await assigned;
     if (assignedAt === null) {
-      result.error ??= `the new leader assigned nothing within ${(this.takeoverTimeoutMs + 5_000) / 1000} s`;
+      result.error ??= `the new leader assigned nothing within ${assignmentLimitMs / 1000} s`;
     } else {
       result.firstAssignmentMs = Math.round(assignedAt - signalledAt);
     }
@@ -312,42 +309,40 @@ class EpochMove {
  * (persistent) and `/assign` (persistent, recursive): one session gets its notifications in
  * the order of the changes, so a task node created after the `/epoch` change was created
  * in the new term (the old leader's transactions check `/epoch` and fail from then on).
- * Meanwhile a job is enqueued every FEED_INTERVAL_MS (an echo job, as the producer writes
- * it, without the producer's marker), so the new leader has work the moment it leads.
+ * Meanwhile a job is enqueued every FEED_INTERVAL_MS (an echo job from the producer's own
+ * JobFactory, without the producer's marker), so the new leader has work the moment it leads.
  */
 class FirstAssignment {
   private epochMoved = false;
-  private assignedAt: number | null = null;
-  private onAssigned: (() => void) | null = null;
   private feeding = true;
+  private seen: (at: number) => void = () => undefined;
+  private readonly assigned = new Promise<number>((resolve) => (this.seen = resolve));
+  private readonly jobs = new JobFactory(parseJobSpec('echo', undefined));
+  private watches: WatchHandle[] = [];
 
   private constructor(private readonly client: ZkClient) {}
 
   static async arm(client: ZkClient): Promise<FirstAssignment> {
     const watcher = new FirstAssignment(client);
-    const handles = await Promise.all([
+    watcher.watches = await Promise.all([
       client.addWatch(PATHS.epoch, AddWatchMode.PERSISTENT, (e) => watcher.onEpoch(e)),
       client.addWatch(PATHS.assign, AddWatchMode.PERSISTENT_RECURSIVE, (e) => watcher.onAssign(e)),
     ]);
-    watcher.release = () => {
-      for (const handle of handles) void handle.remove().catch(() => undefined);
-    };
     void watcher.feed();
     return watcher;
   }
 
-  private release: () => void = () => undefined;
-
   /** performance.now() of the first task of the new term, or null after `timeoutMs`. */
   async wait(timeoutMs: number): Promise<number | null> {
-    const seen = new Promise<void>((resolve) => {
-      this.onAssigned = resolve;
-      if (this.assignedAt !== null) resolve();
-    });
-    await Promise.race([seen, sleep(timeoutMs)]);
+    const timeout = new AbortController();
+    const at = await Promise.race([
+      this.assigned,
+      sleep(timeoutMs, null, { signal: timeout.signal }).catch(() => null),
+    ]);
+    timeout.abort();
     this.feeding = false;
-    this.release();
-    return this.assignedAt;
+    for (const handle of this.watches) void handle.remove().catch(() => undefined);
+    return at;
   }
 
   private onEpoch(event: WatchEvent): void {
@@ -355,31 +350,18 @@ class FirstAssignment {
   }
 
   private onAssign(event: WatchEvent): void {
-    if (event.type !== EventType.NodeCreated || !this.epochMoved || this.assignedAt !== null) {
-      return;
-    }
     // /assign/<worker>/<task>: a task, not a worker's folder.
-    if (event.path.slice(PATHS.assign.length + 1).includes('/')) {
-      this.assignedAt = performance.now();
-      this.onAssigned?.();
+    const isTask = event.path.slice(PATHS.assign.length + 1).includes('/');
+    if (event.type === EventType.NodeCreated && this.epochMoved && isTask) {
+      this.seen(performance.now());
     }
   }
 
   private async feed(): Promise<void> {
     const acl = namespaceAcls().job;
     while (this.feeding) {
-      const job: QueuedJob = {
-        protocol: PROTOCOL_VERSION,
-        id: randomUUID(),
-        type: 'echo',
-        payload: {},
-        created: Date.now(),
-        attempt: 1,
-        failures: [],
-        handBacks: [],
-      };
       await this.client
-        .create(queuePath(JOB_PREFIX), encode(job), {
+        .create(queuePath(JOB_PREFIX), encode(this.jobs.next()), {
           mode: CreateMode.PERSISTENT_SEQUENTIAL,
           acl,
         })

@@ -23,6 +23,12 @@ import { JOB_MATRIX, runThroughput, type ThroughputRun } from './system-throughp
 import { TAKEOVER_SIGNALS, type TakeoverTrial } from './system-takeover';
 import { distribution } from './percentiles';
 
+/** min, p50, p90 and max of the trials that gave a figure; null when none did. */
+function spread(values: readonly (number | null)[]): TakeoverSummary['ms'] {
+  const d = distribution(values.filter((ms): ms is number => ms !== null));
+  return d && { min: d.min, p50: d.p50, p90: d.p90, max: d.max };
+}
+
 export const SYSTEM_HELP = `Usage: npm run bench -- system [options]
 
 Measures the master-worker system end to end on a fresh private 3-server ZooKeeper
@@ -258,19 +264,11 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
           await sleep(500);
         }
         takeoverTrials.push(...ofSignal);
-        const d = distribution(
-          ofSignal.map((t) => t.takeoverMs).filter((ms): ms is number => ms !== null),
-        );
         summary[signal] = {
           trials: ofSignal.length,
           failed: ofSignal.filter((t) => t.takeoverMs === null).length,
-          ms: d && { min: d.min, p50: d.p50, p90: d.p90, max: d.max },
-          firstAssignmentMs: (() => {
-            const f = distribution(
-              ofSignal.map((t) => t.firstAssignmentMs).filter((ms): ms is number => ms !== null),
-            );
-            return f && { min: f.min, p50: f.p50, p90: f.p90, max: f.max };
-          })(),
+          ms: spread(ofSignal.map((t) => t.takeoverMs)),
+          firstAssignmentMs: spread(ofSignal.map((t) => t.firstAssignmentMs)),
         };
       }
     }
