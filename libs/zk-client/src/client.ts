@@ -32,6 +32,7 @@ import {
 } from './errors';
 import { HostRotation, parseConnectString } from './hosts';
 import { Transaction } from './multi';
+import { multiReadDecoder, multiReadRequest, type ReadOp, type ReadResult } from './multi-read';
 import { REPEATABLE_OPS, retryDelayMs } from './retry';
 import {
   createProtected,
@@ -425,6 +426,16 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       this.readRequest(OpCode.getChildren2, 'getChildren', path, 'child', options.watch),
       readGetChildren2Response,
     );
+  }
+
+  /**
+   * Several getData and getChildren reads in one request (multiRead, ZooKeeper 3.6+),
+   * one result per op in order. Each read fails on its own: its result holds the error
+   * (NoNodeError, NoAuthError, …) and the others still answer. Sets no watches.
+   */
+  async multiRead(ops: readonly ReadOp[]): Promise<ReadResult[]> {
+    if (ops.length === 0) return [];
+    return this.call(multiReadRequest(this.chroot, ops), multiReadDecoder(ops));
   }
 
   /**

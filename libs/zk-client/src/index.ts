@@ -9,6 +9,7 @@ export {
   type ZkStateEvent,
 } from './client';
 export { type GuaranteedDeleteOptions } from './tree';
+export { type ReadOp, type ReadResult } from './multi-read';
 export * from './errors';
 export {
   MultiError,

@@ -17,6 +17,7 @@ export const REPEATABLE_OPS: ReadonlySet<number> = new Set([
   OpCode.getACL,
   OpCode.getChildren,
   OpCode.getChildren2,
+  OpCode.multiRead,
   OpCode.sync,
 ]);
 
