@@ -229,23 +229,24 @@ export class TaskWatcher {
       .filter((name) => !this.executor.isRunning(name) && !this.unreadable.has(name))
       .filter((name) => isJobName(name) || this.refuse(name, 'not a job key (job-<10 digits>)'))
       .sort(compareJobNames);
-    // The reads of the tasks that fit are pipelined: one round trip for all of them. Keys
-    // that ran here already are read too, beyond the free slots: their node may be new.
+    // The tasks that fit are read in one request (multiRead). Keys that ran here already
+    // are read too, beyond the free slots: their node may be new.
     const ranBefore = waiting.filter((name) => this.executor.ranKey(name));
     const fitting = [
       ...waiting.filter((name) => !this.executor.ranKey(name)).slice(0, this.executor.freeSlots()),
       ...ranBefore,
     ];
-    const reads = await Promise.all(
-      fitting.map(async (name) => {
-        try {
-          return { name, ...(await this.client.getData(taskPath(this.workerId, name))) };
-        } catch (error) {
-          if (error instanceof NoNodeError) return null; // taken back meanwhile
-          throw error;
-        }
-      }),
+    const results = await this.client.multiRead(
+      fitting.map((name) => ({ op: 'getData', path: taskPath(this.workerId, name) })),
     );
+    const reads = results.map((result, i) => {
+      if ('error' in result) {
+        if (result.error instanceof NoNodeError) return null; // taken back meanwhile
+        throw result.error;
+      }
+      if (result.op !== 'getData') throw new Error(`multiRead answered ${result.op}`);
+      return { name: fitting[i] as string, data: result.data, stat: result.stat };
+    });
     const startable: { name: string; task: Task; czxid: bigint; version: number }[] = [];
     for (const read of reads) {
       if (read === null) continue;

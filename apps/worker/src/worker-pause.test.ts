@@ -69,8 +69,9 @@ describe('worker: a pause past the session', () => {
     await leader.openAssignDir(id);
     const session = await leader.workerSession(id);
 
-    // The worker reads the new task; the server's answer is held and the worker stopped.
-    const held = proxy().holdNextReply(id, { opTypes: [ZkOpType.getData] });
+    // The worker reads the new task (one multiRead for the tasks that fit); the server's
+    // answer is held and the worker stopped.
+    const held = proxy().holdNextReply(id, { opTypes: [ZkOpType.multiRead] });
     const [assigned] = await leader.assign(id, [{ type: 'echo', payload: 'late' }], session);
     await held;
     worker.signal('SIGSTOP');

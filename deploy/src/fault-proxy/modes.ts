@@ -84,6 +84,7 @@ export const ZkOpType = {
   createContainer: 19,
   deleteContainer: 20,
   createTTL: 21,
+  multiRead: 22,
 } as const;
 
 export const CREATE_OP_TYPES: readonly number[] = [

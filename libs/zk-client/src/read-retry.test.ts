@@ -49,6 +49,26 @@ describe('a read whose connection is lost', () => {
     await client.delete(path);
   });
 
+  it('a multiRead is a read too: answered when the same session comes back', async () => {
+    const client = await viaProxy('multiread-same-session');
+    const path = `/read-retry-${randomBytes(4).toString('hex')}`;
+    await client.create(path, 'v1');
+    const session = client.sessionId;
+    const dropped = proxy().dropNextReply('multiread-same-session', {
+      opTypes: [ZkOpType.multiRead],
+    });
+    const read = client.multiRead([
+      { op: 'getData', path },
+      { op: 'getData', path: `${path}-missing` },
+    ]);
+    await dropped;
+    const [found, missing] = await read;
+    expect(found).toMatchObject({ op: 'getData', data: Buffer.from('v1') });
+    expect(missing).toMatchObject({ op: 'getData', error: expect.any(Error) as unknown });
+    expect(client.sessionId).toBe(session);
+    await client.delete(path);
+  });
+
   it('fails with SessionExpiredError when its session expired meanwhile, and is not sent in the new one', async () => {
     const client = await viaProxy('read-new-session');
     const observer = await ZkClient.connect({ connectString: sharedConnectString() });

@@ -35,6 +35,7 @@ import {
   type Task,
 } from '@zk-lab/lab-core';
 import { type EpochClaim, fencedMulti, fenceOps } from './epoch';
+import { type NodeRead, ReadBatch } from './read-batch';
 
 /** How one transition ended. */
 /** A worker's registration as a round read it: the task is bound to its session. */
@@ -62,12 +63,16 @@ export type TransitionOutcome =
 const RAW_KEPT = 2_000;
 
 export class TaskTransitions {
+  private readonly reads: ReadBatch;
+
   constructor(
     private readonly client: ZkClient,
     private readonly claim: EpochClaim,
     /** Task nodes, queue nodes (a requeued job) and dead records each have their own. */
     private readonly acls: Pick<NamespaceAcls, 'task' | 'job' | 'record'>,
-  ) {}
+  ) {
+    this.reads = new ReadBatch(client);
+  }
 
   /** Queue node `name` (key `key`) to `worker`, or to /dead when it is past its attempts. */
   async assign(
@@ -201,14 +206,9 @@ export class TaskTransitions {
     return fencedMulti(this.client, this.claim);
   }
 
-  private async read(path: string): Promise<{ data: Buffer; version: number } | null> {
-    try {
-      const { data, stat } = await this.client.getData(path);
-      return { data, version: stat.version };
-    } catch (error) {
-      if (error instanceof NoNodeError) return null;
-      throw error;
-    }
+  /** A node's data and version (null: gone), read with the round's other reads (ReadBatch). */
+  private read(path: string): Promise<NodeRead | null> {
+    return this.reads.read(path);
   }
 
   private async commit(transaction: { commit(): Promise<unknown> }): Promise<TransitionOutcome> {
