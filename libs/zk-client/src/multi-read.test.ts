@@ -39,7 +39,12 @@ describe('multiRead on a live ensemble', () => {
         path: `${root}/a`,
         children: expect.arrayContaining(['child-1', 'child-2']) as unknown,
       },
-      { op: 'getData', path: `${root}/b`, data: Buffer.from([0, 255, 7]), stat: expect.anything() },
+      {
+        op: 'getData',
+        path: `${root}/b`,
+        data: Buffer.from([0, 255, 7]),
+        stat: expect.anything() as unknown,
+      },
     ]);
   });
 
