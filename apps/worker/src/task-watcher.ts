@@ -2,10 +2,17 @@
  * TaskWatcher: finds the tasks the leader puts in `/assign/<id>` and hands them to the
  * executor while it has free slots, oldest job first.
  *
- * - A persistent watch on `/assign/<id>` (it may be set while the node is missing, and it
- *   survives the node's deletion and re-creation) triggers a rescan (getChildren) on every
- *   event; so do the start, the registration, a freed slot, a capacity change, RECONNECTED,
- *   and a timer every 2 s, as a backstop (it logs when it finds tasks no event pointed at).
+ * - A persistent recursive watch on `/assign/<id>` (it may be set while the node is missing,
+ *   and it survives the node's deletion and re-creation) names each task created or deleted
+ *   there. The watcher keeps the names it was told of (`announced`), so a scan needs no
+ *   listing: a created task, a freed slot or a capacity change each make a scan of the
+ *   names it knows, which reads the tasks that fit in one request.
+ * - The folder is listed (getChildren) at the start, on registration, on RECONNECTED and a
+ *   new session, when the folder itself is created or deleted, while the watch is not set,
+ *   and by a timer every 2 s, as a backstop (it logs when it finds tasks no event pointed
+ *   at). A listing replaces the names known; events that came while it was in flight are
+ *   replayed over it (a session gets its notifications and replies in the servers' order,
+ *   so for each name the last event replayed is at least as new as the listing).
  * - Rescans run one at a time; events during a rescan make one more.
  * - Tasks are taken only while registered, and only the ones bound to the session of the
  *   current registration (`workerSession`): a task of an earlier incarnation of this id
@@ -67,6 +74,14 @@ const TaskEnvelopeSchema = z.looseObject({
 type ScanReason =
   'start' | 'watch' | 'registered' | 'slot freed' | 'capacity' | 'reconnected' | 'backstop';
 
+/** Reasons whose scan lists the folder instead of trusting the names it was told of. */
+const LISTING_REASONS: ReadonlySet<ScanReason> = new Set<ScanReason>([
+  'start',
+  'registered',
+  'reconnected',
+  'backstop',
+]);
+
 export class TaskWatcher {
   private state: 'LATENT' | 'STARTED' | 'CLOSED' = 'LATENT';
   private readonly dir: string;
@@ -79,6 +94,12 @@ export class TaskWatcher {
   /** Why the next scan is wanted; empty: none is. */
   private readonly pending = new Set<ScanReason>();
   private readonly backstopMs: number;
+  /** Task names in the folder, from the last listing and the watch's events since. */
+  private announced = new Set<string>();
+  /** The watch's events while a listing is in flight, replayed over its answer. */
+  private listingEvents: WatchEvent[] | null = null;
+  /** The next scan lists the folder (the folder itself changed). */
+  private listNext = true;
 
   constructor(
     private readonly client: ZkClient,
@@ -134,8 +155,29 @@ export class TaskWatcher {
 
   private readonly onWatch = (event: WatchEvent): void => {
     // None events are connection news, handled through the client's states.
-    if (event.type !== EventType.None) this.rescan('watch');
+    if (event.type === EventType.None) return;
+    this.listingEvents?.push(event);
+    this.apply(event);
   };
+
+  /** A watch event on the names known; a created task asks for a scan. */
+  private apply({ type, path }: WatchEvent): void {
+    const rest = path.slice(this.dir.length);
+    if (rest === '') {
+      // The folder itself was created or deleted: list it.
+      this.listNext = true;
+      this.rescan('watch');
+      return;
+    }
+    const name = rest.slice(1);
+    if (name.includes('/')) return; // below a task: not a task
+    if (type === EventType.NodeCreated) {
+      this.announced.add(name);
+      this.rescan('watch');
+    } else if (type === EventType.NodeDeleted) {
+      this.announced.delete(name);
+    }
+  }
 
   /** The backstop: set the watch again if it is missing, and rescan. */
   private heal(): void {
@@ -150,7 +192,11 @@ export class TaskWatcher {
     const session = this.client.sessionId;
     if (this.state !== 'STARTED' || session === 0n || this.watchSession === session) return;
     try {
-      const watch = await this.client.addWatch(this.dir, AddWatchMode.PERSISTENT, this.onWatch);
+      const watch = await this.client.addWatch(
+        this.dir,
+        AddWatchMode.PERSISTENT_RECURSIVE,
+        this.onWatch,
+      );
       if (this.state !== 'STARTED') {
         await watch.remove();
         return;
@@ -185,12 +231,17 @@ export class TaskWatcher {
         const reasons = [...this.pending];
         this.pending.clear();
         try {
-          const started = await this.scan();
+          const list =
+            this.listNext ||
+            this.watchSession !== this.client.sessionId ||
+            reasons.some((reason) => LISTING_REASONS.has(reason));
+          const started = await this.scan(list);
           this.log.debug({ path: this.dir, reasons, started }, 'task rescan');
-          // A watch event that came in during this scan reported what it found: the scan
-          // lists the folder after its start, so it sees tasks created meanwhile.
+          // A request that came in during this scan (a watch event, a freed slot) would have
+          // found what it found: the scan reads after its start, so it sees tasks created
+          // meanwhile, and takes the slots freed meanwhile.
           const missed =
-            reasons.every((reason) => reason === 'backstop') && !this.pending.has('watch');
+            reasons.every((reason) => reason === 'backstop') && this.pending.size === 0;
           if (started > 0 && missed) {
             this.log.warn(
               { path: this.dir, started },
@@ -213,16 +264,18 @@ export class TaskWatcher {
     }
   }
 
-  /** Starts what fits of the tasks not running yet; returns how many it started. */
-  private async scan(): Promise<number> {
-    if (!this.registration.registered || !this.executor.hasFreeSlot()) return 0;
-    let names: string[];
-    try {
-      names = await this.client.getChildren(this.dir);
-    } catch (error) {
-      if (error instanceof NoNodeError) return 0; // the leader has not made it yet
-      throw error;
+  /**
+   * Starts what fits of the tasks not running yet; returns how many it started. `list`:
+   * list the folder first, else trust the names the watch told of.
+   */
+  private async scan(list: boolean): Promise<number> {
+    if (!this.registration.registered || !this.executor.hasFreeSlot()) {
+      // The listing asked for is owed to the next scan.
+      if (list) this.listNext = true;
+      return 0;
     }
+    if (list && !(await this.list())) return 0;
+    const names = [...this.announced];
     for (const name of this.unreadable) if (!names.includes(name)) this.unreadable.delete(name);
     this.executor.forgetGone(new Set(names));
     const waiting = names
@@ -288,6 +341,32 @@ export class TaskWatcher {
       if (this.executor.start(run.name, run.task, run.czxid, run.version)) started++;
     }
     return started;
+  }
+
+  /**
+   * Lists the folder: its names replace the ones known, with the events seen meanwhile
+   * replayed over them. False when the folder does not exist (the leader has not made it).
+   */
+  private async list(): Promise<boolean> {
+    this.listNext = false;
+    this.listingEvents = [];
+    let names: string[];
+    try {
+      names = await this.client.getChildren(this.dir);
+    } catch (error) {
+      this.listingEvents = null;
+      if (error instanceof NoNodeError) {
+        this.announced.clear();
+        return false;
+      }
+      this.listNext = true;
+      throw error;
+    }
+    const events = this.listingEvents;
+    this.listingEvents = null;
+    this.announced = new Set(names);
+    for (const event of events) this.apply(event);
+    return true;
   }
 
   /**

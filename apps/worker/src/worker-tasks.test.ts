@@ -218,5 +218,8 @@ describe('capacity: a worker never runs more jobs at once than its capacity', ()
       most = Math.max(most, running);
     }
     expect(most).toBe(2);
+    // Each freed slot took the next task from the names the watch announced: none waited
+    // for the backstop's listing to be found.
+    expect(worker!.logs.filter((l) => /backstop rescan found tasks/.test(l.msg))).toEqual([]);
   });
 });
