@@ -163,6 +163,12 @@ export interface PipelineReport {
   ceilingJobsPerSecond: number;
   ceilingTransactionsPerSecond: number;
   ratio: number | null;
+  /**
+   * Each pipeline round over the ceiling round just before it, and their median: the
+   * machine's speed moves between rounds, and a pair ran minutes apart at most.
+   */
+  roundRatios: (number | null)[];
+  pairedRatio: number | null;
   ceilingRounds: CeilingRound[];
   /** One round of the ceiling from CEILING_PROCESSES processes, each a client of its own. */
   processCeiling: CeilingRound & { processes: number };
@@ -352,6 +358,10 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       `ceiling from ${CEILING_PROCESSES} processes: ${processCeiling.jobsPerSecond} jobs/s ` +
         `(${processCeiling.transactionsPerSecond} transactions/s)`,
     );
+    const roundRatios = ceilingRounds.map((ceiling, i) => {
+      const run = pipelineRounds[i]?.endToEnd?.jobsPerSecond;
+      return run === undefined ? null : Math.round((run / ceiling.jobsPerSecond) * 1000) / 1000;
+    });
     const endToEnd = median(
       pipelineRounds
         .map((r) => r.endToEnd?.jobsPerSecond)
@@ -404,6 +414,8 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       ceilingJobsPerSecond,
       ceilingTransactionsPerSecond: median(ceilingRounds.map((r) => r.transactionsPerSecond))!,
       ratio: endToEnd === null ? null : Math.round((endToEnd / ceilingJobsPerSecond) * 1000) / 1000,
+      roundRatios,
+      pairedRatio: median(roundRatios.filter((r): r is number => r !== null)),
       ceilingRounds,
       processCeiling: { ...processCeiling, processes: CEILING_PROCESSES },
       pipelineRounds,
@@ -464,15 +476,17 @@ export function renderPipeline(report: PipelineReport): string {
     '',
     `The ceiling: one client of @zk-lab/zk-client writes each job's ${report.setup.transactionsPerJob} transactions in order (the producer's multi[create job, create marker] and then its delete of the marker, beside the leader's multi[check epoch, create task, delete queued job]; the worker's multi[create result, delete task]), ${report.setup.ceilingWindow} jobs at once, with node data of ${report.setup.dataBytes.job}, ${report.setup.dataBytes.task} and ${report.setup.dataBytes.result} bytes. End to end: results / (last finished − first created), read from the result znodes. Both are medians of the rounds, which alternate.`,
     '',
+    `Each pipeline round over the ceiling round just before it gave ${report.roundRatios.map((r) => r ?? '?').join(', ')}: their median, ${report.pairedRatio ?? '?'}, is the ratio of rounds that ran minutes apart at most, while the machine's speed moves between rounds.`,
+    '',
     `From ${report.processCeiling.processes} processes at once, each a client of its own with a share of the jobs and the window (one round, after the others), the ceiling was ${report.processCeiling.jobsPerSecond.toLocaleString('en')} jobs/s (${report.processCeiling.transactionsPerSecond.toLocaleString('en')} transactions/s).`,
     '',
     '## Rounds',
     '',
-    '| round | ceiling jobs/s | transactions/s | pipeline jobs/s | latency p50 | p99 | queued p50 | hand-off p50 | leader rounds |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| round | ceiling jobs/s | transactions/s | pipeline jobs/s | ratio | latency p50 | p99 | queued p50 | hand-off p50 | leader rounds |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...report.ceilingRounds.map((ceiling, i) => {
       const run = report.pipelineRounds[i];
-      return `| ${i + 1} | ${ceiling.jobsPerSecond.toLocaleString('en')} | ${ceiling.transactionsPerSecond.toLocaleString('en')} | ${run?.endToEnd?.jobsPerSecond.toLocaleString('en') ?? '?'} | ${ms(run?.latencyMs ?? null, 'p50')} | ${ms(run?.latencyMs ?? null, 'p99')} | ${ms(run?.phasesMs.queued ?? null, 'p50')} | ${ms(run?.phasesMs.handoff ?? null, 'p50')} | ${run?.leader ? `${run.leader.rounds} for ${run.leader.assigned} jobs` : '?'} |`;
+      return `| ${i + 1} | ${ceiling.jobsPerSecond.toLocaleString('en')} | ${ceiling.transactionsPerSecond.toLocaleString('en')} | ${run?.endToEnd?.jobsPerSecond.toLocaleString('en') ?? '?'} | ${report.roundRatios[i] ?? '?'} | ${ms(run?.latencyMs ?? null, 'p50')} | ${ms(run?.latencyMs ?? null, 'p99')} | ${ms(run?.phasesMs.queued ?? null, 'p50')} | ${ms(run?.phasesMs.handoff ?? null, 'p50')} | ${run?.leader ? `${run.leader.rounds} for ${run.leader.assigned} jobs` : '?'} |`;
     }),
     '',
     '## What the servers did per job',

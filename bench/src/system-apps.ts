@@ -1,12 +1,22 @@
 /**
  * The app processes of `bench system`: masters, workers and producer runs, each the built
  * `apps/<name>/dist/main.js` as a process of its own. Every line an app prints goes to its
- * log file; pino lines at warn or above are also tallied per app id, so the report can say
- * what the system complained about. The fleet knows every process it started and stops
+ * log file: a service's stdout is the file itself (the bench does not carry its log lines,
+ * which would put the bench's CPU into what it measures); a CLI's is read through a pipe,
+ * since the bench wants its output. Pino lines at warn or above are tallied per app id from
+ * the files, so the report can say what the system complained about. The fleet knows every process it started and stops
  * them all by pid; its pid file lets the orphan reaper do the same if the bench dies.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  openSync,
+  readFileSync,
+  type WriteStream,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -53,8 +63,9 @@ export class AppProcess {
     readonly id: string,
     readonly httpPort: number | null,
     private readonly child: ChildProcess,
+    /** The app's log file: its stdout (pino lines), and its stderr marked [stderr]. */
+    readonly logPath: string,
     log: WriteStream,
-    tally: LogTally,
     keepStdout: boolean,
   ) {
     this.exited = new Promise((resolve) => {
@@ -65,11 +76,12 @@ export class AppProcess {
       });
     });
     child.once('error', (error) => log.write(`-- could not start: ${error.message}\n`));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      log.write(`${line}\n`);
-      if (keepStdout) this.stdoutLines.push(line);
-      if (line.startsWith('{')) tallyLine(line, tally);
-    });
+    if (keepStdout) {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        log.write(`${line}\n`);
+        this.stdoutLines.push(line);
+      });
+    }
     createInterface({ input: child.stderr! }).on('line', (line) => {
       log.write(`[stderr] ${line}\n`);
       this.stderrLines.push(line);
@@ -147,7 +159,8 @@ function tallyLine(line: string, tally: LogTally): void {
 
 export class AppFleet {
   private readonly processes = new Set<AppProcess>();
-  readonly tallies = new Map<string, LogTally>();
+  /** Each app's log file, by the id it is tallied as. */
+  private readonly logs: { tallyAs: string; path: string }[] = [];
   private started = 0;
 
   constructor(
@@ -182,27 +195,33 @@ export class AppFleet {
     }
     const httpArgs =
       options.httpPort === undefined ? [] : ['--http-port', String(options.httpPort)];
-    const child = spawn(process.execPath, [main, ...args, ...httpArgs], {
-      env: { ...process.env, ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     this.started++;
-    const log = createWriteStream(
-      join(this.logDir, `${options.tallyAs}.${String(this.started).padStart(3, '0')}.log`),
+    const logPath = join(
+      this.logDir,
+      `${options.tallyAs}.${String(this.started).padStart(3, '0')}.log`,
     );
-    let tally = this.tallies.get(options.tallyAs);
-    if (tally === undefined) {
-      tally = { warn: 0, error: 0, messages: new Map() };
-      this.tallies.set(options.tallyAs, tally);
+    const keepStdout = options.keepStdout ?? false;
+    // A service writes its stdout to the file itself; both writers append.
+    const stdoutFile = keepStdout ? null : openSync(logPath, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [main, ...args, ...httpArgs], {
+        env: { ...process.env, ...this.env },
+        stdio: ['ignore', stdoutFile ?? 'pipe', 'pipe'],
+      });
+    } finally {
+      if (stdoutFile !== null) closeSync(stdoutFile);
     }
+    const log = createWriteStream(logPath, { flags: 'a' });
+    this.logs.push({ tallyAs: options.tallyAs, path: logPath });
     const app = new AppProcess(
       name,
       options.tallyAs,
       options.httpPort ?? null,
       child,
+      logPath,
       log,
-      tally,
-      options.keepStdout ?? false,
+      keepStdout,
     );
     this.processes.add(app);
     this.writePids();
@@ -229,6 +248,26 @@ export class AppFleet {
     const exit = await app.exited;
     clearTimeout(timer);
     return { app, exit, timedOut };
+  }
+
+  /** Pino lines at warn or above in each app id's log files, read now. */
+  tallies(): Map<string, LogTally> {
+    const tallies = new Map<string, LogTally>();
+    for (const { tallyAs, path } of this.logs) {
+      let tally = tallies.get(tallyAs);
+      if (tally === undefined) {
+        tally = { warn: 0, error: 0, messages: new Map() };
+        tallies.set(tallyAs, tally);
+      }
+      let text = '';
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        continue; // the run folder is gone
+      }
+      for (const line of text.split('\n')) if (line.startsWith('{')) tallyLine(line, tally);
+    }
+    return tallies;
   }
 
   /** The processes running now. */

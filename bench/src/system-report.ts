@@ -1,6 +1,8 @@
 /** The report of `bench system`: one JSON document, and the same as markdown. */
 import type { Distribution } from './percentiles';
+import type { ConfigPropagation } from './system-config';
 import type { ThroughputRun } from './system-throughput';
+import type { WorkerKillTrial } from './system-worker-kill';
 import { FEED_INTERVAL_MS, type TakeoverSignal, type TakeoverTrial } from './system-takeover';
 
 export interface TakeoverSummary {
@@ -37,8 +39,14 @@ export interface SystemReport {
     trials: TakeoverTrial[];
     summary: Partial<Record<TakeoverSignal, TakeoverSummary>>;
   };
-  /** A small run after the takeovers: the system still works. */
+  /** A small run after the takeovers and worker kills: the system still works. */
   afterTakeovers: ThroughputRun | null;
+  workerKills?: {
+    trials: WorkerKillTrial[];
+    firstElsewhereMs: Pick<Distribution, 'min' | 'p50' | 'p90' | 'max'> | null;
+    lastElsewhereMs: Pick<Distribution, 'min' | 'p50' | 'p90' | 'max'> | null;
+  };
+  config?: ConfigPropagation | null;
   /** Log lines at warn or above, per app id. */
   logs: Record<string, { warn: number; error: number; messages: Record<string, number> }>;
   errors: string[];
@@ -229,16 +237,60 @@ export function renderMarkdown(report: SystemReport): string {
     ),
     '',
   );
+  const kills = report.workerKills;
+  if (kills && kills.trials.length > 0) {
+    const f = kills.firstElsewhereMs;
+    const l = kills.lastElsewhereMs;
+    lines.push(
+      '## Worker kill',
+      '',
+      'A worker holding tasks (sleep jobs) is SIGKILLed; the time until each of its tasks is ' +
+        "created under another worker's folder, seen by the admin client's persistent recursive " +
+        'watch on `/assign`. Its tasks stay its own until its session expires ' +
+        `(${session} ms); then the leader hands them back and assigns them to workers with free ` +
+        'slots. The worker is then started again with the same id.',
+      '',
+      '| trials | first task elsewhere median | min | max | last task elsewhere median | min | max |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| ${kills.trials.length} | ${ms(f?.p50)} | ${ms(f?.min)} | ${ms(f?.max)} | ${ms(l?.p50)} | ${ms(l?.min)} | ${ms(l?.max)} |`,
+      '',
+      '| trial | worker | tasks held | first elsewhere | last elsewhere |',
+      '| --- | --- | --- | --- | --- |',
+      ...kills.trials.map(
+        (t) =>
+          `| ${t.trial} | ${t.killed} | ${t.tasks} | ${ms(t.firstElsewhereMs)} | ${ms(t.lastElsewhereMs)}${t.error ? ` — ${t.error}` : ''} |`,
+      ),
+      '',
+    );
+  }
   if (report.afterTakeovers) {
     const a = report.afterTakeovers;
     lines.push(
-      `After the takeovers, ${fmt(a.jobs)} \`echo\` jobs: ${settled(a)}` +
+      `After the takeovers and worker kills, ${fmt(a.jobs)} \`echo\` jobs: ${settled(a)}` +
         `${a.latencyMs ? `, latency p50 ${ms(a.latencyMs.p50)}, max ${ms(a.latencyMs.max)}` : ''}; ` +
         `epochs on their results: ${a.epochs.join(', ') || '–'}.`,
       '',
     );
   }
 
+  const config = report.config;
+  if (config) {
+    const a = config.appliedMs;
+    const all = config.allAppliedMs;
+    lines.push(
+      '## Live config',
+      '',
+      `With ${config.processes} app processes running, the admin rewrote \`/config\` ${config.trials.length} times ` +
+        '(maxPayloadBytes moved by one byte). Each figure is the time from just before the write ' +
+        "was sent to the process's log line `config version V applied` (pino's time, the same " +
+        "clock): the watch's notification, the read, the validation and the apply.",
+      '',
+      '| processes × trials | p50 | p90 | p99 | max | all applied, median | max | not applied |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      `| ${config.processes} × ${config.trials.length} | ${ms(a?.p50)} | ${ms(a?.p90)} | ${ms(a?.p99)} | ${ms(a?.max)} | ${ms(all?.p50)} | ${ms(all?.max)} | ${config.missed} |`,
+      '',
+    );
+  }
   lines.push(
     '## Warnings and errors the apps logged',
     '',

@@ -24,7 +24,8 @@ import {
 } from '@zk-lab/lab-core';
 import type { ZkClient } from '@zk-lab/zk-client';
 import { output } from './main';
-import { AppFleet } from './system-apps';
+import { AppFleet, type AppProcess } from './system-apps';
+import type { WorkerSlot } from './system-worker-kill';
 import type { RunProbe } from './system-throughput';
 import { leaderTotals, type MasterSlot, TakeoverTrials } from './system-takeover';
 
@@ -54,6 +55,10 @@ export interface BenchSystem {
   fleet: AppFleet;
   masters: MasterSlot[];
   workerIds: string[];
+  /** The workers: their ids and ports stay, their processes change at every restart. */
+  workers: WorkerSlot[];
+  /** Starts a worker of the bench (a restart, or one more) with its id and port. */
+  startWorker: (slot: Pick<WorkerSlot, 'id' | 'port'>) => AppProcess;
   trials: TakeoverTrials;
   probe: RunProbe;
   /** The leader's `srvr` at the start. */
@@ -118,12 +123,12 @@ export async function startBenchSystem(
     return { ...slot, process: startMaster(slot) };
   });
   const workerIds = Array.from({ length: options.workers }, (_, i) => `w${i + 1}`);
-  workerIds.forEach((id, i) =>
-    fleet.start('worker', ['--id', id], {
-      tallyAs: id,
-      httpPort: ports[MASTER_IDS.length + i]!,
-    }),
-  );
+  const startWorker = (slot: Pick<WorkerSlot, 'id' | 'port'>): AppProcess =>
+    fleet.start('worker', ['--id', slot.id], { tallyAs: slot.id, httpPort: slot.port });
+  const workers: WorkerSlot[] = workerIds.map((id, i) => {
+    const slot = { id, port: ports[MASTER_IDS.length + i]! };
+    return { ...slot, process: startWorker(slot) };
+  });
   const trials = new TakeoverTrials(
     admin,
     masters,
@@ -153,6 +158,8 @@ export async function startBenchSystem(
     fleet,
     masters,
     workerIds,
+    workers,
+    startWorker,
     trials,
     probe,
     srvr,
@@ -161,7 +168,11 @@ export async function startBenchSystem(
   };
 }
 
-async function waitForWorkers(client: ZkClient, ids: string[], timeoutMs: number): Promise<void> {
+export async function waitForWorkers(
+  client: ZkClient,
+  ids: string[],
+  timeoutMs: number,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const registered = await client.getChildren(PATHS.workers).catch((): string[] => []);

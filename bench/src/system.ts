@@ -6,6 +6,10 @@
  *    N jobs and waits for them; the results are read back from /results (system-throughput.ts).
  * 2. Leader takeover: the leading master is sent SIGTERM, then SIGKILL, K times each, and the
  *    time until the other has claimed a new epoch is measured (system-takeover.ts).
+ * 3. Worker kill: a worker holding tasks is SIGKILLed, and the time until its tasks run
+ *    elsewhere is measured (system-worker-kill.ts).
+ * 4. Live config: /config is rewritten and the time until each of 10 processes applied it
+ *    is measured (system-config.ts).
  *
  * Everything started here (servers, apps) is stopped before this returns, on failure and on
  * Ctrl+C too; if the bench is killed outright, the ensemble's reaper and ours
@@ -18,7 +22,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { gitCommit, osName } from './main';
 import { renderMarkdown, type SystemReport, type TakeoverSummary } from './system-report';
-import { type HeldParts, MASTER_IDS, startBenchSystem } from './system-setup';
+import { type HeldParts, MASTER_IDS, startBenchSystem, waitForWorkers } from './system-setup';
+import { CONFIG_PROCESSES, type ConfigPropagation, configTrials } from './system-config';
+import { type WorkerKillTrial, WorkerKillTrials } from './system-worker-kill';
+import { freePorts } from '@zk-lab/deploy';
 import { JOB_MATRIX, runThroughput, type ThroughputRun } from './system-throughput';
 import { TAKEOVER_SIGNALS, type TakeoverTrial } from './system-takeover';
 import { distribution } from './percentiles';
@@ -45,6 +52,13 @@ of its own (apps/<name>/dist/main.js), under the root /bench-system.
                the signal, and the time until /epoch moves on (the other master leads and
                has fenced it) is measured; the master is then started again. Reported:
                median, min, p90, max per signal.
+  Worker kill  --worker-kills times: a worker holding sleep tasks is SIGKILLed; the time
+               until each of its tasks is assigned to another worker (its session expires
+               first), seen by a watch on /assign. Reported: median, min, max of the first
+               and of the last task. The worker is then started again.
+  Live config  --config-trials times, with ${CONFIG_PROCESSES} app processes running (more workers are
+               started for it): /config is rewritten, and the time from the write to each
+               process's log line "config version V applied". Reported: p50, p99, max.
 
 The report is printed on stdout (progress on stderr) and written to
 bench/results/system-<date>.md and .json (a second run on the same day replaces them).
@@ -56,13 +70,15 @@ Options:
   --batch N         assignBatchSize in /config                     (default 200)
   --session MS      ZK_SESSION_TIMEOUT_MS of every app             (default 4000)
   --takeovers N     trials per signal; 0 skips the takeovers       (default 10)
+  --worker-kills N  worker-kill trials; 0 skips them               (default 5)
+  --config-trials N live-config trials; 0 skips them               (default 20)
   --tick MS         ZooKeeper tickTime                             (default 200)
   --out DIR         where the report goes                          (default bench/results)
   --no-save         print the report only
   --keep-logs       keep the apps' logs (kept anyway when something failed)
   -h, --help        this text
 
-It takes about 3 minutes on a 2-core machine with the defaults. Ctrl+C stops every
+It takes about 4 minutes on a 2-core machine with the defaults. Ctrl+C stops every
 server and process it started.`;
 
 const ROOT = '/bench-system';
@@ -80,6 +96,8 @@ interface Options {
   batch: number;
   sessionMs: number;
   takeovers: number;
+  workerKills: number;
+  configTrials: number;
   tickMs: number;
   out: string;
   save: boolean;
@@ -100,6 +118,8 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
         batch: { type: 'string', default: '200' },
         session: { type: 'string', default: '4000' },
         takeovers: { type: 'string', default: '10' },
+        'worker-kills': { type: 'string', default: '5' },
+        'config-trials': { type: 'string', default: '20' },
         tick: { type: 'string', default: '200' },
         out: { type: 'string', default: join(benchDir, 'results') },
         'no-save': { type: 'boolean', default: false },
@@ -126,6 +146,8 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
     batch: int('batch', values.batch, 1, 10_000),
     sessionMs: int('session', values.session, 400, 600_000),
     takeovers: int('takeovers', values.takeovers, 0, 1_000),
+    workerKills: int('worker-kills', values['worker-kills'], 0, 1_000),
+    configTrials: int('config-trials', values['config-trials'], 0, 1_000),
     tickMs: int('tick', values.tick, 10, 10_000),
     out: values.out,
     save: !values['no-save'],
@@ -272,8 +294,25 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
         };
       }
     }
+    const workerKills: WorkerKillTrial[] = [];
+    if (options.workerKills > 0) {
+      const kills = new WorkerKillTrials(
+        admin,
+        system.workers,
+        system.startWorker,
+        Math.max(30_000, 4 * options.sessionMs),
+        say,
+      );
+      for (let i = 1; i <= options.workerKills; i++) {
+        checkAborted();
+        const trial = await kills.run(i);
+        if (trial.error !== null) errors.push(`worker kill ${i}: ${trial.error}`);
+        workerKills.push(trial);
+      }
+      await waitForWorkers(admin, system.workerIds, 60_000);
+    }
     let afterTakeovers: ThroughputRun | null = null;
-    if (options.takeovers > 0) {
+    if (options.takeovers > 0 || options.workerKills > 0) {
       checkAborted();
       say(`after the takeovers: ${AFTER_TAKEOVER_JOBS} echo jobs`);
       afterTakeovers = await runThroughput(
@@ -286,6 +325,36 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
         say,
       );
       noteErrors(afterTakeovers, 'after the takeovers');
+    }
+
+    let config: ConfigPropagation | null = null;
+    if (options.configTrials > 0) {
+      checkAborted();
+      const extra = Math.max(0, CONFIG_PROCESSES - MASTER_IDS.length - system.workers.length);
+      const ports = await freePorts(extra);
+      const added = ports.map((port, i) => system.startWorker({ id: `c${i + 1}`, port }));
+      await waitForWorkers(
+        admin,
+        added.map((app) => app.id),
+        60_000,
+      );
+      say(`live config: ${extra} more workers started; ${options.configTrials} trials`);
+      config = await configTrials(
+        admin,
+        [
+          ...system.masters.map((m) => m.process),
+          ...system.workers.map((w) => w.process),
+          ...added,
+        ],
+        options.configTrials,
+        10_000,
+        say,
+      );
+      if (config.missed > 0) {
+        errors.push(
+          `live config: ${config.missed} process-trials did not apply the new version in 10 s`,
+        );
+      }
     }
 
     const loadAtEnd = loadavg()[0]!;
@@ -329,8 +398,14 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
       throughput,
       takeovers: { trials: takeoverTrials, summary },
       afterTakeovers,
+      workerKills: {
+        trials: workerKills,
+        firstElsewhereMs: spread(workerKills.map((t) => t.firstElsewhereMs)),
+        lastElsewhereMs: spread(workerKills.map((t) => t.lastElsewhereMs)),
+      },
+      config,
       logs: Object.fromEntries(
-        [...fleet.tallies.entries()]
+        [...fleet.tallies().entries()]
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([app, t]) => [
             app,
