@@ -220,12 +220,18 @@ class Aborted extends Error {
   override readonly name = 'Aborted';
 }
 
-const median = (values: readonly number[]): number | null => {
+/** The median, unrounded; null when there are no values. */
+const exactMedian = (values: readonly number[]): number | null => {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  const value = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return Math.round(value * 10) / 10;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** The median of rates, to a tenth. */
+const median = (values: readonly number[]): number | null => {
+  const value = exactMedian(values);
+  return value === null ? null : Math.round(value * 10) / 10;
 };
 
 export async function pipelineMain(argv: string[], benchDir: string): Promise<number> {
@@ -417,7 +423,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       ceilingTransactionsPerSecond: median(ceilingRounds.map((r) => r.transactionsPerSecond))!,
       ratio: endToEnd === null ? null : Math.round((endToEnd / ceilingJobsPerSecond) * 1000) / 1000,
       roundRatios,
-      pairedRatio: median(roundRatios.filter((r): r is number => r !== null)),
+      pairedRatio: exactMedian(roundRatios.filter((r): r is number => r !== null)),
       ceilingRounds,
       processCeiling: { ...processCeiling, processes: CEILING_PROCESSES },
       pipelineRounds,
