@@ -18,6 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 
 export type AppName = 'master' | 'worker' | 'producer';
@@ -48,6 +49,13 @@ interface PinoLine {
   level?: unknown;
   msg?: unknown;
 }
+
+/**
+ * ZK_LAB_BENCH_NODE_ARGS: node options for every app, say `--cpu-prof --cpu-prof-dir=D` to
+ * see where an app's CPU goes (NODE_OPTIONS refuses --cpu-prof). With them, an app is
+ * stopped with SIGTERM first, so that it can write its profile.
+ */
+const NODE_ARGS = (process.env['ZK_LAB_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
 const PINO_WARN = 40;
 const PINO_ERROR = 50;
@@ -117,6 +125,10 @@ export class AppProcess {
 
   /** SIGKILL (after a SIGCONT, in case it was stopped), and its exit. */
   async stop(): Promise<Exit> {
+    if (NODE_ARGS.length > 0 && this.running) {
+      this.signal('SIGTERM');
+      await Promise.race([this.exited, sleep(5_000)]);
+    }
     if (this.running && this.child.pid !== undefined) {
       try {
         process.kill(this.child.pid, 'SIGCONT');
@@ -205,7 +217,7 @@ export class AppFleet {
     const stdoutFile = keepStdout ? null : openSync(logPath, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [main, ...args, ...httpArgs], {
+      child = spawn(process.execPath, [...NODE_ARGS, main, ...args, ...httpArgs], {
         env: { ...process.env, ...this.env },
         stdio: ['ignore', stdoutFile ?? 'pipe', 'pipe'],
       });
