@@ -328,9 +328,25 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
         this.retryPolicy.attempts,
       );
     }
+    return (await this.createWithStat(path, data, options)).path;
+  }
+
+  /**
+   * Creates a node and returns its path and its Stat (create2): the czxid, the ctime, the
+   * ephemeral owner, without a second read. Not for protected creates (`create` is): after
+   * a connection loss, the node found by its prefix comes without its Stat.
+   */
+  async createWithStat(
+    path: string,
+    data?: Buffer | string,
+    options: Omit<CreateOptions, 'protected'> = {},
+  ): Promise<{ path: string; stat: Stat }> {
     const mode = options.mode ?? CreateMode.PERSISTENT;
     const context = { op: 'create', path };
     validatePath(path, { sequential: isSequential(mode), op: 'create' });
+    if ((options as CreateOptions).protected === true) {
+      throw new BadArgumentsError(context, 'createWithStat cannot make a protected create');
+    }
     const acl = options.acl ?? OPEN_ACL_UNSAFE;
     if (acl.length === 0) throw new BadArgumentsError(context, 'an empty ACL is not allowed');
     const serverPath = this.serverPath(path);
@@ -351,7 +367,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       writeCreateRequest(body, serverPath, toBuffer(data), acl, mode);
     }
     const created = await this.call({ opCode, body: body.view(), context }, readCreate2Response);
-    return toClientPath(this.chroot, created.path);
+    return { path: toClientPath(this.chroot, created.path), stat: created.stat };
   }
 
   /** Deletes a node; `version` -1 matches any version. */

@@ -74,6 +74,19 @@ describe('ZkClient operations on a live ensemble', () => {
       expect(await zk.exists(path)).toEqual(stat);
     });
 
+    it('createWithStat returns the path and the Stat the node was created with', async () => {
+      const { path, stat } = await zk.createWithStat(`${root}/with-stat-`, 'abc', {
+        mode: CreateMode.EPHEMERAL_SEQUENTIAL,
+      });
+      expect(path).toMatch(new RegExp(`^${root}/with-stat-\\d{10}$`));
+      expect(stat).toEqual(await zk.exists(path));
+      expect(stat.ephemeralOwner).toBe(zk.sessionId);
+      expect(stat.dataLength).toBe(3);
+      await expect(
+        zk.createWithStat(`${root}/with-stat-p`, '', { protected: true } as object),
+      ).rejects.toBeInstanceOf(BadArgumentsError);
+    });
+
     it('a node created without data has an empty payload', async () => {
       const path = `${root}/empty`;
       await zk.create(path);

@@ -88,6 +88,41 @@ describe('DistributedLock', () => {
     expect(await nodesOf(path)).toEqual([]);
   });
 
+  it('takes a free lock in one round trip and gives it back in one more', async () => {
+    const client = await connect();
+    const path = `${root}/two-round-trips`;
+    const lock = await lockOn(path, { client });
+    await (await lock.acquire()).release(); // the first also makes the container node
+    await waitFor('the first holder gone', async () => (await nodesOf(path)).length === 0);
+
+    // Every request the client is asked for, and whether the create had its answer then.
+    const asked: string[] = [];
+    let createAnswered = false;
+    const record = <K extends 'createWithStat' | 'getChildren' | 'exists' | 'getData' | 'delete'>(
+      name: K,
+    ): void => {
+      const original = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        asked.push(
+          name === 'getChildren' && !createAnswered ? 'getChildren (create unanswered)' : name,
+        );
+        const reply = original(...args);
+        if (name === 'createWithStat') void reply.finally(() => (createAnswered = true));
+        return reply;
+      };
+    };
+    for (const name of ['createWithStat', 'getChildren', 'exists', 'getData', 'delete'] as const) {
+      record(name);
+    }
+    const lease = await lock.acquire();
+    expect(asked).toEqual(['createWithStat', 'getChildren (create unanswered)']);
+    // The create's Stat is the fencing token: the node's czxid, as any reader sees it.
+    const [own] = await nodesOf(path);
+    expect(lease.fencingToken).toBe((await checker.exists(`${path}/${own}`))!.czxid);
+    await lease.release();
+    expect(asked.slice(2)).toEqual(['delete']);
+  });
+
   it('serves waiters in the order they arrived', async () => {
     const path = `${root}/fifo`;
     const holder = await lockOn(path);

@@ -6,7 +6,10 @@
  * 1. Create our node, ephemeral and sequential, with a unique prefix of our own (Curator's
  *    protected name), so that after a connection loss during the create we can find it,
  *    and after a timeout or an abort we can delete it: no orphan node blocks the others.
- * 2. List the lock's children and sort them by sequence number: arrival order, FIFO.
+ * 2. List the lock's children and sort them by sequence number: arrival order, FIFO. The
+ *    first listing is sent with the create, in the same turn (the server answers a
+ *    session's requests in order, so it holds our node, and the create's Stat gives our
+ *    czxid): a free lock is taken in one round trip, and given back in one more.
  * 3. Ask the driver: do we hold? If not, which nodes block us?
  * 4. Set an `exists` watch on each blocker (one for a mutex, never the whole queue). A
  *    blocker already gone (exists says null) means check again at once; that is the race
@@ -59,6 +62,12 @@ export interface LockInternalsOptions {
  * DONE; AWAITING_CONNECTION when it must not decide before the connection is back.
  */
 type Phase = 'CREATING' | 'CHECKING' | 'WAITING' | 'AWAITING_CONNECTION' | 'DONE';
+
+/** The lock's children as one read saw them, and our node's czxid (null: it was gone). */
+interface Listing {
+  children: string[];
+  czxid: bigint | null;
+}
 
 /** A guaranteed delete gives up after this many connection losses in a row. */
 const DELETE_ATTEMPTS = 20;
@@ -271,26 +280,36 @@ export class LockInternals {
     for (;;) {
       attempt.throwIfCancelled();
       try {
-        attempt.node ??= await this.createNode(attempt);
-        attempt.phase = 'CHECKING';
+        // Forget earlier wake-ups before anything is read that they would report.
         attempt.rearm();
-        // Our node's stat comes with the listing (pipelined, one round trip): its czxid is
-        // the fencing token if we hold.
-        const [children, own] = await Promise.all([
-          this.client.getChildren(this.path),
-          this.client.exists(`${this.path}/${attempt.node}`),
-        ]);
+        let listed: Listing | null = null;
+        if (attempt.node === null) {
+          const made = await this.createNode(attempt);
+          attempt.node = made.name;
+          listed = made.listing;
+        }
+        attempt.phase = 'CHECKING';
+        if (listed === null) {
+          attempt.rearm();
+          // Our node's stat comes with the listing (pipelined, one round trip): its czxid
+          // is the fencing token if we hold.
+          const [children, own] = await Promise.all([
+            this.client.getChildren(this.path),
+            this.client.exists(`${this.path}/${attempt.node}`),
+          ]);
+          listed = { children, czxid: own?.czxid ?? null };
+        }
         attempt.throwIfCancelled();
-        const contenders = sortContenders(children, this.driver.kinds);
+        const contenders = sortContenders(listed.children, this.driver.kinds);
         const ours = contenders.findIndex((c) => c.name === attempt.node);
-        if (own === null || ours < 0) {
+        if (listed.czxid === null || ours < 0) {
           // Our node went with an expired session: take a new place at the end.
           attempt.node = null;
           continue;
         }
         const decision = this.driver.decide(contenders, ours);
         if (decision.holds) {
-          const holding = await this.grant(attempt, own.czxid);
+          const holding = await this.grant(attempt, listed.czxid);
           if (holding !== null) return holding;
           continue;
         }
@@ -347,24 +366,38 @@ export class LockInternals {
     return state === 'CONNECTED' || (state === 'SUSPENDED' && this.policy === 'session');
   }
 
-  /** Creates our node and returns its name. Never leaves two nodes for one attempt. */
-  private async createNode(attempt: Attempt): Promise<string> {
+  /**
+   * Creates our node and returns its name. Never leaves two nodes for one attempt. The
+   * lock's listing is asked for with the create, in the same turn: the server answers a
+   * session's requests in order, so the listing holds our node, and the create's Stat
+   * gives its czxid; acquiring a free lock takes one round trip. `listing` is null when
+   * the node was found after a connection loss, or the listing failed: read again then.
+   */
+  private async createNode(attempt: Attempt): Promise<{ name: string; listing: Listing | null }> {
     attempt.phase = 'CREATING';
     for (;;) {
       attempt.throwIfCancelled();
       if (attempt.uncertain) {
         const found = await this.findOwn(attempt.prefix);
         attempt.uncertain = false;
-        if (found !== undefined) return found;
+        if (found !== undefined) return { name: found, listing: null };
       }
       await this.ensureParent();
       try {
-        const created = await this.client.create(
+        const creating = this.client.createWithStat(
           `${this.path}/${attempt.prefix}${this.driver.kind}`,
           undefined,
           { mode: CreateMode.EPHEMERAL_SEQUENTIAL },
         );
-        return created.slice(created.lastIndexOf('/') + 1);
+        const listing = this.client.getChildren(this.path);
+        listing.catch(() => undefined); // if the create fails, so may this: not used then
+        const created = await creating;
+        const name = created.path.slice(created.path.lastIndexOf('/') + 1);
+        const children = await listing.catch((): null => null);
+        return {
+          name,
+          listing: children === null ? null : { children, czxid: created.stat.czxid },
+        };
       } catch (error) {
         if (error instanceof NoNodeError) {
           // The lock's container node was reaped meanwhile.
