@@ -12,6 +12,7 @@ import { failoverMain } from './failover';
 import { locksMain } from './locks';
 import { gitCommit, main as clientMain } from './main';
 import { pipelineMain } from './pipeline';
+import { scaleMain } from './scale';
 import { systemMain } from './system';
 
 export const ALL_HELP = `Usage: npm run bench [-- all]
@@ -24,6 +25,7 @@ ensemble of its own:
   system     the master-worker system end to end, and leader takeovers
   pipeline   the pipeline beside the ensemble's ceiling for its design, and their ratio
   locks      one lock at 1, 2, 4 and 8 contender processes
+  scale      10,000 and then 100,000 jobs through one system, and what fails first
 
 Each writes its own report (bench/results/<name>-<date>.md and .json); then this writes
 bench/results/latest.json (every report of the run, with the machine and the commit) and
@@ -42,6 +44,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'system', run: (dir) => systemMain([], dir) },
   { name: 'pipeline', run: (dir) => pipelineMain([], dir) },
   { name: 'locks', run: (dir) => locksMain([], dir) },
+  { name: 'scale', run: (dir) => scaleMain([], dir) },
 ];
 
 const say = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);

@@ -7,17 +7,10 @@
  * for every result). The ratio is the median end-to-end rate over the median ceiling.
  * Then a latency run: the producer streams at half the measured end-to-end rate.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import {
-  benchFailed,
-  intOption,
-  type Machine,
-  machineFacts,
-  parseBenchArgs,
-  readOptions,
-} from './bench-cli';
+import { BenchRun } from './bench-run';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { intOption, type Machine, machineFacts, parseBenchArgs, readOptions } from './bench-cli';
 import { gitCommit } from './main';
 import { type Distribution } from './percentiles';
 import {
@@ -34,7 +27,7 @@ import {
   type ServerSample,
   type ServerWork,
 } from './server-work';
-import { type HeldParts, MASTER_IDS, startBenchSystem } from './system-setup';
+import { MASTER_IDS, startBenchSystem } from './system-setup';
 import { JOB_MATRIX, runThroughput, type ThroughputRun } from './system-throughput';
 
 export const PIPELINE_HELP = `Usage: npm run bench -- pipeline [options]
@@ -216,10 +209,6 @@ export function cpuPerJob(run: Pick<ThroughputRun, 'cpu' | 'jobs'>): CpuPerJob {
 
 const say = (line: string): void => void process.stderr.write(`[pipeline] ${line}\n`);
 
-class Aborted extends Error {
-  override readonly name = 'Aborted';
-}
-
 /** The median, unrounded; null when there are no values. */
 const exactMedian = (values: readonly number[]): number | null => {
   if (values.length === 0) return null;
@@ -238,40 +227,8 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
   const options = readOptions(() => parseOptions(argv, benchDir), PIPELINE_HELP);
   if (typeof options === 'number') return options;
 
-  const runDir = mkdtempSync(join(tmpdir(), 'zk-lab-bench-pipeline-'));
-  const logDir = join(runDir, 'logs');
-  mkdirSync(logDir);
-  const pidFile = join(runDir, 'app-pids');
-  writeFileSync(pidFile, '');
-  const held: HeldParts = {};
-  let aborted = false;
-  let failed = false;
-  const checkAborted = (): void => {
-    if (aborted) throw new Aborted('interrupted');
-  };
-  let stopping: Promise<void> | null = null;
-  const cleanup = (): Promise<void> => {
-    stopping ??= (async () => {
-      await held.fleet?.stopAll();
-      await held.admin?.close().catch(() => undefined);
-      if (held.ensemble) {
-        say('stopping the ensemble');
-        await held.ensemble.stop();
-      }
-      rmSync(pidFile, { force: true });
-      if (failed || options.keepLogs) say(`the apps' logs are in ${logDir}`);
-      else rmSync(runDir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    aborted = true;
-    failed = true;
-    say(`${signal}: stopping everything this bench started`);
-    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const bench = new BenchRun('pipeline', say, options.keepLogs);
+  const { held, checkAborted } = bench;
 
   try {
     const loadAtStart = loadavg()[0]!;
@@ -285,7 +242,7 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
         tickMs: options.tickMs,
         queueDepth: Math.max(options.jobs, options.warmup),
       },
-      { runDir, logDir, pidFile, benchDir },
+      bench.dirs(benchDir),
       held,
       say,
       checkAborted,
@@ -432,24 +389,12 @@ export async function pipelineMain(argv: string[], benchDir: string): Promise<nu
       errors,
     };
     const markdown = renderPipeline(report);
-    process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `\n${markdown}`);
-    if (options.save) {
-      mkdirSync(options.out, { recursive: true });
-      const base = join(options.out, `pipeline-${report.date.slice(0, 10)}`);
-      writeFileSync(`${base}.md`, markdown);
-      writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
-      say(`written: ${relative(process.cwd(), base)}.md and .json`);
-    }
-    failed = errors.length > 0;
-    return failed ? 1 : 0;
+    bench.publish('pipeline', report, markdown, options);
+    return bench.ended(errors);
   } catch (error) {
-    failed = true;
-    if (aborted) return 130;
-    return benchFailed(error);
+    return bench.threw(error);
   } finally {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await bench.cleanup();
   }
 }
 

@@ -121,6 +121,8 @@ export async function runThroughput(
    * adds no load per job to the ensemble under test.
    */
   waitBy: 'producer' | 'count' = 'producer',
+  /** The backstop on the producer's run: it is SIGKILLed after this long. */
+  producerTimeoutMs = 400_000,
 ): Promise<ThroughputRun> {
   const args = ['--type', job.type, '--payload', job.payload, ...pace];
   const leaderBefore = await probe.leaderTotals();
@@ -133,7 +135,7 @@ export async function runThroughput(
     'producer',
     [...args, ...(waitBy === 'producer' ? ['--wait'] : []), '--json'],
     label,
-    400_000,
+    producerTimeoutMs,
   );
   if (waitBy === 'count' && exit.code === 0) {
     await waitForCount(client, settledBefore + jobs, 300_000);

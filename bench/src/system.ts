@@ -15,14 +15,15 @@
  * Ctrl+C too; if the bench is killed outright, the ensemble's reaper and ours
  * (orphan-reaper.ts) stop the servers and the apps.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { BenchRun } from './bench-run';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { gitCommit, osName } from './main';
 import { renderMarkdown, type SystemReport, type TakeoverSummary } from './system-report';
-import { type HeldParts, MASTER_IDS, startBenchSystem, waitForWorkers } from './system-setup';
+import { MASTER_IDS, startBenchSystem, waitForWorkers } from './system-setup';
 import { CONFIG_PROCESSES, type ConfigPropagation, configTrials } from './system-config';
 import { type WorkerKillTrial, WorkerKillTrials } from './system-worker-kill';
 import { freePorts } from '@zk-lab/deploy';
@@ -157,11 +158,6 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
 
 const say = (line: string): void => void process.stderr.write(`[system] ${line}\n`);
 
-/** Set on Ctrl+C or SIGTERM: the loops stop, nothing new starts. */
-class Aborted extends Error {
-  override readonly name = 'Aborted';
-}
-
 export async function systemMain(argv: string[], benchDir: string): Promise<number> {
   let options: Options;
   try {
@@ -176,44 +172,8 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
     return 2;
   }
 
-  const runDir = mkdtempSync(join(tmpdir(), 'zk-lab-bench-system-'));
-  const logDir = join(runDir, 'logs');
-  mkdirSync(logDir);
-  const pidFile = join(runDir, 'app-pids');
-  writeFileSync(pidFile, '');
-  const held: HeldParts = {};
-  let aborted = false;
-  let failed = false;
-  const checkAborted = (): void => {
-    if (aborted) throw new Aborted('interrupted');
-  };
-
-  let stopping: Promise<void> | null = null;
-  const cleanup = (): Promise<void> => {
-    stopping ??= (async () => {
-      await held.fleet?.stopAll();
-      await held.admin?.close().catch(() => undefined);
-      if (held.ensemble) {
-        say('stopping the ensemble');
-        await held.ensemble.stop();
-      }
-      rmSync(pidFile, { force: true });
-      if (failed || options.keepLogs) {
-        say(`the apps' logs are in ${logDir}`);
-      } else {
-        rmSync(runDir, { recursive: true, force: true });
-      }
-    })();
-    return stopping;
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    aborted = true;
-    failed = true;
-    say(`${signal}: stopping everything this bench started`);
-    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const bench = new BenchRun('system', say, options.keepLogs);
+  const { held, checkAborted } = bench;
 
   try {
     const loadAtStart = loadavg()[0]!;
@@ -227,7 +187,7 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
         tickMs: options.tickMs,
         queueDepth: options.jobs,
       },
-      { runDir, logDir, pidFile, benchDir },
+      bench.dirs(benchDir),
       held,
       say,
       checkAborted,
@@ -423,18 +383,16 @@ export async function systemMain(argv: string[], benchDir: string): Promise<numb
       writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
       say(`written: ${relative(process.cwd(), base)}.md and .json`);
     }
-    failed = errors.length > 0;
-    return failed ? 1 : 0;
+    bench.failed = errors.length > 0;
+    return bench.failed ? 1 : 0;
   } catch (error) {
-    failed = true;
-    if (aborted) return 130;
+    bench.failed = true;
+    if (bench.wasAborted) return 130;
     process.stderr.write(
       `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
     return 1;
   } finally {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await bench.cleanup();
   }
 }
