@@ -88,6 +88,33 @@ describe('DistributedLock', () => {
     expect(await nodesOf(path)).toEqual([]);
   });
 
+  /**
+   * Every request `client` is asked for from now on, in order (a listing asked for while a
+   * create had no answer yet is marked so), and the requests answered, in order.
+   */
+  function recordRequests(client: ZkClient): { asked: string[]; answered: string[] } {
+    const asked: string[] = [];
+    const answered: string[] = [];
+    let creating = 0;
+    const names = ['createWithStat', 'getChildren', 'exists', 'getData', 'delete'] as const;
+    for (const name of names) {
+      const original = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        asked.push(
+          name === 'getChildren' && creating > 0 ? 'getChildren (create unanswered)' : name,
+        );
+        const reply = original(...args);
+        void reply.finally(() => answered.push(name)).catch(() => undefined);
+        if (name === 'createWithStat') {
+          creating++;
+          void reply.finally(() => creating--).catch(() => undefined);
+        }
+        return reply;
+      };
+    }
+    return { asked, answered };
+  }
+
   it('takes a free lock in one round trip and gives it back in one more', async () => {
     const client = await connect();
     const path = `${root}/two-round-trips`;
@@ -95,25 +122,7 @@ describe('DistributedLock', () => {
     await (await lock.acquire()).release(); // the first also makes the container node
     await waitFor('the first holder gone', async () => (await nodesOf(path)).length === 0);
 
-    // Every request the client is asked for, and whether the create had its answer then.
-    const asked: string[] = [];
-    let createAnswered = false;
-    const record = <K extends 'createWithStat' | 'getChildren' | 'exists' | 'getData' | 'delete'>(
-      name: K,
-    ): void => {
-      const original = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
-      (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-        asked.push(
-          name === 'getChildren' && !createAnswered ? 'getChildren (create unanswered)' : name,
-        );
-        const reply = original(...args);
-        if (name === 'createWithStat') void reply.finally(() => (createAnswered = true));
-        return reply;
-      };
-    };
-    for (const name of ['createWithStat', 'getChildren', 'exists', 'getData', 'delete'] as const) {
-      record(name);
-    }
+    const { asked } = recordRequests(client);
     const lease = await lock.acquire();
     expect(asked).toEqual(['createWithStat', 'getChildren (create unanswered)']);
     // The create's Stat is the fencing token: the node's czxid, as any reader sees it.
@@ -121,6 +130,41 @@ describe('DistributedLock', () => {
     expect(lease.fencingToken).toBe((await checker.exists(`${path}/${own}`))!.czxid);
     await lease.release();
     expect(asked.slice(2)).toEqual(['delete']);
+  });
+
+  it('the waiter right behind the holder takes the lock on its delete, reading nothing more', async () => {
+    const path = `${root}/hand-off`;
+    const first = await lockOn(path);
+    const held = await first.acquire();
+    const client = await connect();
+    const second = await lockOn(path, { client });
+    const { asked, answered } = recordRequests(client);
+    let acquired = false;
+    const waiting = second.acquire().then((lease) => {
+      acquired = true;
+      return lease;
+    });
+    // Its watch of the holder is set once the exists after its listing is answered.
+    await waitFor('the second to watch the holder', () =>
+      answered.includes('getChildren')
+        ? answered.lastIndexOf('exists') > answered.indexOf('getChildren')
+        : false,
+    );
+    expect(acquired).toBe(false);
+    await held.release();
+    const lease = await waiting;
+    // The lock node's exists (this instance's first use), one round trip to queue up (the
+    // create and the listing), the watch of the holder; then, on the holder's delete,
+    // nothing more before holding.
+    expect(asked).toEqual([
+      'exists',
+      'createWithStat',
+      'getChildren (create unanswered)',
+      'exists',
+    ]);
+    const [own] = await nodesOf(path);
+    expect(lease.fencingToken).toBe((await checker.exists(`${path}/${own}`))!.czxid);
+    await lease.release();
   });
 
   it('serves waiters in the order they arrived', async () => {

@@ -14,7 +14,10 @@
  * 4. Set an `exists` watch on each blocker (one for a mutex, never the whole queue). A
  *    blocker already gone (exists says null) means check again at once; that is the race
  *    of a node vanishing between the listing and the watch, and it cannot hang us.
- * 5. Wait until a watch fires (or the session changes, or we are cancelled), then go to 2.
+ * 5. Wait until a watch fires (or the session changes, or we are cancelled), then go to 2;
+ *    unless the deletions the watches reported are enough: nodes only join behind us, so
+ *    when the listing less the deleted nodes lets us hold, we hold without reading again
+ *    (the waiter right behind a mutex's holder takes it on the holder's delete).
  *
  * Internal to the locks family.
  */
@@ -67,6 +70,8 @@ type Phase = 'CREATING' | 'CHECKING' | 'WAITING' | 'AWAITING_CONNECTION' | 'DONE
 interface Listing {
   children: string[];
   czxid: bigint | null;
+  /** The session the listing was read in. */
+  session: bigint;
 }
 
 /** A guaranteed delete gives up after this many connection losses in a row. */
@@ -84,6 +89,8 @@ class Attempt {
   cancelled: Error | null = null;
   /** Blockers that carry a watch of ours not yet fired. */
   readonly watching = new Set<string>();
+  /** Blockers whose deletion our watches reported since rearm(). */
+  readonly deleted = new Set<string>();
 
   private woken = false;
   private waiter: (() => void) | null = null;
@@ -95,6 +102,7 @@ class Attempt {
     // None: the session expired or the client closed; every watch of ours went with it.
     if (event.type === EventType.None) this.watching.clear();
     else this.watching.delete(event.path);
+    if (event.type === EventType.NodeDeleted) this.deleted.add(event.path);
     this.wake();
   };
 
@@ -108,6 +116,7 @@ class Attempt {
   /** Forgets earlier wake-ups: call before reading what a wake-up would report. */
   rearm(): void {
     this.woken = false;
+    this.deleted.clear();
   }
 
   /** Resolves on the first wake-up since rearm(), at once if there was one already. */
@@ -293,11 +302,12 @@ export class LockInternals {
           attempt.rearm();
           // Our node's stat comes with the listing (pipelined, one round trip): its czxid
           // is the fencing token if we hold.
+          const session = this.client.sessionId;
           const [children, own] = await Promise.all([
             this.client.getChildren(this.path),
             this.client.exists(`${this.path}/${attempt.node}`),
           ]);
-          listed = { children, czxid: own?.czxid ?? null };
+          listed = { children, czxid: own?.czxid ?? null, session };
         }
         attempt.throwIfCancelled();
         const contenders = sortContenders(listed.children, this.driver.kinds);
@@ -331,7 +341,24 @@ export class LockInternals {
             break;
           }
         }
-        if (!blockerGone) await attempt.sleep('WAITING');
+        if (blockerGone) continue;
+        await attempt.sleep('WAITING');
+        attempt.throwIfCancelled();
+        // A blocker is gone. Nodes only join behind us (their sequence numbers are higher),
+        // so the nodes ahead of us now are at most the listing's, less those seen deleted:
+        // when the driver says that is enough to hold, it is, and no second read is needed
+        // (for a mutex: the waiter right behind the holder). Not in another session.
+        const left = contenders.filter((c) => !attempt.deleted.has(`${this.path}/${c.name}`));
+        const index = left.findIndex((c) => c.name === attempt.node);
+        if (
+          left.length < contenders.length &&
+          index >= 0 &&
+          this.client.sessionId === listed.session &&
+          this.driver.decide(left, index).holds
+        ) {
+          const holding = await this.grant(attempt, listed.czxid);
+          if (holding !== null) return holding;
+        }
       } catch (error) {
         if (error instanceof ConnectionLossError) continue;
         if (error instanceof SessionExpiredError) {
@@ -384,6 +411,7 @@ export class LockInternals {
       }
       await this.ensureParent();
       try {
+        const session = this.client.sessionId;
         const creating = this.client.createWithStat(
           `${this.path}/${attempt.prefix}${this.driver.kind}`,
           undefined,
@@ -396,7 +424,7 @@ export class LockInternals {
         const children = await listing.catch((): null => null);
         return {
           name,
-          listing: children === null ? null : { children, czxid: created.stat.czxid },
+          listing: children === null ? null : { children, czxid: created.stat.czxid, session },
         };
       } catch (error) {
         if (error instanceof NoNodeError) {
