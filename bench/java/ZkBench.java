@@ -137,6 +137,13 @@ public final class ZkBench {
     return out.append('"').toString();
   }
 
+  /** CPU time of this whole process (every thread: the client's, GC, JIT), in ns. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   static void emit(String json) {
     System.out.println(json);
     System.out.flush();
@@ -155,13 +162,15 @@ public final class ZkBench {
     String label = metric.equals("create") ? "creates" : "multis";
     String parent = root + "/" + metric + "-" + (warmup ? "warmup" : "r" + round);
     try {
+      long cpuBefore = processCpuNanos();
       double ms =
           metric.equals("create")
               ? creates(zk, parent, total, window, data)
               : multis(zk, parent, total, window, data);
+      double cpuMs = (processCpuNanos() - cpuBefore) / 1e6;
       emit(String.format(Locale.ROOT,
-          "{\"type\":\"result\",\"metric\":%s,\"round\":%d,\"warmup\":%b,\"ops\":%d,\"ms\":%.3f}",
-          quote(metric), round, warmup, total, ms));
+          "{\"type\":\"result\",\"metric\":%s,\"round\":%d,\"warmup\":%b,\"ops\":%d,\"ms\":%.3f,\"cpuMs\":%.3f}",
+          quote(metric), round, warmup, total, ms, cpuMs));
       progress(String.format(Locale.ROOT, "%s %s: %d in %.0f ms = %.0f/s", label,
           warmup ? "warm-up" : "round " + round, total, ms, total / (ms / 1000.0)));
     } catch (Exception e) {

@@ -292,6 +292,8 @@ interface ClientRun {
   version: string;
   /** Measured rounds, ops per second, per metric. */
   rates: Record<Metric, number[]>;
+  /** Measured rounds, the driver process's CPU microseconds per operation, per metric. */
+  cpuUs: Record<Metric, number[]>;
   warmup: Record<Metric, number | null>;
   skipped: Partial<Record<Metric, string>>;
   errors: string[];
@@ -302,6 +304,7 @@ function emptyRun(id: ClientId): ClientRun {
     id,
     version: '',
     rates: { create: [], multi: [] },
+    cpuUs: { create: [], multi: [] },
     warmup: { create: null, multi: null },
     skipped: {},
     errors: [],
@@ -365,7 +368,12 @@ class Driver {
       case 'result': {
         const rate = message.ops / (message.ms / 1000);
         if (message.warmup) this.run.warmup[message.metric] = rate;
-        else this.run.rates[message.metric].push(rate);
+        else {
+          this.run.rates[message.metric].push(rate);
+          if (message.cpuMs !== undefined) {
+            this.run.cpuUs[message.metric].push((message.cpuMs * 1000) / message.ops);
+          }
+        }
         break;
       }
       case 'error': {
@@ -544,6 +552,14 @@ function buildReport(options: Options, facts: Facts, runs: ClientRun[]): Report 
     `git: ${facts.gitCommit}`,
   ];
   const problems = runs.flatMap((r) => r.errors.map((e) => `${r.id}: ${e}`));
+  /** The driver process's CPU per operation: median (min–max) of the rounds, in µs. */
+  const cpuCell = (run: ClientRun, m: Metric): string => {
+    const s = summarize(run.cpuUs[m]);
+    return s ? `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})` : '–';
+  };
+  const cpuLines = runs.map(
+    (run) => `  ${run.id}: ${METRICS.map((m) => `${m} ${cpuCell(run, m)} µs`).join(', ')}`,
+  );
 
   const text = [
     `ZooKeeper client throughput, ${facts.date}`,
@@ -552,6 +568,9 @@ function buildReport(options: Options, facts: Facts, runs: ClientRun[]): Report 
     line(headers.map((_, i) => '-'.repeat(widths[i]!))),
     ...rows.map(line),
     ...(ratioRows.length ? ['', ...ratioRows.map(line)] : []),
+    '',
+    'the client process’s own CPU per operation (median of the rounds, min–max):',
+    ...cpuLines,
     ...(facts.caution ? ['', facts.caution] : []),
     '',
     ...workload,
@@ -575,6 +594,17 @@ function buildReport(options: Options, facts: Facts, runs: ClientRun[]): Report 
     '',
     'Figures are operations per second: the median of the measured rounds, then the',
     'slowest and fastest round. A multi counts as one operation (it carries three).',
+    '',
+    '## The client’s own CPU per operation',
+    '',
+    'CPU time of each driver process (every thread: for Java the GC and the JIT too) over the',
+    'timed part of a round, per operation: the median of the rounds, in microseconds. The',
+    'servers share the machine, so a rate is theirs as much as the client’s; this is the',
+    'client’s own cost.',
+    '',
+    md(['client', ...METRICS.map((m) => `${m}, µs per op`)]),
+    md(['---', ...METRICS.map(() => '---')]),
+    ...runs.map((run) => md([run.id, ...METRICS.map((m) => cpuCell(run, m))])),
     '',
     ...(facts.caution ? [facts.caution, ''] : []),
     '## Workload',
@@ -622,6 +652,7 @@ function buildReport(options: Options, facts: Facts, runs: ClientRun[]): Report 
             unit: 'ops/s',
             warmup: run.warmup[m],
             summary: summarize(run.rates[m]),
+            cpuMicrosecondsPerOp: summarize(run.cpuUs[m]),
             skipped: run.skipped[m] ?? null,
           },
         ]),

@@ -29,7 +29,16 @@ export interface DriverConfig {
 
 export type Message =
   | { type: 'info'; client: string; version: string }
-  | { type: 'result'; metric: Metric; round: number; warmup: boolean; ops: number; ms: number }
+  | {
+      type: 'result';
+      metric: Metric;
+      round: number;
+      warmup: boolean;
+      ops: number;
+      ms: number;
+      /** CPU time of the driver's whole process (every thread) over the timed part. */
+      cpuMs?: number;
+    }
   | { type: 'skipped'; metric: Metric; reason: string }
   | { type: 'error'; metric: Metric | null; round: number | null; message: string }
   | { type: 'ready' }
@@ -136,8 +145,11 @@ export async function runNodeDriver(
         if (!op) throw new Error('this client has no multi');
         const parent = `${config.root}/${metric}-${warmup ? 'warmup' : `r${round}`}`;
         await client.create(parent, Buffer.alloc(0));
+        const cpuBefore = process.cpuUsage();
         const ms = await pipelined(total, config.window, (i) => op(parent, i));
-        emit({ type: 'result', metric, round, warmup, ops: total, ms });
+        const cpu = process.cpuUsage(cpuBefore);
+        const cpuMs = (cpu.user + cpu.system) / 1000;
+        emit({ type: 'result', metric, round, warmup, ops: total, ms, cpuMs });
         const rate = (total / (ms / 1000)).toFixed(0);
         const when = warmup ? 'warm-up' : `round ${round}`;
         progress(clientName, `${label} ${when}: ${total} in ${ms.toFixed(0)} ms = ${rate}/s`);
