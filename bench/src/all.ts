@@ -30,7 +30,7 @@ ensemble of its own:
 Each writes its own report (bench/results/<name>-<date>.md and .json); then this writes
 bench/results/latest.json (every report of the run, with the machine and the commit) and
 bench/RESULTS.md. A benchmark that fails is named at the end and the others still run
-(exit 1). About 13 minutes on a 2-core machine. Each benchmark has --help for its options;
+(exit 1). About 10 minutes on a 2-core machine. Each benchmark has --help for its options;
 run one alone to change them.`;
 
 interface Bench {
