@@ -151,6 +151,19 @@ export interface ZkClientEvents {
   watch: [WatchEvent];
   /** A server refused credentials (addAuth, or kept ones sent again); they were dropped. */
   authFailed: [AuthFailure];
+  /**
+   * A listener of this client threw: of 'state', 'watch' or 'authFailed', or a watch
+   * listener given to a read or addWatch ('watcher'). The error goes nowhere else: the
+   * connection, the state machine and the other listeners go on. Without a listener of
+   * this event, it is a process warning (`ZK_CLIENT_LISTENER_ERROR`).
+   */
+  listenerError: [ListenerError];
+}
+
+/** What `listenerError` reports. */
+export interface ListenerError {
+  source: 'state' | 'watch' | 'authFailed' | 'watcher';
+  error: unknown;
 }
 
 export interface CreateOptions {
@@ -222,6 +235,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   private readonly watches = new WatchRegistry({
     send: (request) => this.send(request),
     serverPath: (path) => this.serverPath(path),
+    listenerThrew: (error) => this.listenerThrew('watcher', error),
   });
 
   /** Connects to the ensemble and resolves once the first session is CONNECTED. */
@@ -512,7 +526,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     try {
       await this.call(authRequest(credential), () => undefined);
     } catch (error) {
-      if (error instanceof AuthFailedError) this.emit('authFailed', { scheme, error });
+      if (error instanceof AuthFailedError) this.notify('authFailed', { scheme, error });
       throw error;
     }
     this.credentials.keep(credential);
@@ -651,7 +665,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     }
     this.connection = null;
     this._state = 'CLOSED';
-    this.emit('state', 'CLOSED');
+    this.notify('state', 'CLOSED');
   }
 
   private serverPath(path: string): string {
@@ -841,7 +855,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       clearTimeout(entry.timer);
       connection.submit(entry.request).then(entry.resolve, entry.reject);
     }
-    this.emit('state', reattached ? 'RECONNECTED' : 'CONNECTED');
+    this.notify('state', reattached ? 'RECONNECTED' : 'CONNECTED');
   }
 
   /**
@@ -852,7 +866,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
    *   re-attaches; a new session starts without them.
    */
   private restoreSession(connection: Connection, reattached: boolean): void {
-    this.credentials.resend(connection, (failure) => this.emit('authFailed', failure));
+    this.credentials.resend(connection, (failure) => this.notify('authFailed', failure));
     if (reattached) this.watches.restore(connection, this._lastZxidSeen);
   }
 
@@ -870,7 +884,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     }, this._negotiatedTimeoutMs);
     this.scheduleAttempt(0);
     this.watches.onDisconnected();
-    this.emit('state', 'SUSPENDED');
+    this.notify('state', 'SUSPENDED');
   }
 
   private clearLostTimer(): void {
@@ -891,16 +905,52 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this._lastZxidSeen = 0n;
     this.failWaiting((context) => new SessionExpiredError(context));
     this.watches.dropAll(KeeperState.Expired);
-    this.emit('state', 'LOST');
-    if (this.newSessionAfterLost && this._state === 'LOST' && this.closing === null) {
-      this.scheduleAttempt(0);
+    // The next session is on its way before any listener hears of the loss.
+    if (this.newSessionAfterLost && this.closing === null) this.scheduleAttempt(0);
+    this.notify('state', 'LOST');
+  }
+
+  /**
+   * Emits one of this client's events to each listener in turn; a listener that throws is
+   * reported (listenerError) and stops neither the others nor the client. The raw
+   * listeners: a `once` listener's wrapper removes it as emit() would.
+   */
+  private notify<K extends 'state' | 'watch' | 'authFailed'>(
+    event: K,
+    ...args: ZkClientEvents[K]
+  ): void {
+    for (const listener of this.rawListeners(event) as ((...a: ZkClientEvents[K]) => void)[]) {
+      try {
+        listener(...args);
+      } catch (error) {
+        this.listenerThrew(event, error);
+      }
+    }
+  }
+
+  private listenerThrew(source: ListenerError['source'], error: unknown): void {
+    const report: ListenerError = { source, error };
+    let told = false;
+    for (const listener of this.rawListeners('listenerError') as ((e: ListenerError) => void)[]) {
+      try {
+        listener(report);
+        told = true;
+      } catch {
+        // a reporter that throws reports nothing: the warning below says it
+      }
+    }
+    if (!told) {
+      const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      process.emitWarning(`a zk-client '${source}' listener threw: ${what}`, {
+        code: 'ZK_CLIENT_LISTENER_ERROR',
+      });
     }
   }
 
   private onNotification(event: WatchEvent): void {
     const clientEvent = { ...event, path: toClientPath(this.chroot, event.path) };
     this.watches.dispatch(clientEvent);
-    this.emit('watch', clientEvent);
+    this.notify('watch', clientEvent);
   }
 }
 

@@ -7,6 +7,7 @@ export {
   type ZkClientOptions,
   type ZkClientState,
   type ZkStateEvent,
+  type ListenerError,
 } from './client';
 export { type GuaranteedDeleteOptions } from './tree';
 export { type ReadOp, type ReadResult } from './multi-read';

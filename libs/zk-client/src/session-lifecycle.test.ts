@@ -7,9 +7,8 @@
 import { spawn } from 'node:child_process';
 import { serverOfSession, usePrivateEnsemble, waitFor } from '@zk-lab/test';
 import { ZkClient, type ZkStateEvent } from './client';
-import { Connection } from './connection';
-import { ConnectionLossError } from './errors';
-import { CreateMode, OpCode, PROTOCOL_VERSION } from './protocol';
+import { expireFromElsewhere } from './__tests__/expire-session';
+import { CreateMode } from './protocol';
 
 const cluster = usePrivateEnsemble({ size: 3 });
 const opened: ZkClient[] = [];
@@ -33,35 +32,9 @@ afterEach(async () => {
 });
 
 /** Ends a client's session from a second connection, as a server-side expiry would. */
-async function expireFromElsewhere(client: ZkClient): Promise<void> {
+function expire(client: ZkClient): Promise<void> {
   const node = cluster.ensemble.nodes[0]!;
-  const { connection } = await Connection.open({
-    host: '127.0.0.1',
-    port: node.clientPort,
-    connectTimeoutMs: 5_000,
-    request: {
-      protocolVersion: PROTOCOL_VERSION,
-      lastZxidSeen: 0n,
-      timeOutMs: client.negotiatedTimeoutMs,
-      sessionId: client.sessionId,
-      password: client.sessionPassword,
-      readOnly: false,
-    },
-    handlers: {
-      onNotification: () => undefined,
-      onZxid: () => undefined,
-      onClose: () => undefined,
-    },
-  });
-  // The server ends the session, then closes this connection, and may do so before its
-  // answer is read: a ConnectionLossError here means the close was already done. (If it
-  // was not, the caller's wait for LOST fails.)
-  await connection
-    .submit({ opCode: OpCode.closeSession, body: Buffer.alloc(0), context: { op: 'close' } })
-    .catch((error: unknown) => {
-      if (!(error instanceof ConnectionLossError)) throw error;
-    });
-  connection.destroy();
+  return expireFromElsewhere(client, '127.0.0.1', node.clientPort);
 }
 
 describe('session expiry', () => {
@@ -71,7 +44,7 @@ describe('session expiry', () => {
     const before = client.sessionId;
     await client.create('/mine', 'x', { mode: CreateMode.EPHEMERAL });
 
-    await expireFromElsewhere(client);
+    await expire(client);
     await waitFor('a new session', () => events.includes('CONNECTED'));
 
     expect(events.slice(events.indexOf('LOST'))).toEqual(['LOST', 'CONNECTED']);

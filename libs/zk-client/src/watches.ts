@@ -84,6 +84,8 @@ export interface WatchTransport {
   send(request: OutgoingRequest): Promise<Reply>;
   /** The server path of a client path (adds the chroot). */
   serverPath(path: string): string;
+  /** A watch listener threw: reported, never rethrown into the connection. */
+  listenerThrew(error: unknown): void;
 }
 
 /** The Java client splits SetWatches at 128 KB of paths. */
@@ -118,6 +120,15 @@ export class WatchRegistry {
   private catchUp: CatchUp | null = null;
 
   constructor(private readonly transport: WatchTransport) {}
+
+  /** A listener that throws stops neither the others nor the connection: its error is reported. */
+  private call(listener: WatchListener, event: WatchEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.transport.listenerThrew(error);
+    }
+  }
 
   /**
    * Whether a one-shot read on `path` should ask the server for a watch: not while a
@@ -296,13 +307,13 @@ export class WatchRegistry {
       }
     }
 
-    for (const listener of targets) call(listener, event);
+    for (const listener of targets) this.call(listener, event);
     const childEvent = {
       type: EventType.NodeChildrenChanged,
       state: event.state,
       path: parent ?? '/',
     };
-    for (const listener of childTargets) call(listener, childEvent);
+    for (const listener of childTargets) this.call(listener, childEvent);
     this.reconcileLater(path);
     if (parent !== null && childTargets.size > 0) this.reconcileLater(parent);
   }
@@ -394,7 +405,7 @@ export class WatchRegistry {
     this.knownExists.clear();
     this.catchUp = null;
     const event: WatchEvent = { type: EventType.None, state, path: '' };
-    for (const listener of listeners) call(listener, event);
+    for (const listener of listeners) this.call(listener, event);
   }
 
   private async removeRegistration(
@@ -524,7 +535,7 @@ export class WatchRegistry {
       for (const r of watches.recursive) listeners.add(r.listener);
     }
     const event: WatchEvent = { type: EventType.None, state, path: '' };
-    for (const listener of listeners) call(listener, event);
+    for (const listener of listeners) this.call(listener, event);
   }
 
   private take(from: Set<WatchListener>, into: Set<WatchListener>): void {
@@ -613,15 +624,4 @@ function parentOf(path: string): string | null {
   if (path === '/') return null;
   const slash = path.lastIndexOf('/');
   return slash <= 0 ? '/' : path.slice(0, slash);
-}
-
-/** A listener that throws must not stop the others nor the connection: its error is rethrown apart. */
-function call(listener: WatchListener, event: WatchEvent): void {
-  try {
-    listener(event);
-  } catch (error) {
-    process.nextTick(() => {
-      throw error;
-    });
-  }
 }
