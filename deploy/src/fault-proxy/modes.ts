@@ -85,6 +85,8 @@ export const ZkOpType = {
   deleteContainer: 20,
   createTTL: 21,
   multiRead: 22,
+  /** addAuth (its request and reply have the reserved xid -4). */
+  auth: 100,
 } as const;
 
 export const CREATE_OP_TYPES: readonly number[] = [

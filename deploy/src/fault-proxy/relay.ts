@@ -3,6 +3,9 @@ import { ElectionInitialRewriter } from './election-rewrite';
 import { FrameScanner } from './frame-scanner';
 import type { DroppedReply, LinkProtocol, SteadyLinkMode } from './modes';
 
+/** The reserved xid of an AuthPacket (addAuth), request and reply. */
+const AUTH_XID = -4;
+
 /** What a relay asks of the link it belongs to. */
 export interface RelayLink {
   readonly targetPort: number;
@@ -223,7 +226,8 @@ export class Relay {
           !this.framesLost &&
           frame.index > 0 &&
           frame.xid !== null &&
-          frame.xid >= 0 &&
+          // A request's own xid, or the one xid every addAuth uses (its reply has it too).
+          (frame.xid >= 0 || frame.xid === AUTH_XID) &&
           frame.opType !== null
         ) {
           const action = this.link.claimReply(this, frame.opType);

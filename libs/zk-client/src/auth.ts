@@ -44,7 +44,11 @@ export function toCredential(scheme: string, auth: Buffer | string): Credential 
   return { scheme, auth: typeof auth === 'string' ? Buffer.from(auth, 'utf8') : Buffer.from(auth) };
 }
 
-/** The credentials servers accepted, in the order they were added. */
+/**
+ * The credentials of this client, in the order they were added: kept from the addAuth
+ * call on (as the Java client and kazoo keep them), so that one whose reply was lost with
+ * the connection is sent again on the next; dropped only when a server refuses it.
+ */
 export class CredentialStore {
   private readonly kept: Credential[] = [];
 
@@ -77,8 +81,9 @@ export class CredentialStore {
     }
   }
 
-  private drop(credential: Credential): void {
-    const index = this.kept.indexOf(credential);
+  /** Forgets a credential a server refused. */
+  drop(credential: Credential): void {
+    const index = this.kept.findIndex((c) => sameCredential(c, credential));
     if (index >= 0) this.kept.splice(index, 1);
   }
 }

@@ -515,21 +515,26 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   /**
-   * Proves an id to the server, e.g. addAuth('digest', 'user:password'). Accepted
-   * credentials are sent again on every later connection, of this session or a new one.
-   * Refused ones reject with AuthFailedError (the server also drops the connection; the
-   * client reconnects with its session). A ConnectionLossError means they were not kept:
-   * call it again.
+   * Proves an id to the server, e.g. addAuth('digest', 'user:password'). The credentials
+   * are kept from this call on and sent again on every later connection, of this session
+   * or a new one, before the requests that waited; so a ConnectionLossError here needs no
+   * second call. Refused ones reject with AuthFailedError and are dropped (the server also
+   * drops the connection; the client reconnects with its session).
    */
   async addAuth(scheme: string, credentials: Buffer | string): Promise<void> {
     const credential = toCredential(scheme, credentials);
+    // Kept before it is sent: if the reply is lost with the connection, the next
+    // connection sends it again, before the requests that wait (review zk-client 1.3).
+    this.credentials.keep(credential);
     try {
       await this.call(authRequest(credential), () => undefined);
     } catch (error) {
-      if (error instanceof AuthFailedError) this.notify('authFailed', { scheme, error });
+      if (error instanceof AuthFailedError) {
+        this.credentials.drop(credential);
+        this.notify('authFailed', { scheme, error });
+      }
       throw error;
     }
-    this.credentials.keep(credential);
   }
 
   async getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {

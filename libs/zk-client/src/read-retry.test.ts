@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sharedConnectString, useFaultProxy, waitFor, ZkOpType } from '@zk-lab/test';
+import { connectViaProxy } from './__tests__/via-proxy';
 import { ZkClient } from './client';
 import { SessionExpiredError } from './errors';
 import { CreateMode } from './protocol';
@@ -24,14 +25,7 @@ describe('a read whose connection is lost', () => {
   });
 
   async function viaProxy(link: string): Promise<ZkClient> {
-    const server = sharedConnectString().split(',')[0]!;
-    const { listenPort } = await proxy().addLink(link, {
-      targetPort: Number(server.split(':')[1]),
-    });
-    const client = await ZkClient.connect({
-      connectString: `127.0.0.1:${listenPort}`,
-      sessionTimeoutMs: SESSION_MS,
-    });
+    const client = await connectViaProxy(proxy(), link, SESSION_MS);
     clients.push(client);
     return client;
   }

@@ -86,6 +86,24 @@ describe('ensurePath and deleteRecursive', () => {
     expect((await plain.getData(`${root}/e`)).data.toString()).toBe('kept');
   });
 
+  it('ensurePath works under an existing parent the caller may not create in (review 1.7)', async () => {
+    // An admin's node, readable by all, with a folder under it that anyone may use.
+    const admin = await connect();
+    await admin.addAuth('digest', 'admin:secret');
+    const owned = `${root}/owned`;
+    await admin.create(owned, '', {
+      acl: [digestAcl('admin', 'secret'), { perms: Perms.READ, id: ANYONE_ID_UNSAFE }],
+    });
+    await admin.create(`${owned}/locks`);
+    await expect(plain.create(`${owned}/mine`)).rejects.toBeInstanceOf(NoAuthError);
+
+    await plain.ensurePath(`${owned}/locks/job-7/part`);
+    expect(await plain.exists(`${owned}/locks/job-7/part`)).not.toBeNull();
+    // Where the caller may really not create, the error is still NoAuth.
+    await expect(plain.ensurePath(`${owned}/mine/deeper`)).rejects.toBeInstanceOf(NoAuthError);
+    await admin.deleteRecursive(owned);
+  });
+
   it('concurrent ensurePath calls of the same path all succeed', async () => {
     await Promise.all(Array.from({ length: 20 }, () => plain.ensurePath(`${root}/c/d/e`)));
     expect(await plain.exists(`${root}/c/d/e`)).not.toBeNull();

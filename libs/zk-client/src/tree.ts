@@ -8,6 +8,7 @@ import {
   ClientClosedError,
   ConnectionLossError,
   NodeExistsError,
+  NoAuthError,
   NoNodeError,
   NotEmptyError,
   SessionExpiredError,
@@ -22,7 +23,12 @@ export interface TreeClient {
   delete(path: string, version?: number): Promise<void>;
 }
 
-/** Creates `path` and every missing ancestor (empty, persistent). Existing nodes are kept. */
+/**
+ * Creates `path` and every missing ancestor (empty, persistent). Existing nodes are kept,
+ * also under a parent this client may not create in: the server checks CREATE on the
+ * parent before it looks for the node, so such a node answers NoAuth, not NodeExists, and
+ * is then looked for.
+ */
 export async function ensurePath(
   client: TreeClient,
   path: string,
@@ -35,7 +41,9 @@ export async function ensurePath(
     try {
       await client.create(prefix, undefined, acl === undefined ? {} : { acl });
     } catch (error) {
-      if (!(error instanceof NodeExistsError)) throw error;
+      if (error instanceof NodeExistsError) continue;
+      if (error instanceof NoAuthError && (await client.exists(prefix)) !== null) continue;
+      throw error;
     }
   }
 }
