@@ -307,6 +307,16 @@ export class LockInternals {
             this.client.getChildren(this.path),
             this.client.exists(`${this.path}/${attempt.node}`),
           ]);
+          if (own !== null && own.ephemeralOwner !== session) {
+            // Our node of an earlier session (review zk-recipes F1): this client declared
+            // that session LOST, but the ensemble may keep it alive for a while (a new
+            // ZooKeeper leader gives every session a fresh timeout). Holding on it would
+            // let a waiter behind it hold too once the server expires it. It goes, and we
+            // take a new place in this session.
+            this.track(this.deleteNode(`${this.path}/${attempt.node}`).catch(() => undefined));
+            attempt.node = null;
+            continue;
+          }
           listed = { children, czxid: own?.czxid ?? null, session };
         }
         attempt.throwIfCancelled();
@@ -407,7 +417,15 @@ export class LockInternals {
       if (attempt.uncertain) {
         const found = await this.findOwn(attempt.prefix);
         attempt.uncertain = false;
-        if (found !== undefined) return { name: found, listing: null };
+        if (found !== undefined) {
+          // Adopted only if it is this session's (Curator's validateFoundNode); one of an
+          // earlier session goes, and a new one is made.
+          const stat = await this.client.exists(`${this.path}/${found}`);
+          if (stat?.ephemeralOwner === this.client.sessionId) return { name: found, listing: null };
+          if (stat !== null) {
+            this.track(this.deleteNode(`${this.path}/${found}`).catch(() => undefined));
+          }
+        }
       }
       await this.ensureParent();
       try {

@@ -354,6 +354,37 @@ describe('DistributedLock across processes and server failures', () => {
       expect(await client.exists(lease.node)).not.toBeNull();
     });
 
+    it('a waiter never holds on a node of the session its client declared LOST (review F1)', async () => {
+      // B holds with a long session; A waits with a short one. Quorum is lost for longer
+      // than A's session: A's client declares LOST, but the new ZooKeeper leader gives
+      // every session a fresh timeout, so A's old node lives on for a while after quorum.
+      const { path } = await freshLock();
+      const holderClient = await connect([1, 2, 3], 30_000);
+      const holder = lockOn(holderClient, path, 'standard');
+      const held = await holder.acquire({ timeoutMs: 5_000 });
+      const waiterClient = await connect([1, 2, 3], 4_000);
+      const lost = nextState(waiterClient, 'LOST');
+      const waiting = lockOn(waiterClient, path, 'standard').acquire({ timeoutMs: 60_000 });
+      waiting.catch(() => undefined);
+      await waitFor('the waiter in line', async () => (await nodeCount(path)) === 2);
+      const [first, second] = await followers();
+      try {
+        cluster.ensemble.pauseNode(first);
+        cluster.ensemble.pauseNode(second);
+        await lost;
+        expect(held.signal.aborted).toBe(true); // 'standard': lost at SUSPENDED
+      } finally {
+        cluster.ensemble.resumeNode(first);
+        cluster.ensemble.resumeNode(second);
+      }
+      const lease = await waiting;
+      // Held on a node of the waiter's current session, not of the one it lost: the
+      // server's expiry of that session cannot hand the lock to anyone else meanwhile.
+      const stat = await checker.exists(lease.node);
+      expect(stat?.ephemeralOwner).toBe(waiterClient.sessionId);
+      await lease.release();
+    });
+
     it("'session': a holder cut off from the ensemble loses its lease at LOST; its waiter queues again", async () => {
       const [isolated] = await followers();
       const { path, client, holder, lease, waiting } = await holderAndWaiter(
