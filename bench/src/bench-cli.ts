@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { osName } from './main';
 
@@ -21,6 +22,32 @@ export function parseBenchArgs<O extends OptionsConfig>(argv: string[], options:
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** The report options of a bench that runs a system: --json, --out, --no-save, --keep-logs, -h. */
+export function reportOptions(benchDir: string) {
+  return {
+    json: { type: 'boolean', default: false },
+    out: { type: 'string', default: join(benchDir, 'results') },
+    'no-save': { type: 'boolean', default: false },
+    'keep-logs': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+}
+
+/** What reportOptions() parsed to. */
+export function reportSettings(values: {
+  json: boolean;
+  out: string;
+  'no-save': boolean;
+  'keep-logs': boolean;
+}): { json: boolean; out: string; save: boolean; keepLogs: boolean } {
+  return {
+    json: values.json,
+    out: values.out,
+    save: !values['no-save'],
+    keepLogs: values['keep-logs'],
+  };
 }
 
 export function intOption(name: string, text: string, min: number, max: number): number {

@@ -9,8 +9,15 @@
  */
 import { BenchRun } from './bench-run';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { intOption, type Machine, machineFacts, parseBenchArgs, readOptions } from './bench-cli';
+import {
+  intOption,
+  type Machine,
+  machineFacts,
+  parseBenchArgs,
+  readOptions,
+  reportOptions,
+  reportSettings,
+} from './bench-cli';
 import { gitCommit } from './main';
 import { type Distribution } from './percentiles';
 import {
@@ -108,11 +115,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
     'latency-seconds': { type: 'string', default: '10' },
     session: { type: 'string', default: '4000' },
     tick: { type: 'string', default: '200' },
-    json: { type: 'boolean', default: false },
-    out: { type: 'string', default: join(benchDir, 'results') },
-    'no-save': { type: 'boolean', default: false },
-    'keep-logs': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...reportOptions(benchDir),
   });
   if (values.help) return 'help';
   const int = intOption;
@@ -127,10 +130,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
     latencySeconds: int('latency-seconds', values['latency-seconds'], 0, 600),
     sessionMs: int('session', values.session, 400, 600_000),
     tickMs: int('tick', values.tick, 10, 10_000),
-    json: values.json,
-    out: values.out,
-    save: !values['no-save'],
-    keepLogs: values['keep-logs'],
+    ...reportSettings(values),
   };
 }
 

@@ -5,9 +5,10 @@
  */
 import { BenchRun } from './bench-run';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import {
   intOption,
+  reportOptions,
+  reportSettings,
   machineFacts,
   parseBenchArgs,
   readOptions,
@@ -79,11 +80,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
     levels: { type: 'string', default: '10000,100000' },
     workers: { type: 'string', default: '4' },
     session: { type: 'string', default: '4000' },
-    json: { type: 'boolean', default: false },
-    out: { type: 'string', default: join(benchDir, 'results') },
-    'no-save': { type: 'boolean', default: false },
-    'keep-logs': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...reportOptions(benchDir),
   });
   if (values.help) return 'help';
   const levels = values.levels.split(',').map((text) => intOption('levels', text, 1, 1_000_000));
@@ -92,10 +89,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
     levels,
     workers: intOption('workers', values.workers, 1, 64),
     sessionMs: intOption('session', values.session, 400, 600_000),
-    json: values.json,
-    out: values.out,
-    save: !values['no-save'],
-    keepLogs: values['keep-logs'],
+    ...reportSettings(values),
   };
 }
 

@@ -11,18 +11,16 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encode, JOB_PREFIX, namespaceAcls, PATHS, queuePath } from '@zk-lab/lab-core';
-// The producer's own job documents (the bench builds every app before it runs).
-import { JobFactory, parseJobSpec } from '@zk-lab/producer/dist/job-factory';
+import { PATHS } from '@zk-lab/lab-core';
 import {
   AddWatchMode,
-  CreateMode,
   EventType,
   type Stat,
   type WatchEvent,
   type WatchHandle,
   type ZkClient,
 } from '@zk-lab/zk-client';
+import { AdminJobs } from './admin-jobs';
 import { type AppProcess, describeExit } from './system-apps';
 
 export type TakeoverSignal = 'SIGTERM' | 'SIGKILL';
@@ -317,10 +315,12 @@ class FirstAssignment {
   private feeding = true;
   private seen: (at: number) => void = () => undefined;
   private readonly assigned = new Promise<number>((resolve) => (this.seen = resolve));
-  private readonly jobs = new JobFactory(parseJobSpec('echo', undefined));
+  private readonly jobs: AdminJobs;
   private watches: WatchHandle[] = [];
 
-  private constructor(private readonly client: ZkClient) {}
+  private constructor(client: ZkClient) {
+    this.jobs = new AdminJobs(client, 'echo');
+  }
 
   static async arm(client: ZkClient): Promise<FirstAssignment> {
     const watcher = new FirstAssignment(client);
@@ -358,14 +358,8 @@ class FirstAssignment {
   }
 
   private async feed(): Promise<void> {
-    const acl = namespaceAcls().job;
     while (this.feeding) {
-      await this.client
-        .create(queuePath(JOB_PREFIX), encode(this.jobs.next()), {
-          mode: CreateMode.PERSISTENT_SEQUENTIAL,
-          acl,
-        })
-        .catch(() => undefined);
+      await this.jobs.enqueue().catch(() => undefined);
       await sleep(FEED_INTERVAL_MS);
     }
   }

@@ -12,18 +12,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  assignDir,
-  encode,
-  JOB_PREFIX,
-  jobKey,
-  namespaceAcls,
-  PATHS,
-  queuePath,
-  resultPath,
-} from '@zk-lab/lab-core';
-import { JobFactory, parseJobSpec } from '@zk-lab/producer/dist/job-factory';
-import { AddWatchMode, CreateMode, EventType, type ZkClient } from '@zk-lab/zk-client';
+import { assignDir, PATHS, resultPath } from '@zk-lab/lab-core';
+import { AddWatchMode, dataOf, EventType, type ZkClient } from '@zk-lab/zk-client';
+import { AdminJobs } from './admin-jobs';
 import type { AppProcess } from './system-apps';
 
 const SLEEP_MS = 3_000;
@@ -46,7 +37,7 @@ export interface WorkerKillTrial {
 }
 
 export class WorkerKillTrials {
-  private readonly jobs = new JobFactory(parseJobSpec('sleep', JSON.stringify({ ms: SLEEP_MS })));
+  private readonly jobs: AdminJobs;
 
   constructor(
     private readonly admin: ZkClient,
@@ -54,7 +45,9 @@ export class WorkerKillTrials {
     private readonly restart: (slot: WorkerSlot) => AppProcess,
     private readonly timeoutMs: number,
     private readonly say: (line: string) => void,
-  ) {}
+  ) {
+    this.jobs = new AdminJobs(admin, 'sleep', JSON.stringify({ ms: SLEEP_MS }));
+  }
 
   async run(trial: number): Promise<WorkerKillTrial> {
     const victim = this.workers[trial % this.workers.length]!;
@@ -69,7 +62,8 @@ export class WorkerKillTrials {
     const keys: string[] = [];
     try {
       // Two sleeps per worker: the leader spreads them, and the victim gets some.
-      for (let i = 0; i < 2 * this.workers.length; i++) keys.push(await this.enqueue());
+      const enqueued = Array.from({ length: 2 * this.workers.length }, () => this.jobs.enqueue());
+      keys.push(...(await Promise.all(enqueued)));
       const held = await this.tasksOf(victim.id, 10_000);
       if (held.length === 0) throw new Error(`${victim.id} was given no task within 10 s`);
       const elsewhere = new Map<string, number>();
@@ -123,14 +117,6 @@ export class WorkerKillTrials {
     return outcome;
   }
 
-  private async enqueue(): Promise<string> {
-    const path = await this.admin.create(queuePath(JOB_PREFIX), encode(this.jobs.next()), {
-      mode: CreateMode.PERSISTENT_SEQUENTIAL,
-      acl: namespaceAcls().job,
-    });
-    return jobKey(path.slice(path.lastIndexOf('/') + 1));
-  }
-
   /** The worker's task keys; waits up to `waitMs` for at least one. */
   private async tasksOf(worker: string, waitMs: number): Promise<string[]> {
     const deadline = performance.now() + waitMs;
@@ -141,15 +127,19 @@ export class WorkerKillTrials {
     }
   }
 
+  /** Waits until every job of `keys` has its result: one multiRead of them all per look. */
   private async waitForResults(keys: string[], timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    for (const key of keys) {
-      while ((await this.admin.exists(resultPath(key))) === null) {
-        if (performance.now() > deadline) {
-          throw new Error(`no result for ${key} within ${timeoutMs} ms`);
-        }
-        await sleep(50);
+    for (;;) {
+      const reads = await this.admin.multiRead(
+        keys.map((key) => ({ op: 'getData', path: resultPath(key) })),
+      );
+      const missing = keys.filter((_, i) => dataOf(reads[i]!) === null);
+      if (missing.length === 0) return;
+      if (performance.now() > deadline) {
+        throw new Error(`no result for ${missing.join(', ')} within ${timeoutMs} ms`);
       }
+      await sleep(50);
     }
   }
 }

@@ -42,6 +42,7 @@ import {
 import {
   AddWatchMode,
   ClientClosedError,
+  dataOf,
   NoNodeError,
   SessionExpiredError,
   type WatchEvent,
@@ -293,12 +294,8 @@ export class TaskWatcher {
       fitting.map((name) => ({ op: 'getData', path: taskPath(this.workerId, name) })),
     );
     const reads = results.map((result, i) => {
-      if ('error' in result) {
-        if (result.error instanceof NoNodeError) return null; // taken back meanwhile
-        throw result.error;
-      }
-      if (result.op !== 'getData') throw new Error(`multiRead answered ${result.op}`);
-      return { name: fitting[i] as string, data: result.data, stat: result.stat };
+      const read = dataOf(result); // null: taken back meanwhile
+      return read && { name: fitting[i] as string, ...read };
     });
     const startable: { name: string; task: Task; czxid: bigint; version: number }[] = [];
     for (const read of reads) {

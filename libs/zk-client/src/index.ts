@@ -10,7 +10,7 @@ export {
   type ListenerError,
 } from './client';
 export { type GuaranteedDeleteOptions } from './tree';
-export { type ReadOp, type ReadResult } from './multi-read';
+export { dataOf, type ReadOp, type ReadResult } from './multi-read';
 export * from './errors';
 export {
   MultiError,

@@ -9,16 +9,17 @@
  * requests in order). It sets no watches.
  */
 import type { OutgoingRequest } from './connection';
-import { errorFromCode, MarshallingError, type ZkError, type ZkErrorContext } from './errors';
+import {
+  errorFromCode,
+  MarshallingError,
+  NoNodeError,
+  type ZkError,
+  type ZkErrorContext,
+} from './errors';
 import { JuteDecodeError, type JuteReader, JuteWriter } from './jute';
 import { toServerPath, validatePath } from './paths';
 import { OpCode, readStat, type Stat } from './protocol';
-import {
-  readErrorResponse,
-  readMultiHeader,
-  writeMultiHeader,
-  writePathWatchRequest,
-} from './records';
+import { readMultiResults, writeMultiHeader, writePathWatchRequest } from './records';
 
 /** One read of a multiRead. */
 export type ReadOp = { op: 'getData'; path: string } | { op: 'getChildren'; path: string };
@@ -36,6 +37,20 @@ type RawRead =
   | { type: 'getData'; data: Buffer; stat: Stat }
   | { type: 'getChildren'; children: string[] }
   | { type: 'error'; err: number };
+
+/**
+ * What a getData read of a multiRead found, as getData answers it: the data and Stat, or
+ * null when the node does not exist (where getData throws NoNodeError). Any other failure
+ * of the read (NoAuth, …) is thrown.
+ */
+export function dataOf(result: ReadResult): { data: Buffer; stat: Stat } | null {
+  if ('error' in result) {
+    if (result.error instanceof NoNodeError) return null;
+    throw result.error;
+  }
+  if (result.op !== 'getData') throw new TypeError(`dataOf: a ${result.op} result`);
+  return { data: result.data, stat: result.stat };
+}
 
 /** The request of a multiRead of `ops`; each op's path is validated first (InvalidPathError). */
 export function multiReadRequest(chroot: string, ops: readonly ReadOp[]): OutgoingRequest {
@@ -68,26 +83,18 @@ export function multiReadDecoder(ops: readonly ReadOp[]): (r: JuteReader) => Rea
   };
 }
 
-/** MultiResponse of reads: a MultiHeader before each result, up to a header with done set. */
+/** A multiRead's MultiResponse: one result per read (its data, its children, or its error). */
 function readMultiReadResponse(r: JuteReader): RawRead[] {
-  const results: RawRead[] = [];
-  for (;;) {
-    const header = readMultiHeader(r);
-    if (header.done) return results;
-    switch (header.type) {
+  return readMultiResults(r, (type): RawRead => {
+    switch (type) {
       case OpCode.getData: {
         const data = r.readBuffer();
-        results.push({ type: 'getData', data, stat: readStat(r) });
-        break;
+        return { type: 'getData', data, stat: readStat(r) };
       }
       case OpCode.getChildren:
-        results.push({ type: 'getChildren', children: r.readStringVector() });
-        break;
-      case OpCode.error:
-        results.push({ type: 'error', err: readErrorResponse(r) });
-        break;
+        return { type: 'getChildren', children: r.readStringVector() };
       default:
-        throw new JuteDecodeError(`unknown result type ${header.type} in a multiRead reply`);
+        throw new JuteDecodeError(`unknown result type ${type} in a multiRead reply`);
     }
-  }
+  });
 }

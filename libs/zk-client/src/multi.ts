@@ -31,8 +31,7 @@ import {
   type Stat,
 } from './protocol';
 import {
-  readErrorResponse,
-  readMultiHeader,
+  readMultiResults,
   writeCreateRequest,
   writeCreateTtlRequest,
   writeMultiHeader,
@@ -262,40 +261,29 @@ export class Transaction {
   }
 }
 
-/** MultiResponse: a MultiHeader before each result, up to a header with done set. */
+/** A multi's MultiResponse: one result per op (multi results by type, errors by code). */
 function readMultiResponse(r: JuteReader): RawResult[] {
-  const results: RawResult[] = [];
-  for (;;) {
-    const header = readMultiHeader(r);
-    if (header.done) return results;
-    switch (header.type) {
+  return readMultiResults(r, (type): RawResult => {
+    switch (type) {
       case OpCode.create:
-        results.push({ type: 'create', path: r.readString() });
-        break;
+        return { type: 'create', path: r.readString() };
       case OpCode.create2:
       case OpCode.createContainer:
       case OpCode.createTTL: {
         const path = r.readString();
-        results.push({ type: 'create', path, stat: readStat(r) });
-        break;
+        return { type: 'create', path, stat: readStat(r) };
       }
       case OpCode.delete:
       case OpCode.deleteContainer:
-        results.push({ type: 'delete' });
-        break;
+        return { type: 'delete' };
       case OpCode.setData:
-        results.push({ type: 'setData', stat: readStat(r) });
-        break;
+        return { type: 'setData', stat: readStat(r) };
       case OpCode.check:
-        results.push({ type: 'check' });
-        break;
-      case OpCode.error:
-        results.push({ type: 'error', err: readErrorResponse(r) });
-        break;
+        return { type: 'check' };
       default:
-        throw new JuteDecodeError(`unknown result type ${header.type} in a multi reply`);
+        throw new JuteDecodeError(`unknown result type ${type} in a multi reply`);
     }
-  }
+  });
 }
 
 function toBuffer(data: Buffer | string | undefined): Buffer {

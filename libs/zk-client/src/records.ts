@@ -4,7 +4,7 @@
  * reuse the same encoders for its sub-operations.
  */
 import { type JuteReader, type JuteWriter } from './jute';
-import { type ACL, readAcl, readStat, type Stat, writeAcl } from './protocol';
+import { type ACL, OpCode, readAcl, readStat, type Stat, writeAcl } from './protocol';
 
 export interface ConnectRequest {
   protocolVersion: number;
@@ -140,6 +140,33 @@ export function readMultiHeader(r: JuteReader): MultiHeader {
 /** ErrorResponse: the result of a failed (or rolled back) op inside a multi reply. */
 export function readErrorResponse(r: JuteReader): number {
   return r.readInt();
+}
+
+/** An op's failure inside a MultiResponse: its error code. */
+export interface MultiErrorResult {
+  type: 'error';
+  err: number;
+}
+
+/**
+ * A MultiResponse (of `multi` and of `multiRead`): a MultiHeader before each result, up to
+ * a header with done set. An error result is read here; `readResult` reads every other by
+ * its header's type (and throws JuteDecodeError on a type it does not expect).
+ */
+export function readMultiResults<T>(
+  r: JuteReader,
+  readResult: (type: number) => T,
+): (T | MultiErrorResult)[] {
+  const results: (T | MultiErrorResult)[] = [];
+  for (;;) {
+    const header = readMultiHeader(r);
+    if (header.done) return results;
+    results.push(
+      header.type === OpCode.error
+        ? { type: 'error', err: readErrorResponse(r) }
+        : readResult(header.type),
+    );
+  }
 }
 
 /** AuthPacket (addAuth); `type` is always 0. */

@@ -9,7 +9,7 @@
  * whole request (ConnectionLoss after the client's retries, SessionExpired) fails each read
  * in it, as each getData would have failed.
  */
-import { NoNodeError, type ReadResult, type ZkClient } from '@zk-lab/zk-client';
+import { dataOf, type ReadResult, type ZkClient } from '@zk-lab/zk-client';
 
 export interface NodeRead {
   data: Buffer;
@@ -61,13 +61,11 @@ export class ReadBatch {
       return;
     }
     batch.forEach((one, i) => {
-      const result = results[i];
-      if (result === undefined) one.reject(new Error(`multiRead gave no result for ${one.path}`));
-      else if ('error' in result) {
-        if (result.error instanceof NoNodeError) one.resolve(null);
-        else one.reject(result.error);
-      } else if (result.op === 'getData') {
-        one.resolve({ data: result.data, version: result.stat.version });
+      try {
+        const read = dataOf(results[i]!);
+        one.resolve(read && { data: read.data, version: read.stat.version });
+      } catch (error) {
+        one.reject(error);
       }
     });
   }

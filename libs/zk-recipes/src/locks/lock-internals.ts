@@ -299,7 +299,6 @@ export class LockInternals {
         }
         attempt.phase = 'CHECKING';
         if (listed === null) {
-          attempt.rearm();
           // Our node's stat comes with the listing (pipelined, one round trip): its czxid
           // is the fencing token if we hold.
           const session = this.client.sessionId;
@@ -313,7 +312,7 @@ export class LockInternals {
             // ZooKeeper leader gives every session a fresh timeout). Holding on it would
             // let a waiter behind it hold too once the server expires it. It goes, and we
             // take a new place in this session.
-            this.track(this.deleteNode(`${this.path}/${attempt.node}`).catch(() => undefined));
+            this.dropStale(attempt.node);
             attempt.node = null;
             continue;
           }
@@ -422,9 +421,7 @@ export class LockInternals {
           // earlier session goes, and a new one is made.
           const stat = await this.client.exists(`${this.path}/${found}`);
           if (stat?.ephemeralOwner === this.client.sessionId) return { name: found, listing: null };
-          if (stat !== null) {
-            this.track(this.deleteNode(`${this.path}/${found}`).catch(() => undefined));
-          }
+          if (stat !== null) this.dropStale(found);
         }
       }
       await this.ensureParent();
@@ -497,6 +494,11 @@ export class LockInternals {
       }
     }
     if (attempt.node !== null) await this.deleteNode(`${this.path}/${attempt.node}`);
+  }
+
+  /** Deletes, in the background (close() waits for it), our node of an earlier session. */
+  private dropStale(node: string): void {
+    this.track(this.deleteNode(`${this.path}/${node}`).catch(() => undefined));
   }
 
   /** Curator's guaranteed delete (the client's). */
