@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 
 /** The four-letter words the runner uses; the ensemble's config allows them all. */
-export type FourLetterWord = 'ruok' | 'srvr' | 'mntr' | 'stat' | 'cons' | 'wchs' | 'conf';
+export type FourLetterWord = 'ruok' | 'srvr' | 'mntr' | 'stat' | 'cons' | 'wchs' | 'wchc' | 'conf';
 
 /**
  * Sends one four-letter word to a server's client port and returns its whole answer.
@@ -81,6 +81,25 @@ export function parseSrvr(text: string): SrvrReport | null {
 export function parseWchs(text: string): number | null {
   const match = /Total watches:\s*(\d+)/.exec(text);
   return match?.[1] === undefined ? null : Number(match[1]);
+}
+
+/**
+ * The answer to `wchc`: the paths each session watches on this server, by session id. A
+ * session with no watch is not listed.
+ */
+export function parseWchc(text: string): Map<bigint, string[]> {
+  const bySession = new Map<bigint, string[]>();
+  let paths: string[] | null = null;
+  for (const line of text.split('\n')) {
+    const session = /^0x([0-9a-f]+)\s*$/i.exec(line);
+    if (session) {
+      paths = [];
+      bySession.set(BigInt(`0x${session[1]}`), paths);
+    } else if (line.startsWith('\t') && paths !== null) {
+      paths.push(line.trim());
+    }
+  }
+  return bySession;
 }
 
 /** Parses the answer to `mntr`: one `key<TAB>value` per line. */

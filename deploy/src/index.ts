@@ -14,6 +14,7 @@ export {
   fourLetterWord,
   parseMntr,
   parseSrvr,
+  parseWchc,
   parseWchs,
   type FourLetterWord,
   type ServerMode,

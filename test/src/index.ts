@@ -6,6 +6,7 @@ export {
   type PrivateEnsemble,
 } from './harness/ensembles';
 export { serverOfSession, waitFor } from './harness/waiting';
+export { serverWatchesOf } from './harness/server-watches';
 export { useFaultProxy, ZkOpType } from './harness/fault-proxies';
 export {
   AppProcess,

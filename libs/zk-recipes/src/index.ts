@@ -59,6 +59,7 @@ export {
 export { ClaimLostError, QueueClosedError, QueueFullError } from './queue/errors';
 export {
   CounterDataError,
+  CounterVersionError,
   SharedCounter,
   type SharedCounterEvents,
   type VersionedValue,

@@ -144,23 +144,19 @@ describe('DistributedLock', () => {
       acquired = true;
       return lease;
     });
-    // Its watch of the holder is set once the exists after its listing is answered.
-    await waitFor('the second to watch the holder', () =>
-      answered.includes('getChildren')
-        ? answered.lastIndexOf('exists') > answered.indexOf('getChildren')
-        : false,
-    );
+    // Its watch of the holder is set once the getData after its listing is answered.
+    await waitFor('the second to watch the holder', () => answered.includes('getData'));
     expect(acquired).toBe(false);
     await held.release();
     const lease = await waiting;
     // The lock node's exists (this instance's first use), one round trip to queue up (the
-    // create and the listing), the watch of the holder; then, on the holder's delete,
-    // nothing more before holding.
+    // create and the listing), the watch of the holder (a getData: it leaves no watch on
+    // a node already gone); then, on the holder's delete, nothing more before holding.
     expect(asked).toEqual([
       'exists',
       'createWithStat',
       'getChildren (create unanswered)',
-      'exists',
+      'getData',
     ]);
     const [own] = await nodesOf(path);
     expect(lease.fencingToken).toBe((await checker.exists(`${path}/${own}`))!.czxid);

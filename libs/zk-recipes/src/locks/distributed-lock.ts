@@ -6,6 +6,7 @@ import type { LockLostError } from './errors';
 import { HeldLease, type Holding, type LockLease } from './lease';
 import { MUTEX_DRIVER } from './lock-driver';
 import { LockInternals, type AcquireOptions } from './lock-internals';
+import { safeEmit } from '../common/safe-emit';
 
 export interface DistributedLockOptions {
   /** When a held lock counts as lost: 'standard' (default) on SUSPENDED, 'session' on LOST. */
@@ -74,7 +75,7 @@ export class DistributedLock extends EventEmitter<LockEvents> {
       path,
       driver: MUTEX_DRIVER,
       policy: options.policy ?? 'standard',
-      onLost: (error) => this.emit('lost', error),
+      onLost: (error) => safeEmit(this, 'DistributedLock', 'lost', error),
     });
   }
 

@@ -11,9 +11,10 @@
  *    session's requests in order, so it holds our node, and the create's Stat gives our
  *    czxid): a free lock is taken in one round trip, and given back in one more.
  * 3. Ask the driver: do we hold? If not, which nodes block us?
- * 4. Set an `exists` watch on each blocker (one for a mutex, never the whole queue). A
- *    blocker already gone (exists says null) means check again at once; that is the race
- *    of a node vanishing between the listing and the watch, and it cannot hang us.
+ * 4. Set a data watch (getData) on each blocker (one for a mutex, never the whole queue).
+ *    A blocker already gone (NoNode, and no watch left behind) means check again at once;
+ *    that is the race of a node vanishing between the listing and the watch, and it
+ *    cannot hang us.
  * 5. Wait until a watch fires (or the session changes, or we are cancelled), then go to 2;
  *    unless the deletions the watches reported are enough: nodes only join behind us, so
  *    when the listing less the deleted nodes lets us hold, we hold without reading again
@@ -338,13 +339,19 @@ export class LockInternals {
           if (attempt.watching.has(path)) continue;
           // Marked before the watch is set: its event may be dispatched before we resume.
           attempt.watching.add(path);
-          const stat = await this.client
-            .exists(path, { watch: attempt.onWatch })
-            .catch((error: unknown) => {
+          // getData, not exists: on a blocker already gone it sets no watch, where an
+          // exists watch would stay on the server (and in the client) for the session's
+          // life, since node names are never used again (review zk-recipes F2; Curator's
+          // LockInternals and kazoo's Lock do the same).
+          const present = await this.client.getData(path, { watch: attempt.onWatch }).then(
+            () => true,
+            (error: unknown) => {
               attempt.watching.delete(path);
+              if (error instanceof NoNodeError) return false;
               throw error;
-            });
-          if (stat === null) {
+            },
+          );
+          if (!present) {
             attempt.watching.delete(path);
             blockerGone = true;
             break;

@@ -112,4 +112,36 @@ describe('ReadWriteLock', () => {
     expect(violations).toBe(0);
     expect(await nodeCount(path)).toBe(0);
   });
+
+  it('tells every holder and every listener of a loss, though a listener throws', async () => {
+    const path = `${root}/throwing-listener`;
+    const lock = await lockOn(path);
+    const leases = [await lock.acquireRead(), await lock.acquireRead()];
+    const told: string[] = [];
+    lock.on('lost', () => {
+      throw new Error('a listener that throws');
+    });
+    lock.on('lost', (error) => told.push(error.node));
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    let warnings: unknown[][];
+    try {
+      await clients[0]!.close();
+      await waitFor('two warnings', () => warn.mock.calls.length === 2);
+      warnings = [...warn.mock.calls];
+    } finally {
+      warn.mockRestore();
+    }
+    expect(leases.map((lease) => lease.signal.aborted)).toEqual([true, true]);
+    expect(told.sort()).toEqual(leases.map((lease) => lease.node).sort());
+    expect(warnings).toEqual([
+      [
+        "a ReadWriteLock 'lost' listener threw: Error: a listener that throws",
+        { code: 'ZK_RECIPES_LISTENER_ERROR' },
+      ],
+      [
+        "a ReadWriteLock 'lost' listener threw: Error: a listener that throws",
+        { code: 'ZK_RECIPES_LISTENER_ERROR' },
+      ],
+    ]);
+  });
 });

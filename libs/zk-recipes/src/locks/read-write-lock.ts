@@ -7,6 +7,7 @@ import type { LockLostError } from './errors';
 import { HeldLease, type LockLease } from './lease';
 import { READ_DRIVER, WRITE_DRIVER } from './lock-driver';
 import { LockInternals, type AcquireOptions } from './lock-internals';
+import { safeEmit } from '../common/safe-emit';
 
 export interface ReadWriteLockOptions {
   /** When a held lease counts as lost: 'standard' (default) on SUSPENDED, 'session' on LOST. */
@@ -47,7 +48,7 @@ export class ReadWriteLock extends EventEmitter<LockEvents> {
     validatePath(path, { op: 'readWriteLock' });
     const policy = options.policy ?? 'standard';
     const onLost = (error: LockLostError): void => {
-      this.emit('lost', error);
+      safeEmit(this, 'ReadWriteLock', 'lost', error);
     };
     this.readers = new LockInternals({ client, path, driver: READ_DRIVER, policy, onLost });
     this.writers = new LockInternals({ client, path, driver: WRITE_DRIVER, policy, onLost });

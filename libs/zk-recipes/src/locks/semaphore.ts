@@ -6,6 +6,7 @@ import type { LockEvents } from './distributed-lock';
 import { HeldLease, type LockLease } from './lease';
 import { semaphoreDriver } from './lock-driver';
 import { LockInternals, type AcquireOptions } from './lock-internals';
+import { safeEmit } from '../common/safe-emit';
 
 export interface SemaphoreOptions {
   /** How many leases may be held at once, across every process. All must agree on it. */
@@ -51,7 +52,7 @@ export class Semaphore extends EventEmitter<LockEvents> {
       path,
       driver: semaphoreDriver(options.maxLeases, 'lease-'),
       policy: options.policy ?? 'standard',
-      onLost: (error) => this.emit('lost', error),
+      onLost: (error) => safeEmit(this, 'Semaphore', 'lost', error),
     });
   }
 

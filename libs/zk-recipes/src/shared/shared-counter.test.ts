@@ -2,7 +2,12 @@
 import { ZkClient } from '@zk-lab/zk-client';
 import { sharedConnectString, testRoot } from '@zk-lab/test';
 import { RecipeStateError } from '../common/lifecycle';
-import { CounterDataError, SharedCounter, type VersionedValue } from './shared-counter';
+import {
+  CounterDataError,
+  CounterVersionError,
+  SharedCounter,
+  type VersionedValue,
+} from './shared-counter';
 
 describe('SharedCounter on a live ensemble', () => {
   const root = testRoot();
@@ -90,6 +95,19 @@ describe('SharedCounter on a live ensemble', () => {
     const current = await a.getVersioned();
     await expect(a.trySetValue(current, 6)).resolves.toBe(true);
     expect(await b.get()).toBe(6);
+  });
+
+  it('refuses a compare-and-set at version -1 ("any version": the version wrapped), and writes nothing', async () => {
+    // The version wraps after 2^32 - 1 writes (ZOOKEEPER-4743), too many for a test: the
+    // read a caller would have made then is given as it would be.
+    const path = fresh('wrapped');
+    const [a, b] = await Promise.all([counter(path), counter(path)]);
+    await b.setValue(5); // a concurrent write the blind one would overwrite
+    const wrapped: VersionedValue = { value: 0, version: -1 };
+    await expect(a.trySetValue(wrapped, 1)).rejects.toThrow(new CounterVersionError(path).message);
+    await expect(a.trySetValue(wrapped, 1)).rejects.toBeInstanceOf(CounterVersionError);
+    await admin.sync(path);
+    expect((await admin.getData(path)).data.toString()).toBe('5');
   });
 
   it("reports another session's changes as events", async () => {

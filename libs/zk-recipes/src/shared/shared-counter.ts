@@ -15,6 +15,8 @@
  *   reconnect and the server reports a change made meanwhile.
  * - LOST: the watch ends; it is set again in the new session, with a fresh read that
  *   reports any change made meanwhile.
+ * - The znode version is an int32 that wraps: at -1 ("any version") there is no
+ *   compare-and-set, and trySetValue and increment reject with CounterVersionError.
  * - A write under way when the connection drops rejects with ConnectionLossError: it may
  *   or may not have been applied, and it is not repeated (an increment repeated blindly
  *   could count twice).
@@ -41,6 +43,20 @@ export interface VersionedValue {
 export interface SharedCounterEvents {
   /** A value this client had not seen yet (read, written by it, or by another client). */
   change: [VersionedValue];
+}
+
+/**
+ * A compare-and-set at version -1, which ZooKeeper reads as "any version": a znode's version
+ * is an int32 that wraps (ZOOKEEPER-4743), and after 2^32 - 1 writes it reads -1. There is
+ * no compare-and-set at that version, so trySetValue and increment refuse rather than write
+ * blindly over concurrent changes (Curator's IllegalTrySetVersionException, CURATOR-688).
+ * One blind `setValue` moves the version on; or delete the znode and start again.
+ */
+export class CounterVersionError extends Error {
+  override readonly name = 'CounterVersionError';
+  constructor(readonly path: string) {
+    super(`${path} is at version -1, at which no compare-and-set exists (the version wrapped)`);
+  }
 }
 
 /** The counter's znode holds something that is not a safe integer in decimal. */
@@ -122,11 +138,13 @@ export class SharedCounter extends EventEmitter<SharedCounterEvents> {
 
   /**
    * Sets `value` if the counter is still at `expected.version`: true when it was set,
-   * false when another write came first (read again and decide again).
+   * false when another write came first (read again and decide again). Rejects with
+   * CounterVersionError at version -1 (the version wrapped), and writes nothing.
    */
   async trySetValue(expected: VersionedValue, value: number): Promise<boolean> {
     this.lifecycle.assertStarted();
     checkValue(value);
+    if (expected.version === -1) throw new CounterVersionError(this.path);
     try {
       const stat = await this.client.setData(this.path, String(value), expected.version);
       this.publish({ value, version: stat.version }, stat.mzxid);
