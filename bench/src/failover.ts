@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Ensemble } from '@zk-lab/deploy';
-import { ZkClient, type ZkStateEvent } from '@zk-lab/zk-client';
+import { ZkClient, type ZkStateEvent, LAN_RECONNECT_BACKOFF } from '@zk-lab/zk-client';
 
 export const FAILOVER_HELP = `Usage: npm run bench -- failover [options]
 
@@ -96,6 +96,7 @@ export async function failoverMain(argv: string[], benchDir: string): Promise<nu
     client = await ZkClient.connect({
       connectString: ensemble.connectString(),
       sessionTimeoutMs: session,
+      reconnectBackoff: LAN_RECONNECT_BACKOFF,
     });
     say(`client connected, negotiated session timeout ${client.negotiatedTimeoutMs} ms`);
     await client.create('/failover-bench', '0');

@@ -129,7 +129,7 @@ export class FaultProxy {
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(options.listenPort ?? 0, HOST, () => {
+        server.listen(options.listenPort ?? 0, options.listenHost ?? HOST, () => {
           server.off('error', reject);
           resolve();
         });

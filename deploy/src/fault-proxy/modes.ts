@@ -40,8 +40,13 @@ export type LinkProtocol = 'zk-client' | 'zk-election' | 'raw';
 export interface LinkOptions {
   /** The port on 127.0.0.1 that connections are relayed to. */
   targetPort: number;
-  /** The port to listen on (127.0.0.1); a free one when absent. */
+  /** The port to listen on; a free one when absent. */
   listenPort?: number;
+  /**
+   * The loopback address to listen on, default 127.0.0.1. Another one (127.0.0.2, …) lets
+   * links share a port, as the addresses of one DNS name do.
+   */
+  listenHost?: string;
   /** Default `zk-client`. */
   protocol?: LinkProtocol;
 }

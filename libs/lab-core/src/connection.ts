@@ -15,6 +15,7 @@ import {
   NoNodeError,
   validatePath,
   ZkClient,
+  LAN_RECONNECT_BACKOFF,
 } from '@zk-lab/zk-client';
 import { ensureSystemParents } from './namespace-setup';
 import { type Credentials, namespaceAcls } from './credentials';
@@ -146,6 +147,8 @@ export async function connectToNamespace(
     ...(create ? { root: settings.root, rootAcl: acls.root } : {}),
     auth: [credentials.authInfo(), ...(options.extraAuth ?? [])],
     sessionTimeoutMs: settings.sessionTimeoutMs,
+    // A loopback lab: back within about 100 ms of a new leader (see LAN_RECONNECT_BACKOFF).
+    reconnectBackoff: LAN_RECONNECT_BACKOFF,
     ...(options.connectTimeoutMs === undefined
       ? {}
       : { connectTimeoutMs: options.connectTimeoutMs }),

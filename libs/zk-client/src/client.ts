@@ -30,7 +30,7 @@ import {
   type ZkError,
   type ZkErrorContext,
 } from './errors';
-import { HostRotation, parseConnectString } from './hosts';
+import { HostRotation, parseConnectString, type ResolveHost } from './hosts';
 import { Transaction } from './multi';
 import { multiReadDecoder, multiReadRequest, type ReadOp, type ReadResult } from './multi-read';
 import { REPEATABLE_OPS, retryDelayMs } from './retry';
@@ -50,6 +50,7 @@ import {
   type ACL,
   type AddWatchMode,
   CreateMode,
+  isEphemeral,
   isSequential,
   isTtl,
   KeeperState,
@@ -124,11 +125,46 @@ export interface ZkClientOptions {
    */
   retry?: RetryPolicy;
   /**
-   * The pause between rounds of reconnect attempts, once every host has failed in a row:
-   * from baseDelayMs, doubling up to maxDelayMs, jittered. Default { 10, 100 }.
+   * The pauses of reconnecting (review zk-client 1.5). The first attempt after a lost
+   * connection or session waits a random 0 to firstJitterMs, so that the many clients of a
+   * failed server do not all come back in the same millisecond; each failed attempt then
+   * waits from baseDelayMs, doubling up to maxDelayMs, jittered. Default
+   * DEFAULT_RECONNECT_BACKOFF: { firstJitterMs: 250, baseDelayMs: 50, maxDelayMs: 1000 },
+   * about 10 attempts in the first 10 s of an outage, then one a second. On a loopback or
+   * LAN lab, LAN_RECONNECT_BACKOFF is back within about 100 ms of a new leader.
    */
-  reconnectBackoff?: Backoff;
+  reconnectBackoff?: Partial<ReconnectBackoff>;
+  /**
+   * Resolves a host name of the connect string to all of its addresses, each a server to
+   * try. Default: the system resolver (getaddrinfo), every address.
+   */
+  resolveHost?: ResolveHost;
 }
+
+/** See ZkClientOptions.reconnectBackoff. */
+export interface ReconnectBackoff extends Backoff {
+  firstJitterMs: number;
+}
+
+/**
+ * The default reconnect pauses: gentle on an ensemble that thousands of clients share, as
+ * the Java client (0 to 1 s before each attempt) and kazoo (exponential) are.
+ */
+export const DEFAULT_RECONNECT_BACKOFF: ReconnectBackoff = {
+  firstJitterMs: 250,
+  baseDelayMs: 50,
+  maxDelayMs: 1000,
+};
+
+/**
+ * Fast reconnects for a loopback or LAN ensemble with few clients (the lab's): an election
+ * there takes a few hundred ms, and a client is back within about 100 ms of the new leader.
+ */
+export const LAN_RECONNECT_BACKOFF: ReconnectBackoff = {
+  firstJitterMs: 0,
+  baseDelayMs: 10,
+  maxDelayMs: 100,
+};
 
 /** Exponential backoff bounds, in milliseconds. */
 export interface Backoff {
@@ -185,13 +221,6 @@ export interface CreateOptions {
 const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const MIN_ATTEMPT_TIMEOUT_MS = 1_000;
-/**
- * Pause between rounds of connect attempts (every host tried once) while none succeeds.
- * Short, because an election on a loopback or LAN ensemble takes a few hundred ms and a
- * client should be back within about 100 ms of the new leader; raise it for very many
- * clients on one ensemble, where reconnect storms matter more than seconds of recovery.
- */
-const DEFAULT_RECONNECT_BACKOFF: Backoff = { baseDelayMs: 10, maxDelayMs: 100 };
 const CLOSE_SESSION_WAIT_MS = 2_000;
 const DEFAULT_MAX_REQUEST_BYTES = 0xfffff;
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 };
@@ -219,7 +248,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   private readonly root: string;
   private readonly newSessionAfterLost: boolean;
   private readonly retryPolicy: RetryPolicy;
-  private readonly reconnectBackoff: Backoff;
+  private readonly reconnectBackoff: ReconnectBackoff;
   /** Declares the session LOST when SUSPENDED lasts a whole session timeout. */
   private lostTimer: NodeJS.Timeout | null = null;
 
@@ -281,7 +310,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.root = options.root === undefined || options.root === '/' ? '' : options.root;
     if (this.root !== '') validatePath(this.root, { op: 'connect' });
     this.chroot = parsed.chroot + this.root;
-    this.hosts = new HostRotation(parsed.hosts);
+    this.hosts = new HostRotation(parsed.hosts, options.resolveHost);
     const timeout = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     if (!Number.isInteger(timeout) || timeout <= 0) {
       throw new BadArgumentsError(
@@ -293,7 +322,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.newSessionAfterLost = options.newSessionAfterLost ?? true;
     this.retryPolicy = options.retry ?? DEFAULT_RETRY;
-    this.reconnectBackoff = options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF;
+    this.reconnectBackoff = { ...DEFAULT_RECONNECT_BACKOFF, ...options.reconnectBackoff };
     if (!Number.isInteger(this.retryPolicy.attempts) || this.retryPolicy.attempts < 1) {
       throw new BadArgumentsError({ op: 'connect' }, 'retry.attempts must be an integer >= 1');
     }
@@ -340,6 +369,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
         path,
         protectedPrefix(),
         this.retryPolicy.attempts,
+        isEphemeral(options.mode ?? CreateMode.PERSISTENT),
       );
     }
     return (await this.createWithStat(path, data, options)).path;
@@ -593,8 +623,8 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   /**
-   * Curator's guaranteed delete: tries again after a connection loss; a node already gone,
-   * or gone with its session, counts as deleted (see tree.ts).
+   * Curator's guaranteed delete: tries again after a connection loss, and after a lost
+   * session in the new one; a node already gone counts as deleted (see tree.ts).
    */
   deleteGuaranteed(path: string, options: GuaranteedDeleteOptions = {}): Promise<void> {
     validatePath(path, { op: 'delete' });
@@ -755,26 +785,30 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     }, delayMs);
   }
 
-  /** No pause until every host has failed once in a row, then a short growing backoff. */
+  /** The pause after `failedAttempts` failed attempts in a row: growing, jittered. */
   private backoffMs(): number {
-    const overRound = this.failedAttempts - this.hosts.size;
-    if (overRound < 0) return 0;
     const { baseDelayMs, maxDelayMs } = this.reconnectBackoff;
-    const base = Math.min(maxDelayMs, baseDelayMs * 2 ** overRound);
+    const base = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, this.failedAttempts - 1));
     return Math.round(base / 2 + (Math.random() * base) / 2);
+  }
+
+  /** The pause before the first attempt after a lost connection or session. */
+  private firstDelayMs(): number {
+    return Math.round(Math.random() * this.reconnectBackoff.firstJitterMs);
   }
 
   private async attempt(): Promise<void> {
     if (this.closing !== null || this._state === 'CLOSED') return;
     if (this._state === 'LOST' && !this.newSessionAfterLost) return;
-    const host = this.hosts.next();
     const sessionAsked = this._sessionId;
     this.attempting = true;
     let opened: OpenedConnection;
     try {
+      const endpoint = await this.hosts.next();
+      if (endpoint === null) throw new Error('no host of the connect string resolved');
       opened = await Connection.open({
-        host: host.host,
-        port: host.port,
+        host: endpoint.address,
+        port: endpoint.port,
         signal: this.closeSignal.signal,
         connectTimeoutMs: Math.max(
           MIN_ATTEMPT_TIMEOUT_MS,
@@ -832,7 +866,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       } else {
         connection.destroy();
       }
-      this.scheduleAttempt(0);
+      this.scheduleAttempt(this.firstDelayMs());
       return;
     }
     if (response.timeOutMs <= 0) {
@@ -887,7 +921,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       this.lostTimer = null;
       if (this._state === 'SUSPENDED' && this.closing === null) this.onSessionExpired();
     }, this._negotiatedTimeoutMs);
-    this.scheduleAttempt(0);
+    this.scheduleAttempt(this.firstDelayMs());
     this.watches.onDisconnected();
     this.notify('state', 'SUSPENDED');
   }
@@ -911,7 +945,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.failWaiting((context) => new SessionExpiredError(context));
     this.watches.dropAll(KeeperState.Expired);
     // The next session is on its way before any listener hears of the loss.
-    if (this.newSessionAfterLost && this.closing === null) this.scheduleAttempt(0);
+    if (this.newSessionAfterLost && this.closing === null) {
+      this.scheduleAttempt(this.firstDelayMs());
+    }
     this.notify('state', 'LOST');
   }
 

@@ -1,5 +1,8 @@
 export {
   ZkClient,
+  DEFAULT_RECONNECT_BACKOFF,
+  LAN_RECONNECT_BACKOFF,
+  type ReconnectBackoff,
   type CreateOptions,
   type Backoff,
   type RetryPolicy,
@@ -10,6 +13,7 @@ export {
   type ListenerError,
 } from './client';
 export { type GuaranteedDeleteOptions } from './tree';
+export { resolveWithDns, type Endpoint, type ResolveHost } from './hosts';
 export { dataOf, type ReadOp, type ReadResult } from './multi-read';
 export * from './errors';
 export {

@@ -79,6 +79,10 @@ export function isSequential(mode: CreateMode): boolean {
   );
 }
 
+export function isEphemeral(mode: CreateMode): boolean {
+  return mode === CreateMode.EPHEMERAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL;
+}
+
 export function isTtl(mode: CreateMode): boolean {
   return (
     mode === CreateMode.PERSISTENT_WITH_TTL || mode === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL

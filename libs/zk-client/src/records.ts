@@ -207,6 +207,18 @@ export interface SetWatches2 {
   persistentRecursiveWatches: readonly string[];
 }
 
+/**
+ * SetWatches (op setWatches, xid setWatches): the one-shot lists only. Sent when a batch
+ * holds no persistent watch, as the Java client does: a 3.5 server knows no SetWatches2
+ * and closes the connection on it.
+ */
+export function writeSetWatches(w: JuteWriter, r: SetWatches2): void {
+  w.writeLong(r.relativeZxid)
+    .writeStringVector(r.dataWatches)
+    .writeStringVector(r.existWatches)
+    .writeStringVector(r.childWatches);
+}
+
 /** SetWatches2 (op setWatches2, sent with xid setWatches). */
 export function writeSetWatches2(w: JuteWriter, r: SetWatches2): void {
   w.writeLong(r.relativeZxid)

@@ -121,6 +121,29 @@ describe('ensurePath and deleteRecursive', () => {
     await plain.deleteRecursive(`${root}/tree`);
   });
 
+  it('deleteRecursive keeps at most 1,000 requests in flight (review 1.17)', async () => {
+    const wide = `${root}/wide`;
+    await plain.create(wide);
+    await Promise.all(Array.from({ length: 3_000 }, (_, i) => plain.create(`${wide}/leaf-${i}`)));
+    let inFlight = 0;
+    let most = 0;
+    for (const name of ['getChildren', 'delete'] as const) {
+      const original = plain[name].bind(plain) as (...args: unknown[]) => Promise<unknown>;
+      jest.spyOn(plain, name).mockImplementation(((...args: unknown[]) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        return original(...args).finally(() => inFlight--);
+      }) as never);
+    }
+    try {
+      await plain.deleteRecursive(wide);
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(await plain.exists(wide)).toBeNull();
+    expect(most).toBe(1_000);
+  });
+
   it('deleteRecursive refuses the root of the tree', async () => {
     await expect(plain.deleteRecursive('/')).rejects.toThrow(/would delete everything/);
   });

@@ -11,7 +11,7 @@
  * last zxid the client saw): only that re-registration can report them.
  */
 import { serverOfSession, usePrivateEnsemble, waitFor } from '@zk-lab/test';
-import { ZkClient, type ZkStateEvent } from './client';
+import { LAN_RECONNECT_BACKOFF, ZkClient, type ZkStateEvent } from './client';
 import { AddWatchMode, EventType, KeeperState, type WatchEvent } from './protocol';
 import type { WatchListener } from './watches';
 
@@ -41,6 +41,9 @@ describe('watches across server failures', () => {
     const client = await ZkClient.connect({
       connectString: cluster.ensemble.connectString(ids),
       sessionTimeoutMs,
+      // A server restarted within a 4 s session is found within 100 ms, not after up to
+      // the default backoff's 1 s: these tests are about the re-attach, not the backoff.
+      reconnectBackoff: LAN_RECONNECT_BACKOFF,
     });
     opened.push(client);
     const states: ZkStateEvent[] = [];

@@ -10,8 +10,9 @@
  * - Persistent watches (addWatch) fire on every change until removed. A recursive one
  *   sees every create, delete and data change in its subtree, never NodeChildrenChanged.
  * - SUSPENDED: persistent listeners get a None/Disconnected event. On the re-attach of the
- *   same session every watch is re-registered (SetWatches2, relative to the last zxid
- *   seen) before any waiting request; the server then fires at once the one-shot watches
+ *   same session every watch is re-registered (relative to the last zxid seen; with
+ *   SetWatches2 when a persistent watch is among them, else with SetWatches, which a 3.5
+ *   server also knows) before any waiting request; the server then fires at once the one-shot watches
  *   whose node changed meanwhile. Persistent listeners get None/SyncConnected, and what
  *   changed meanwhile on their own node (data, existence and, for non-recursive ones, the
  *   child list). A 3.8 server does not replay the changes made meanwhile deeper in a
@@ -52,6 +53,7 @@ import {
   writeAddWatchRequest,
   writePathWatchRequest,
   writeRemoveWatchesRequest,
+  writeSetWatches,
   writeSetWatches2,
 } from './records';
 
@@ -484,11 +486,19 @@ export class WatchRegistry {
     this.transport.send(this.setWatchesRequest(record)).catch(() => undefined);
   }
 
+  /**
+   * SetWatches2 when the batch holds a persistent watch, else the older SetWatches (as the
+   * Java client): a 3.5 server answers SetWatches2 UNIMPLEMENTED and closes the connection,
+   * so a client with one-shot watches only would re-attach and be cut again forever.
+   */
   private setWatchesRequest(record: SetWatches2): OutgoingRequest {
     const body = new JuteWriter();
-    writeSetWatches2(body, record);
+    const persistent =
+      record.persistentWatches.length > 0 || record.persistentRecursiveWatches.length > 0;
+    if (persistent) writeSetWatches2(body, record);
+    else writeSetWatches(body, record);
     return {
-      opCode: OpCode.setWatches2,
+      opCode: persistent ? OpCode.setWatches2 : OpCode.setWatches,
       xid: Xid.setWatches,
       body: body.toBuffer(),
       context: { op: 'setWatches' },

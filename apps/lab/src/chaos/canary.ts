@@ -13,7 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadCredentials } from '@zk-lab/lab-core';
-import { CreateMode, ZkClient } from '@zk-lab/zk-client';
+import { CreateMode, ZkClient, LAN_RECONNECT_BACKOFF } from '@zk-lab/zk-client';
 
 /** What the canary leaves for the judge. */
 export interface CanaryRecord {
@@ -53,6 +53,7 @@ export class Canary {
       connectString: options.connectString,
       sessionTimeoutMs: options.sessionTimeoutMs,
       connectTimeoutMs: 20_000,
+      reconnectBackoff: LAN_RECONNECT_BACKOFF,
       auth: [loadCredentials('admin').authInfo()],
     });
     const canary = new Canary(

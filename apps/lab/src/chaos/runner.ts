@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ensemble, FaultProxyControl } from '@zk-lab/deploy';
 import { loadCredentials, namespaceAcls, PATHS } from '@zk-lab/lab-core';
-import { ZkClient } from '@zk-lab/zk-client';
+import { ZkClient, LAN_RECONNECT_BACKOFF } from '@zk-lab/zk-client';
 import { appKill, appStart } from '../app-commands';
 import { appProcessState } from '../app-process';
 import { appScript, executionLogPath, producerRecordPath, recordsDir } from '../app-plan';
@@ -89,6 +89,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     connectString: options.ensemble.connectString(),
     sessionTimeoutMs: options.sessionTimeoutMs,
     connectTimeoutMs: 20_000,
+    reconnectBackoff: LAN_RECONNECT_BACKOFF,
     auth: [loadCredentials('admin').authInfo()],
   });
   const probe = new Probe(admin, options.root, options.seed);
