@@ -3,18 +3,23 @@
  * DistributedDoubleBarrier, kazoo's DoubleBarrier, the ZooKeeper recipes page).
  *
  * Layout under `path`: one EPHEMERAL node per participant (its id) and a persistent `ready`
- * node.
+ * node. One `ready` node is one round: the round is open while it exists, and it is known by
+ * its czxid (a next round's `ready` is another node).
  * - enter(): create our node; if `ready` exists, we are in; otherwise count the
  *   participants, and the one that sees `memberCount` creates `ready` in a transaction
  *   that also checks every participant it counted still exists. Until then, wait on an
  *   exists watch of `ready`. A participant that gives up (timeout, abort) removes its node
- *   in a transaction that asserts `ready` is absent, so either it was counted and its
- *   enter() resolves true, or it was not and nobody counted it: `enter()` resolves true
- *   exactly when this participant was among those that opened the barrier.
+ *   in a transaction that asserts `ready` is absent, so it is either in the round or was
+ *   counted by nobody. A participant that arrives while `ready` exists is in that round
+ *   although nobody counted it (a late arrival): `enter()` resolves true, and the others'
+ *   leave() waits for it as for any member of the round.
  * - leave(): kazoo's and Curator's algorithm. The lowest participant waits for the highest
- *   to go, and leaves last; every other one deletes its node and waits for the lowest to
- *   go. When no participant is left, `ready` is deleted, so the path serves a next round
- *   once every participant of this one has left (one round at a time).
+ *   to go, and leaves last, deleting its node and `ready` in one transaction; every other
+ *   one deletes its node and waits for the lowest to go. Every look ends by checking that
+ *   the round's `ready` (by czxid) is still there: a next round's node can only be made
+ *   once it is gone, so what the look saw is of this round, and once it is gone everyone
+ *   of this round has left. So a participant that re-enters at once cannot hold up one
+ *   still leaving (one round at a time).
  *
  * Connection states (the participant node is the only thing held; no ConnectionPolicy, as
  * the barrier cannot stop anyone from acting):
@@ -22,7 +27,7 @@
  * - LOST: the participant node is gone with the session. While entering, it is created
  *   again in the new session and the wait goes on. Once inside, the others stop counting
  *   this participant, so they may leave before it; its own leave() then waits only for
- *   those still there.
+ *   those still there, and not at all once the round's `ready` is gone.
  * - close(): waits under way reject with RecipeStateError, and the participant node is
  *   removed.
  */
@@ -32,6 +37,7 @@ import {
   MultiError,
   NodeExistsError,
   NoNodeError,
+  type Stat,
   type ZkClient,
 } from '@zk-lab/zk-client';
 import { Lifecycle, RecipeStateError, type RecipeState } from '../common/lifecycle';
@@ -65,6 +71,8 @@ export class DoubleBarrier {
   private readonly lifecycle = new Lifecycle('DoubleBarrier');
   private readonly closed = new AbortController();
   private current: DoubleBarrierPhase = 'OUTSIDE';
+  /** The czxid of the `ready` node of the round this participant entered, while in it. */
+  private round: bigint | null = null;
   readonly id: string;
   private readonly data: Buffer | string;
   private readonly ourPath: string;
@@ -106,10 +114,11 @@ export class DoubleBarrier {
 
   /**
    * Joins the barrier and resolves true once `memberCount` participants (this one among
-   * them) are there. Resolves false when `timeoutMs` passes first; this participant is then
+   * them) are there, or at once when the barrier is open already (a late arrival joins the
+   * round under way). Resolves false when `timeoutMs` passes first; this participant is then
    * withdrawn and was counted by nobody. Rejects with the signal's reason when aborted
-   * (withdrawn the same way), unless the barrier opened with this participant counted
-   * before the withdrawal: then it resolves true.
+   * (withdrawn the same way), unless the barrier opened with this participant in it before
+   * the withdrawal: then it resolves true.
    */
   async enter(options: BarrierWaitOptions = {}): Promise<boolean> {
     this.lifecycle.assertStarted();
@@ -127,7 +136,9 @@ export class DoubleBarrier {
         signal.throwIfAborted();
         const readyCreated = new Wakeup();
         try {
-          if ((await this.client.exists(this.readyPath, { watch: readyCreated.fire })) !== null) {
+          const ready = await this.client.exists(this.readyPath, { watch: readyCreated.fire });
+          if (ready !== null) {
+            this.round = ready.czxid;
             entered = true;
             return true;
           }
@@ -138,11 +149,9 @@ export class DoubleBarrier {
             continue;
           }
           if (participants.length >= this.memberCount) {
-            if (await this.openBarrier(participants)) {
-              entered = true;
-              return true;
-            }
-            continue; // one of them left meanwhile: count again
+            // Opened (by us or another), or one of them left meanwhile: look again.
+            await this.openBarrier(participants);
+            continue;
           }
         } catch (error) {
           if (!isConnectionTrouble(error)) throw error;
@@ -167,7 +176,8 @@ export class DoubleBarrier {
   }
 
   /**
-   * Leaves the barrier and resolves true once every participant has left. Resolves false
+   * Leaves the barrier and resolves true once every participant of this round has left
+   * (participants of a next round are not waited for). Resolves false
    * when `timeoutMs` passes first (call leave() again to go on waiting); rejects with the
    * signal's reason when aborted. Callable INSIDE, or LEAVING after such a timeout.
    */
@@ -185,24 +195,38 @@ export class DoubleBarrier {
       try {
         const participants = (await this.participants()).sort();
         const ours = participants.includes(this.id);
-        if (participants.length === 0 || (ours && participants.length === 1)) {
-          if (ours) await this.deleteIgnoringAbsence(this.ourPath);
-          // The last one out reopens the path for a next round.
-          await this.deleteIgnoringAbsence(this.readyPath);
-          this.current = 'OUTSIDE';
-          return true;
-        }
-        let awaited: string;
-        if (ours && participants[0] === this.id) {
-          // Lowest: leave last, so wait for the highest to go.
-          awaited = participants[participants.length - 1]!;
-        } else {
-          if (ours) await this.deleteIgnoringAbsence(this.ourPath);
-          awaited = participants[0]!;
-        }
-        if ((await this.client.exists(`${this.path}/${awaited}`, { watch: gone.fire })) === null) {
+        if (ours && participants.length === 1) {
+          if (await this.leaveLast()) return this.left();
           continue;
         }
+        let awaited: Stat | null = null;
+        if (participants.length > 0) {
+          let name: string;
+          if (ours && participants[0] === this.id) {
+            // Lowest: leave last, so wait for the highest to go.
+            name = participants[participants.length - 1]!;
+          } else {
+            if (ours) await this.deleteIgnoringAbsence(this.ourPath);
+            name = participants[0]!;
+          }
+          awaited = await this.client.exists(`${this.path}/${name}`, { watch: gone.fire });
+        }
+        // Checked after the reads above: while our round's `ready` is there, no node of a
+        // next round can exist, so they saw only this round's participants.
+        if (!(await this.roundGoesOn())) {
+          // Everyone of the round has left (our node is gone before `ready` is).
+          if (ours) await this.deleteIgnoringAbsence(this.ourPath);
+          return this.left();
+        }
+        if (participants.length === 0) {
+          // The last one went without closing the round (its session ended, or it was
+          // closed): close it for everyone. Not atomic with the check above, unlike
+          // leaveLast(): two leavers doing this at once may, if a whole next round opens in
+          // between, delete that round's `ready`.
+          await this.deleteIgnoringAbsence(this.readyPath);
+          return this.left();
+        }
+        if (awaited === null) continue;
       } catch (error) {
         if (!isConnectionTrouble(error)) throw error;
         if (deadline !== undefined && Date.now() >= deadline) return false;
@@ -230,6 +254,42 @@ export class DoubleBarrier {
     return children.filter((name) => name !== READY);
   }
 
+  /** Whether the `ready` node of our round is still there (the round goes on). */
+  private async roundGoesOn(): Promise<boolean> {
+    const ready = await this.client.exists(this.readyPath);
+    return ready !== null && ready.czxid === this.round;
+  }
+
+  /**
+   * Notes the round of the `ready` node there now, if any; true when there is one. Used
+   * where our node exists, so it is the round we are in.
+   */
+  private async noteRound(): Promise<boolean> {
+    const ready = await this.client.exists(this.readyPath);
+    this.round = ready?.czxid ?? null;
+    return ready !== null;
+  }
+
+  /**
+   * The last participant of the round goes: deletes its node and `ready` at once, so the
+   * round ends exactly when its last node goes. False when either is gone (look again).
+   */
+  private async leaveLast(): Promise<boolean> {
+    try {
+      await this.client.multi().delete(this.ourPath).delete(this.readyPath).commit();
+      return true;
+    } catch (error) {
+      if (error instanceof MultiError && error.opError instanceof NoNodeError) return false;
+      throw error;
+    }
+  }
+
+  private left(): true {
+    this.current = 'OUTSIDE';
+    this.round = null;
+    return true;
+  }
+
   private async createOurNode(): Promise<void> {
     try {
       await this.client.create(this.ourPath, this.data, { mode: CreateMode.EPHEMERAL });
@@ -240,29 +300,27 @@ export class DoubleBarrier {
   }
 
   /**
-   * Creates `ready` if every participant counted is still there; false when one left
-   * meanwhile (count again). Another participant's `ready` counts as success.
+   * Creates `ready` if every participant counted is still there. Does nothing when one left
+   * meanwhile or another participant made `ready` first: the caller looks again.
    */
-  private async openBarrier(participants: readonly string[]): Promise<boolean> {
+  private async openBarrier(participants: readonly string[]): Promise<void> {
     const transaction = this.client.multi();
     for (const name of participants) transaction.check(`${this.path}/${name}`, -1);
     transaction.create(this.readyPath);
     try {
       await transaction.commit();
-      return true;
     } catch (error) {
-      if (error instanceof MultiError) {
-        if (error.opError instanceof NodeExistsError) return true;
-        if (error.opError instanceof NoNodeError) return false;
-      }
-      throw error;
+      const lostTheRace =
+        error instanceof MultiError &&
+        (error.opError instanceof NodeExistsError || error.opError instanceof NoNodeError);
+      if (!lostTheRace) throw error;
     }
   }
 
   /**
    * Removes our node while asserting `ready` does not exist (it is created and deleted in
    * the same transaction: the create fails if it exists). Returns true when `ready` exists:
-   * we were counted, so we stay.
+   * we are in its round, so we stay (and note the round).
    */
   private async withdraw(): Promise<boolean> {
     for (;;) {
@@ -276,17 +334,16 @@ export class DoubleBarrier {
         return false;
       } catch (error) {
         if (error instanceof MultiError) {
-          if (error.index === 0 && error.opError instanceof NodeExistsError) return true;
-          // Our node is gone already (LOST): counted only if `ready` was made while it lived.
-          if (error.index === 2 && error.opError instanceof NoNodeError) {
-            return (await this.client.exists(this.readyPath)) !== null;
+          if (error.index === 0 && error.opError instanceof NodeExistsError) {
+            if (await this.noteRound()) return true;
+            continue; // gone since: withdraw again
           }
+          // Our node is gone already (LOST): counted only if `ready` was made while it lived.
+          if (error.index === 2 && error.opError instanceof NoNodeError) return this.noteRound();
         }
         if (!isConnectionTrouble(error)) throw error;
         // Unknown whether it applied: if our node is gone, it did (or the session did).
-        if ((await this.client.exists(this.ourPath)) === null) {
-          return (await this.client.exists(this.readyPath)) !== null;
-        }
+        if ((await this.client.exists(this.ourPath)) === null) return this.noteRound();
       }
     }
   }
