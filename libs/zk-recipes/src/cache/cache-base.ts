@@ -17,6 +17,16 @@
  * - LOST: watches are gone with the session; the cache keeps what it holds.
  * - CONNECTED (the new session after LOST): the cache watches again, re-reads everything and
  *   reports what changed meanwhile as added, updated and removed.
+ *
+ * Failures other than the connection's:
+ * - before the first full read is in, a full read that fails (NoAuth on the cached path,
+ *   say) makes start() reject with its error, and the cache closes;
+ * - after it, a failed read is reported as `error` (or a process warning) and the cache
+ *   keeps what it holds;
+ * - a node below the cached path that this session may not read is left out of the cache
+ *   and reported the same way; the others are cached;
+ * - a listener that throws is reported as a CacheListenerError on the next tick; the cache
+ *   and the other listeners go on (events are emitted once the copy is updated).
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -27,7 +37,8 @@ import {
   type ZkStateEvent,
 } from '@zk-lab/zk-client';
 import { Lifecycle, type RecipeState } from '../common/lifecycle';
-import type { CacheEvents, ChildData } from './events';
+import { CacheListenerError } from './errors';
+import type { CacheChangeType, CacheEvents, ChildData } from './events';
 import { Mirror, type MirrorChange } from './mirror';
 
 export abstract class CacheBase extends EventEmitter<CacheEvents> {
@@ -36,7 +47,9 @@ export abstract class CacheBase extends EventEmitter<CacheEvents> {
   private tail: Promise<void> = Promise.resolve();
   private initialized = false;
   private readonly ready: Promise<void>;
-  private markReady: () => void = () => undefined;
+  private settleStart: (failure: Error | null) => void = () => undefined;
+  /** Why the first full read failed: start() rejects with it. */
+  private startFailure: Error | null = null;
 
   protected constructor(
     protected readonly client: ZkClient,
@@ -46,7 +59,9 @@ export abstract class CacheBase extends EventEmitter<CacheEvents> {
   ) {
     super();
     this.lifecycle = new Lifecycle(recipe);
-    this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleStart = (failure) => (failure === null ? resolve() : reject(failure));
+    });
   }
 
   /** LATENT, STARTED or CLOSED. */
@@ -71,13 +86,14 @@ export abstract class CacheBase extends EventEmitter<CacheEvents> {
 
   /**
    * Starts watching and reading. Resolves once the first full read is in the cache (after
-   * `initialized`), or at close() if that comes first. Throws RecipeStateError when the
-   * cache was started before.
+   * `initialized`), or at close() if that comes first. Rejects with the error of the first
+   * full read when it fails for a reason other than the connection (NoAuthError, say); the
+   * cache is then closed. Throws RecipeStateError when the cache was started before.
    */
   start(): Promise<void> {
     this.lifecycle.start();
     this.client.on('state', this.onClientState);
-    this.enqueue(() => this.rebuild());
+    this.enqueue(() => this.readAll());
     return this.ready;
   }
 
@@ -88,7 +104,7 @@ export abstract class CacheBase extends EventEmitter<CacheEvents> {
   async close(): Promise<void> {
     if (!this.lifecycle.close()) return;
     this.client.off('state', this.onClientState);
-    this.markReady();
+    this.settleStart(this.startFailure);
     await this.detach();
   }
 
@@ -110,15 +126,27 @@ export abstract class CacheBase extends EventEmitter<CacheEvents> {
         if (this.lifecycle.state === 'STARTED') await task();
       })
       .catch((error: unknown) => {
-        try {
-          this.fail(error);
-        } catch (thrown) {
-          // An `error` listener threw: rethrown apart, so the queue goes on.
-          process.nextTick(() => {
-            throw thrown;
-          });
-        }
+        if (!isConnectionFailure(error)) this.report(error);
       });
+  }
+
+  /**
+   * Reports a failure that is not the connection's as `error`, or as a process warning when
+   * nothing listens. An `error` listener that throws is rethrown apart, so the cache goes on.
+   */
+  protected report(error: unknown): void {
+    const reported = error instanceof Error ? error : new Error(String(error));
+    if (this.listenerCount('error') === 0) {
+      process.emitWarning(reported);
+      return;
+    }
+    try {
+      this.emit('error', reported);
+    } catch (thrown) {
+      process.nextTick(() => {
+        throw thrown;
+      });
+    }
   }
 
   protected isStarted(): boolean {
@@ -129,8 +157,24 @@ export abstract class CacheBase extends EventEmitter<CacheEvents> {
   protected markInitialized(): void {
     if (this.initialized || !this.isStarted()) return;
     this.initialized = true;
-    this.emit('initialized');
-    this.markReady();
+    this.emitToEach('initialized');
+    this.settleStart(null);
+  }
+
+  /**
+   * A full read. Before the first one is in, a failure other than the connection's ends
+   * the start: start() rejects with it and the cache closes. Connection trouble needs
+   * nothing here: the RECONNECTED or CONNECTED that must follow it queues another full read
+   * (and a closed client sends nothing more).
+   */
+  private async readAll(): Promise<void> {
+    try {
+      await this.rebuild();
+    } catch (error) {
+      if (this.initialized || isConnectionFailure(error)) throw error;
+      this.startFailure = error instanceof Error ? error : new Error(String(error));
+      this.close().catch((closing: unknown) => this.report(closing));
+    }
   }
 
   private readonly onClientState = (event: ZkStateEvent): void => {
@@ -140,7 +184,7 @@ export abstract class CacheBase extends EventEmitter<CacheEvents> {
         return;
       case 'CONNECTED':
       case 'RECONNECTED':
-        this.enqueue(() => this.rebuild());
+        this.enqueue(() => this.readAll());
         return;
       case 'SUSPENDED':
       case 'CLOSED':
@@ -152,31 +196,45 @@ export abstract class CacheBase extends EventEmitter<CacheEvents> {
     if (!this.isStarted()) return;
     switch (change.type) {
       case 'added':
-        this.emit('added', change.node);
+        this.emitToEach('added', change.node);
         return;
       case 'updated':
-        this.emit('updated', change.node, change.previous);
+        this.emitToEach('updated', change.node, change.previous);
         return;
       case 'removed':
-        this.emit('removed', change.node);
+        this.emitToEach('removed', change.node);
         return;
     }
   }
 
   /**
-   * A task failed. Connection trouble needs nothing here: the RECONNECTED or CONNECTED that
-   * must follow it queues a full re-read (and a closed client sends nothing more).
+   * Emits one event to each listener in turn (as zk-client's notify()): a listener that
+   * throws stops neither the others nor the cache; it is reported on the next tick. The raw
+   * listeners: a `once` listener's wrapper removes it as emit() would.
    */
-  private fail(error: unknown): void {
-    if (
-      error instanceof ConnectionLossError ||
-      error instanceof SessionExpiredError ||
-      error instanceof ClientClosedError
-    ) {
-      return;
+  private emitToEach<K extends CacheChangeType | 'initialized'>(
+    event: K,
+    ...args: CacheEvents[K]
+  ): void {
+    for (const listener of this.rawListeners(event) as ((...a: CacheEvents[K]) => void)[]) {
+      try {
+        Reflect.apply(listener, this, args);
+      } catch (error) {
+        const reported = new CacheListenerError(event, error);
+        process.nextTick(() => this.report(reported));
+      }
     }
-    const reported = error instanceof Error ? error : new Error(String(error));
-    if (this.listenerCount('error') > 0) this.emit('error', reported);
-    else process.emitWarning(reported);
   }
+}
+
+/**
+ * Connection trouble: a full read follows the RECONNECTED or CONNECTED that must come (and
+ * a closed client sends nothing more), so the failed read is not reported.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConnectionLossError ||
+    error instanceof SessionExpiredError ||
+    error instanceof ClientClosedError
+  );
 }

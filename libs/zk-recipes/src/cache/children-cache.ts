@@ -9,7 +9,9 @@
  * created. A child's data notification queues a read of that child (`updated`), its
  * deletion a removal. Reads run one after another, so what a child reports only goes
  * forward; a child written several times before the cache read it is reported once.
- * Membership is decided by listings only: the parent's own data is not cached.
+ * Membership is decided by listings only: the parent's own data is not cached. A child this
+ * session may not read is left out and reported as `error`; the parent itself must be
+ * readable (start() rejects otherwise).
  *
  * Connection loss:
  * - SUSPENDED: the cache keeps the children it holds, which may be stale.
@@ -25,7 +27,7 @@ import {
   type ZkClient,
   validatePath,
 } from '@zk-lab/zk-client';
-import { CacheBase } from './cache-base';
+import { CacheBase, isConnectionFailure } from './cache-base';
 import type { ChildData } from './events';
 import { childPath } from './mirror';
 
@@ -99,7 +101,11 @@ export class ChildrenCache extends CacheBase {
     }
   }
 
-  /** Reads the named children with a data watch each (pipelined); children gone are left out. */
+  /**
+   * Reads the named children with a data watch each (pipelined). Children gone are left
+   * out; so is a child this session may not read (NoAuth, say), reported: one such child
+   * does not keep the others out of the cache.
+   */
   private async readChildren(names: readonly string[]): Promise<ChildData[]> {
     const reads = await Promise.all(
       names.map(async (name): Promise<ChildData | null> => {
@@ -109,7 +115,9 @@ export class ChildrenCache extends CacheBase {
           return { path, data, stat };
         } catch (error) {
           if (error instanceof NoNodeError) return null;
-          throw error;
+          if (isConnectionFailure(error)) throw error;
+          this.report(error);
+          return null;
         }
       }),
     );

@@ -18,8 +18,14 @@ export interface ChildData {
  * - `removed`: a node went; the event carries its last known data and stat.
  * - `initialized`: the first full read is in the cache; once per cache.
  * - `error`: a read failed for a reason other than the connection (for example
- *   NoAuthError). The cache keeps what it holds. With no `error` listener the error becomes
- *   a process warning instead of a crash.
+ *   NoAuthError) and the cache keeps what it holds; or a node below the cached path could
+ *   not be read and is left out (the others are cached); or a listener of the events above
+ *   threw (a CacheListenerError, on the next tick; the cache and the other listeners went
+ *   on). With no `error` listener the error becomes a process warning instead of a crash.
+ *   A failure of the first full read is not an event: start() rejects with it.
+ *
+ * Each event is emitted once the cache's copy holds the change (and the rest of the read
+ * that brought it), to each listener in turn.
  *
  * A node that changed again before the cache read it is reported once, with its newer data:
  * ZooKeeper keeps no history, so no client can read a value that was already overwritten.

@@ -1,7 +1,9 @@
 /**
  * The local copy every cache of this family keeps, and the events its changes give.
  * Family-private: the caches decide what to read and when; the mirror decides what a read
- * means (added, updated, removed, or nothing new).
+ * means (added, updated, removed, or nothing new). The changes of one update (one read of
+ * a node, or one reconcile) are announced once the update is complete: a listener sees the
+ * mirror whole, and nothing it does can stop an update halfway.
  */
 import type { ChildData } from './events';
 
@@ -12,6 +14,8 @@ export type MirrorChange =
 
 export class Mirror {
   private readonly nodes = new Map<string, ChildData>();
+  /** The changes of the update under way, announced when it is complete. */
+  private changes: MirrorChange[] | null = null;
 
   constructor(private readonly announce: (change: MirrorChange) => void) {}
 
@@ -45,27 +49,7 @@ export class Mirror {
    * order they were made, so each is at least as new as the one before.
    */
   observe(path: string, node: ChildData | null): void {
-    const held = this.nodes.get(path);
-    if (node === null) {
-      if (held !== undefined) this.removeSubtree(path);
-      return;
-    }
-    if (held === undefined) {
-      this.nodes.set(path, node);
-      this.announce({ type: 'added', node });
-    } else if (node.stat.czxid !== held.stat.czxid) {
-      // Not the node held: that one was deleted and the name created again meanwhile.
-      if (node.stat.czxid < held.stat.czxid) return;
-      this.removeSubtree(path);
-      this.nodes.set(path, node);
-      this.announce({ type: 'added', node });
-    } else if (node.stat.mzxid > held.stat.mzxid) {
-      this.nodes.set(path, node);
-      this.announce({ type: 'updated', node, previous: held });
-    } else if (node.stat.mzxid === held.stat.mzxid) {
-      // Same data; the stat may say more (children counts), so keep the newer one quietly.
-      this.nodes.set(path, node);
-    }
+    this.update(() => this.see(path, node));
   }
 
   /**
@@ -74,6 +58,50 @@ export class Mirror {
    * order of their last write (mzxid), a parent always before its children.
    */
   reconcile(snapshot: ReadonlyMap<string, ChildData>): void {
+    this.update(() => this.match(snapshot));
+  }
+
+  /** Runs one update, then announces its changes in the order they were made. */
+  private update(apply: () => void): void {
+    const changes: MirrorChange[] = [];
+    this.changes = changes;
+    try {
+      apply();
+    } finally {
+      this.changes = null;
+    }
+    for (const change of changes) this.announce(change);
+  }
+
+  private record(change: MirrorChange): void {
+    this.changes?.push(change);
+  }
+
+  private see(path: string, node: ChildData | null): void {
+    const held = this.nodes.get(path);
+    if (node === null) {
+      if (held !== undefined) this.removeSubtree(path);
+      return;
+    }
+    if (held === undefined) {
+      this.nodes.set(path, node);
+      this.record({ type: 'added', node });
+    } else if (node.stat.czxid !== held.stat.czxid) {
+      // Not the node held: that one was deleted and the name created again meanwhile.
+      if (node.stat.czxid < held.stat.czxid) return;
+      this.removeSubtree(path);
+      this.nodes.set(path, node);
+      this.record({ type: 'added', node });
+    } else if (node.stat.mzxid > held.stat.mzxid) {
+      this.nodes.set(path, node);
+      this.record({ type: 'updated', node, previous: held });
+    } else if (node.stat.mzxid === held.stat.mzxid) {
+      // Same data; the stat may say more (children counts), so keep the newer one quietly.
+      this.nodes.set(path, node);
+    }
+  }
+
+  private match(snapshot: ReadonlyMap<string, ChildData>): void {
     const gone = [...this.nodes.values()].filter((held) => {
       const fresh = snapshot.get(held.path);
       return fresh === undefined || fresh.stat.czxid !== held.stat.czxid;
@@ -91,7 +119,7 @@ export class Mirror {
       const parent = parentOf(node.path);
       const pendingParent = parent === null ? undefined : pending.get(parent);
       if (pendingParent !== undefined) apply(pendingParent);
-      this.observe(node.path, node);
+      this.see(node.path, node);
     };
     const byLastWrite = [...pending.values()].sort((a, b) =>
       a.stat.mzxid < b.stat.mzxid ? -1 : a.stat.mzxid > b.stat.mzxid ? 1 : 0,
@@ -112,7 +140,7 @@ export class Mirror {
     const node = this.nodes.get(path);
     if (node === undefined) return;
     this.nodes.delete(path);
-    this.announce({ type: 'removed', node });
+    this.record({ type: 'removed', node });
   }
 }
 

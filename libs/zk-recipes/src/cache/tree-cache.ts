@@ -19,6 +19,9 @@
  *   client's new session it sets the watch again, reads the tree, and reports the
  *   difference the same way.
  *
+ * A node this session may not read is left out, with its subtree, and reported as `error`;
+ * the root itself must be readable (start() rejects otherwise).
+ *
  * Cost: one getData per notification, and a full read of the tree on every reconnect.
  */
 import {
@@ -30,7 +33,7 @@ import {
   type ZkClient,
   validatePath,
 } from '@zk-lab/zk-client';
-import { CacheBase } from './cache-base';
+import { CacheBase, isConnectionFailure } from './cache-base';
 import type { ChildData } from './events';
 import { childPath } from './mirror';
 
@@ -67,7 +70,7 @@ export class TreeCache extends CacheBase {
     }
     // The watch is armed before the reads: a change after a read is notified, so it is
     // read again by a task behind this one.
-    this.mirror.reconcile(await readTree(this.client, this.path));
+    this.mirror.reconcile(await readTree(this.client, this.path, (error) => this.report(error)));
     this.markInitialized();
   }
 
@@ -109,15 +112,29 @@ export class TreeCache extends CacheBase {
   }
 }
 
-/** Reads `root` and every node under it (pipelined, level by level); nodes gone are left out. */
-async function readTree(client: ZkClient, root: string): Promise<Map<string, ChildData>> {
+/**
+ * Reads `root` and every node under it (pipelined, level by level); nodes gone are left
+ * out. A node below the root that this session may not read (NoAuth, say) is left out with
+ * what is under it, and passed to `unreadable`; a failure to read the root is thrown.
+ */
+async function readTree(
+  client: ZkClient,
+  root: string,
+  unreadable: (error: unknown) => void,
+): Promise<Map<string, ChildData>> {
   const nodes = new Map<string, ChildData>();
+  const skipped = (path: string, error: unknown): boolean => {
+    if (error instanceof NoNodeError) return true;
+    if (path === root || isConnectionFailure(error)) return false;
+    unreadable(error);
+    return true;
+  };
   const visit = async (path: string): Promise<void> => {
     let read: { data: Buffer; stat: ChildData['stat'] };
     try {
       read = await client.getData(path);
     } catch (error) {
-      if (error instanceof NoNodeError) return;
+      if (skipped(path, error)) return;
       throw error;
     }
     nodes.set(path, { path, data: read.data, stat: read.stat });
@@ -127,7 +144,7 @@ async function readTree(client: ZkClient, root: string): Promise<Map<string, Chi
     try {
       names = await client.getChildren(path);
     } catch (error) {
-      if (error instanceof NoNodeError) return;
+      if (skipped(path, error)) return;
       throw error;
     }
     await Promise.all(names.map((name) => visit(childPath(path, name))));
