@@ -1,7 +1,6 @@
 /**
- * DoubleBarrier rounds back to back on the shared ensemble (review F3a): each participant
- * loops enter → leave → enter on one instance and one session, and the one still leaving
- * looks only after the other has left and entered the next round.
+ * DoubleBarrier rounds back to back on the shared ensemble (review F3a): a participant of
+ * a round that is over neither waits on nor ends the next round, whatever it is slow to do.
  */
 import { ZkClient } from '@zk-lab/zk-client';
 import { sharedConnectString, testRoot, waitFor } from '@zk-lab/test';
@@ -22,8 +21,13 @@ describe('a double barrier used round after round', () => {
     return client;
   }
 
-  async function participant(client: ZkClient, path: string, id: string): Promise<DoubleBarrier> {
-    const barrier = new DoubleBarrier(client, path, 2, { id });
+  async function participant(
+    client: ZkClient,
+    path: string,
+    id: string,
+    memberCount = 2,
+  ): Promise<DoubleBarrier> {
+    const barrier = new DoubleBarrier(client, path, memberCount, { id });
     barriers.push(barrier);
     await barrier.start();
     return barrier;
@@ -123,4 +127,93 @@ describe('a double barrier used round after round', () => {
     await admin.sync(path);
     expect(await admin.getChildren(path)).toEqual([]);
   });
+
+  it('a round whose lowest went away is ended once, and never the next round', async () => {
+    const path = `${root}/abandoned`;
+    const readyPath = `${path}/ready`;
+    const [c0, c1, c2] = [await connect(), await connect(), await connect()];
+    const p0 = await participant(c0, path, 'p0', 3);
+    const p1 = await participant(c1, path, 'p1', 3);
+    const p2 = await participant(c2, path, 'p2', 3);
+    await expect(Promise.all([p0.enter(), p1.enter(), p2.enter()])).resolves.toEqual([
+      true,
+      true,
+      true,
+    ]);
+    const readyOf = async (): Promise<bigint | null> => {
+      await admin.sync(path);
+      return (await admin.exists(readyPath))?.czxid ?? null;
+    };
+    const firstRound = await readyOf();
+    expect(firstRound).not.toBeNull();
+
+    // Both leavers that find the round abandoned try to end it: p1's write waits for p2 to
+    // be at its own, and p2's waits until a next round has opened.
+    let p2AtItsWrite = false;
+    let secondRound: bigint | null = null;
+    const nextRoundOpen = (): Promise<void> =>
+      waitFor('a next round to open', async () => {
+        const round = await readyOf();
+        if (round !== null && round !== firstRound) secondRound = round;
+        return secondRound !== null;
+      });
+    holdRoundEndingWrites(c1, p1, readyPath, () => waitFor('p2 at its write', () => p2AtItsWrite));
+    holdRoundEndingWrites(c2, p2, readyPath, async () => {
+      p2AtItsWrite = true;
+      await nextRoundOpen();
+    });
+
+    // p1 and p2 leave; p0, the lowest, goes away without leaving.
+    const leaving = [p1.leave(), p2.leave()];
+    await waitFor('p1 and p2 gone', async () => {
+      await admin.sync(path);
+      return (await admin.getChildren(path)).sort().join() === 'p0,ready';
+    });
+    await p0.close();
+    await waitFor('the abandoned round ended', async () => (await readyOf()) === null);
+
+    const next = await Promise.all(
+      ['q0', 'q1', 'q2'].map(async (id) => participant(await connect(), path, id, 3)),
+    );
+    await expect(Promise.all(next.map((q) => q.enter()))).resolves.toEqual([true, true, true]);
+    await expect(Promise.all(leaving)).resolves.toEqual([true, true]);
+
+    // The next round (p2 saw it open) is still open while its members are inside.
+    expect(secondRound).not.toBeNull();
+    expect({ ready: await readyOf() }).toEqual({ ready: secondRound });
+    await expect(Promise.all(next.map((q) => q.leave({ timeoutMs: 10_000 })))).resolves.toEqual([
+      true,
+      true,
+      true,
+    ]);
+    await admin.sync(path);
+    expect(await admin.getChildren(path)).toEqual([]);
+  });
 });
+
+/**
+ * Holds each write of `barrier`'s client that may end a round (a delete of `ready`, or any
+ * transaction) while it is leaving, until `until()` resolves; the write is then sent.
+ */
+function holdRoundEndingWrites(
+  client: ZkClient,
+  barrier: DoubleBarrier,
+  readyPath: string,
+  until: () => Promise<void>,
+): void {
+  const remove = client.delete.bind(client);
+  jest.spyOn(client, 'delete').mockImplementation(async (target, version) => {
+    if (target === readyPath && barrier.phase === 'LEAVING') await until();
+    return remove(target, version);
+  });
+  const transaction = client.multi.bind(client);
+  jest.spyOn(client, 'multi').mockImplementation(() => {
+    const made = transaction();
+    const commit = made.commit.bind(made);
+    made.commit = async () => {
+      if (barrier.phase === 'LEAVING') await until();
+      return commit();
+    };
+    return made;
+  });
+}

@@ -15,7 +15,10 @@
  *   leave() waits for it as for any member of the round.
  * - leave(): kazoo's and Curator's algorithm. The lowest participant waits for the highest
  *   to go, and leaves last, deleting its node and `ready` in one transaction; every other
- *   one deletes its node and waits for the lowest to go. Every look ends by checking that
+ *   one deletes its node and waits for the lowest to go. When the lowest goes without that
+ *   (its session ended), the others find nobody left and delete `ready` in a transaction
+ *   that checks the version of the barrier node: every opening bumps it (keeping its data),
+ *   so this never deletes a next round's `ready`. Every look ends by checking that
  *   the round's `ready` (by czxid) is still there: a next round's node can only be made
  *   once it is gone, so what the look saw is of this round, and once it is gone everyone
  *   of this round has left. So a participant that re-enters at once cannot hold up one
@@ -33,6 +36,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  BadVersionError,
   CreateMode,
   MultiError,
   NodeExistsError,
@@ -200,7 +204,10 @@ export class DoubleBarrier {
           continue;
         }
         let awaited: Stat | null = null;
-        if (participants.length > 0) {
+        let barrier: Stat | null = null;
+        if (participants.length === 0) {
+          barrier = await this.client.exists(this.path);
+        } else {
           let name: string;
           if (ours && participants[0] === this.id) {
             // Lowest: leave last, so wait for the highest to go.
@@ -212,19 +219,17 @@ export class DoubleBarrier {
           awaited = await this.client.exists(`${this.path}/${name}`, { watch: gone.fire });
         }
         // Checked after the reads above: while our round's `ready` is there, no node of a
-        // next round can exist, so they saw only this round's participants.
+        // next round can exist and no round can open, so they saw only this round.
         if (!(await this.roundGoesOn())) {
           // Everyone of the round has left (our node is gone before `ready` is).
           if (ours) await this.deleteIgnoringAbsence(this.ourPath);
           return this.left();
         }
         if (participants.length === 0) {
-          // The last one went without closing the round (its session ended, or it was
-          // closed): close it for everyone. Not atomic with the check above, unlike
-          // leaveLast(): two leavers doing this at once may, if a whole next round opens in
-          // between, delete that round's `ready`.
-          await this.deleteIgnoringAbsence(this.readyPath);
-          return this.left();
+          // The last one went without ending the round (its session ended, or it was
+          // closed): end it for everyone, unless a next round opened meanwhile.
+          if (barrier !== null && (await this.endAbandonedRound(barrier))) return this.left();
+          continue;
         }
         if (awaited === null) continue;
       } catch (error) {
@@ -271,16 +276,37 @@ export class DoubleBarrier {
   }
 
   /**
+   * Deletes our round's `ready` while the barrier node has the version `barrier`, read while
+   * the round was still open: every opening bumps it, so a next round's `ready` is never
+   * deleted. True when the round is over (ended here or by another); false to look again.
+   */
+  private async endAbandonedRound(barrier: Stat): Promise<boolean> {
+    try {
+      await this.client.multi().check(this.path, barrier.version).delete(this.readyPath).commit();
+      return true;
+    } catch (error) {
+      if (!(error instanceof MultiError)) throw error;
+      if (error.opError instanceof NoNodeError) return true;
+      if (error.opError instanceof BadVersionError) return false;
+      throw error;
+    }
+  }
+
+  /**
    * The last participant of the round goes: deletes its node and `ready` at once, so the
-   * round ends exactly when its last node goes. False when either is gone (look again).
+   * round ends exactly when its last node goes. True when we are out; false when our node
+   * is gone already (look again).
    */
   private async leaveLast(): Promise<boolean> {
     try {
       await this.client.multi().delete(this.ourPath).delete(this.readyPath).commit();
       return true;
     } catch (error) {
-      if (error instanceof MultiError && error.opError instanceof NoNodeError) return false;
-      throw error;
+      if (!(error instanceof MultiError && error.opError instanceof NoNodeError)) throw error;
+      if (error.index === 0) return false;
+      // The round was ended already (for an absent participant, before we arrived late).
+      await this.deleteIgnoringAbsence(this.ourPath);
+      return true;
     }
   }
 
@@ -300,19 +326,25 @@ export class DoubleBarrier {
   }
 
   /**
-   * Creates `ready` if every participant counted is still there. Does nothing when one left
-   * meanwhile or another participant made `ready` first: the caller looks again.
+   * Opens a round: creates `ready` if every participant counted is still there, and bumps
+   * the barrier node's version in the same transaction (its data is kept), so that a round
+   * is ended for an absent participant only while no next one has opened. Does nothing when
+   * one left meanwhile or another participant opened first: the caller looks again.
    */
   private async openBarrier(participants: readonly string[]): Promise<void> {
+    const barrier = await this.client.getData(this.path);
     const transaction = this.client.multi();
     for (const name of participants) transaction.check(`${this.path}/${name}`, -1);
+    transaction.setData(this.path, barrier.data, barrier.stat.version);
     transaction.create(this.readyPath);
     try {
       await transaction.commit();
     } catch (error) {
       const lostTheRace =
         error instanceof MultiError &&
-        (error.opError instanceof NodeExistsError || error.opError instanceof NoNodeError);
+        (error.opError instanceof NodeExistsError ||
+          error.opError instanceof NoNodeError ||
+          error.opError instanceof BadVersionError);
       if (!lostTheRace) throw error;
     }
   }
