@@ -181,9 +181,9 @@ export class DoubleBarrier {
 
   /**
    * Leaves the barrier and resolves true once every participant of this round has left
-   * (participants of a next round are not waited for). Resolves false
-   * when `timeoutMs` passes first (call leave() again to go on waiting); rejects with the
-   * signal's reason when aborted. Callable INSIDE, or LEAVING after such a timeout.
+   * (participants of a next round are not waited for). Resolves false when `timeoutMs`
+   * passes first (call leave() again to go on waiting); rejects with the signal's reason
+   * when aborted. Callable INSIDE, or LEAVING after such a timeout.
    */
   async leave(options: BarrierWaitOptions = {}): Promise<boolean> {
     this.lifecycle.assertStarted();
