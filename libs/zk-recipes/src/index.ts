@@ -65,6 +65,7 @@ export {
   type VersionedValue,
 } from './shared/shared-counter';
 export {
+  CacheListenerError,
   ChildrenCache,
   NodeCache,
   TreeCache,
