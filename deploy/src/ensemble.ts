@@ -12,6 +12,7 @@ import {
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fourLetterWord, parseSrvr, parseWchs, type SrvrReport } from './four-letter-words';
+import { keytoolFor, makeTlsMaterial, type TlsMaterial } from './tls-material';
 import { freePorts } from './ports';
 import {
   isOurProcess,
@@ -60,6 +61,13 @@ export interface EnsembleOptions {
    * stopped with the ensemble (or by the watchdog); more links (apps) can be added to it.
    */
   faultProxy?: boolean;
+  /**
+   * Serve TLS clients too (default false): each server gets a secureClientPort, and keys and
+   * certificates are made at create time with the JDK's keytool (see tls-material.ts): a CA,
+   * the servers' identity, and client identities for the x509 scheme (default `alice` and
+   * `bob`). `tls` tells the files; `secureConnectString()` the TLS ports.
+   */
+  tls?: boolean | { clients?: readonly string[] };
 }
 
 /** The name of the proxy link by which server `from` reaches server `to`'s port. */
@@ -95,6 +103,8 @@ interface EnsembleState {
   nodes: EnsembleNode[];
   /** The fault proxy daemon (absent or null: none). */
   faultProxy?: { pid: number; stateFile: string } | null;
+  /** The keys and certificates of a TLS ensemble (absent or null: no TLS port). */
+  tls?: TlsMaterial | null;
 }
 
 export type NodeStatus =
@@ -172,14 +182,29 @@ export class Ensemble {
     }
     const install = options.install ?? ensureZooKeeper({ log });
     const tickTimeMs = options.tickTimeMs ?? 200;
-    const ports = await freePorts(size * 3, HOST);
+    const secure = options.tls !== undefined && options.tls !== false;
+    const perNode = secure ? 4 : 3;
+    const ports = await freePorts(size * perNode, HOST);
     const all: NodePorts[] = Array.from({ length: size }, (_, i) => ({
       id: i + 1,
-      clientPort: ports[i * 3]!,
-      quorumPort: ports[i * 3 + 1]!,
-      electionPort: ports[i * 3 + 2]!,
+      clientPort: ports[i * perNode]!,
+      quorumPort: ports[i * perNode + 1]!,
+      electionPort: ports[i * perNode + 2]!,
+      ...(secure ? { secureClientPort: ports[i * perNode + 3]! } : {}),
     }));
     mkdirSync(stateDir, { recursive: true });
+    let tls: TlsMaterial | null = null;
+    if (secure) {
+      const clients = (typeof options.tls === 'object' ? options.tls.clients : undefined) ?? [
+        'alice',
+        'bob',
+      ];
+      log('making TLS keys and certificates with keytool');
+      tls = await makeTlsMaterial(join(stateDir, 'tls'), {
+        keytool: keytoolFor(install.java),
+        clients,
+      });
+    }
     const detachedProxy = options.detached ?? false;
     const proxy = options.faultProxy
       ? await spawnFaultProxyDaemon({
@@ -223,6 +248,15 @@ export class Ensemble {
           dataDir,
           host: HOST,
           peerPorts: peerPorts.get(ports.id),
+          ...(tls === null
+            ? {}
+            : {
+                tls: {
+                  keystore: tls.serverKeystore,
+                  truststore: tls.truststore,
+                  password: tls.password,
+                },
+              }),
         }),
       );
       return { ...ports, dir, configPath, logPath: join(dir, 'server.log'), pid: null };
@@ -242,6 +276,7 @@ export class Ensemble {
         reaperPid: null,
         nodes,
         faultProxy: proxy === null ? null : { pid: proxy.pid, stateFile: proxy.stateFile },
+        tls,
       },
       log,
     );
@@ -285,6 +320,22 @@ export class Ensemble {
   /** `host:port,…` of every server, or of the given ones. */
   connectString(ids: number[] = this.state.nodes.map((n) => n.id)): string {
     return ids.map((id) => `${this.state.host}:${this.node(id).clientPort}`).join(',');
+  }
+
+  /** `host:port,…` of every server's TLS port, or of the given ones (a TLS ensemble only). */
+  secureConnectString(ids: number[] = this.state.nodes.map((n) => n.id)): string {
+    return ids
+      .map((id) => {
+        const port = this.node(id).secureClientPort;
+        if (port === undefined) throw new RangeError('this ensemble has no TLS port (tls: true)');
+        return `${this.state.host}:${port}`;
+      })
+      .join(',');
+  }
+
+  /** The keys and certificates of a TLS ensemble, or null. */
+  get tls(): TlsMaterial | null {
+    return this.state.tls ?? null;
   }
 
   node(id: number): EnsembleNode {

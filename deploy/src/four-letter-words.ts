@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 
 /** The four-letter words the runner uses; the ensemble's config allows them all. */
 export type FourLetterWord = 'ruok' | 'srvr' | 'mntr' | 'stat' | 'cons' | 'wchs' | 'wchc' | 'conf';
@@ -12,17 +13,19 @@ export function fourLetterWord(
   port: number,
   word: FourLetterWord,
   timeoutMs = 1000,
+  /** Ask a TLS port (secureClientPort), with these options. */
+  tls?: ConnectionOptions,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = connect({ host, port });
+    const socket = tls === undefined ? connect({ host, port }) : connectTls({ ...tls, host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`${word} to ${host}:${port}: no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.on('connect', () => socket.end(word));
+    socket.on(tls === undefined ? 'connect' : 'secureConnect', () => socket.end(word));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (err) => {
+    socket.on('error', (err: Error) => {
       clearTimeout(timer);
       reject(err);
     });

@@ -29,3 +29,4 @@ export {
   type ZooKeeperInstall,
 } from './zookeeper-install';
 export * from './fault-proxy';
+export { clientSubject, makeTlsMaterial, type TlsMaterial } from './tls-material';

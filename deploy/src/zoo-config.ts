@@ -4,6 +4,15 @@ export interface NodePorts {
   clientPort: number;
   quorumPort: number;
   electionPort: number;
+  /** The TLS client port, on a TLS ensemble. */
+  secureClientPort?: number;
+}
+
+/** The server side of a TLS client port: its keystore and the trust store of client certs. */
+export interface ServerTls {
+  keystore: string;
+  truststore: string;
+  password: string;
 }
 
 export interface ZooConfigOptions {
@@ -16,6 +25,8 @@ export interface ZooConfigOptions {
    * the peer's own (the fault proxy's links `zk<self>-zk<peer>:quorum|election`).
    */
   peerPorts?: ReadonlyMap<number, { quorumPort: number; electionPort: number }>;
+  /** Serve TLS clients on `secureClientPort` too (the Netty connection factory). */
+  tls?: ServerTls;
 }
 
 /**
@@ -29,6 +40,8 @@ export interface ZooConfigOptions {
  * - all four-letter words are allowed (the runner's status reads srvr and mntr); the admin
  *   HTTP server is off so no node fights for port 8080.
  * - extendedTypesEnabled allows TTL nodes; autopurge keeps the data folders small.
+ * - With `tls`, the Netty connection factory serves the plain port and a TLS port
+ *   (secureClientPort) whose client certificates authenticate with the x509 scheme.
  */
 export function renderZooConfig(
   self: NodePorts,
@@ -53,6 +66,23 @@ export function renderZooConfig(
     'autopurge.snapRetainCount=3',
     'autopurge.purgeInterval=1',
   ];
+  if (options.tls !== undefined && self.secureClientPort !== undefined) {
+    const { keystore, truststore, password } = options.tls;
+    lines.push(
+      `secureClientPort=${self.secureClientPort}`,
+      `secureClientPortAddress=${options.host}`,
+      'serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory',
+      `ssl.keyStore.location=${keystore}`,
+      `ssl.keyStore.password=${password}`,
+      'ssl.keyStore.type=PKCS12',
+      `ssl.trustStore.location=${truststore}`,
+      `ssl.trustStore.password=${password}`,
+      'ssl.trustStore.type=PKCS12',
+      // A client certificate is asked for, not required: one that comes names the session
+      // in the x509 scheme, and clients without one may still connect (digest, world).
+      'ssl.clientAuth=want',
+    );
+  }
   if (all.length > 1) {
     for (const node of all) {
       const via = node.id === self.id ? undefined : options.peerPorts?.get(node.id);

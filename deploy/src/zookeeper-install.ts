@@ -20,6 +20,12 @@ export class ZooKeeperNotFoundError extends Error {
 const DEBIAN_JAR = '/usr/share/java/zookeeper.jar';
 /** Debian's jar has no SLF4J binding; slf4j-simple (a dependency of it) gives the servers logs. */
 const DEBIAN_LOG_BINDING = '/usr/share/java/slf4j-simple.jar';
+/**
+ * The jar's manifest leaves out netty-codec (same Debian package as the netty jars it names),
+ * which the Netty connection factory of a TLS port needs: without it, every TLS connection
+ * is closed at once (NoClassDefFoundError: ByteToMessageDecoder in the server's log).
+ */
+const DEBIAN_NETTY_CODEC = '/usr/share/java/netty-codec.jar';
 
 const HOW_TO_INSTALL = [
   'Apache ZooKeeper 3.8 or newer (a Java 17 server) is needed. Either:',
@@ -76,7 +82,9 @@ export function findZooKeeper(env: NodeJS.ProcessEnv = process.env): ZooKeeperIn
     classpath = [env.ZOOKEEPER_JAR, ...extra];
     source = `ZOOKEEPER_JAR=${env.ZOOKEEPER_JAR}`;
   } else if (existsSync(DEBIAN_JAR)) {
-    classpath = [DEBIAN_JAR, ...(existsSync(DEBIAN_LOG_BINDING) ? [DEBIAN_LOG_BINDING] : [])];
+    classpath = [DEBIAN_JAR, DEBIAN_LOG_BINDING, DEBIAN_NETTY_CODEC].filter(
+      (jar) => jar === DEBIAN_JAR || existsSync(jar),
+    );
     source = 'Debian package zookeeper';
   }
   if (classpath === null) return null;

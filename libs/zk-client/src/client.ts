@@ -30,6 +30,7 @@ import {
   type ZkError,
   type ZkErrorContext,
 } from './errors';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { HostRotation, parseConnectString, type ResolveHost } from './hosts';
 import { Transaction } from './multi';
 import { multiReadDecoder, multiReadRequest, type ReadOp, type ReadResult } from './multi-read';
@@ -139,6 +140,14 @@ export interface ZkClientOptions {
    * try. Default: the system resolver (getaddrinfo), every address.
    */
   resolveHost?: ResolveHost;
+  /**
+   * Connect with TLS, to the servers' secureClientPort (ZooKeeper 3.5+ with the Netty
+   * connection factory): Node's TLS options, e.g. `{ ca }` to check the servers'
+   * certificates, and `{ cert, key }` or `{ pfx, passphrase }` to present a client
+   * certificate (the `x509` ACL scheme then names the session by its subject). The server's
+   * certificate must name the host of the connect string (or its address).
+   */
+  tls?: TlsConnectionOptions;
 }
 
 /** See ZkClientOptions.reconnectBackoff. */
@@ -249,6 +258,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   private readonly newSessionAfterLost: boolean;
   private readonly retryPolicy: RetryPolicy;
   private readonly reconnectBackoff: ReconnectBackoff;
+  private readonly tls: TlsConnectionOptions | undefined;
+  /** Why the last connection attempt failed, when the socket said (for connect()'s error). */
+  private lastAttemptFailure: string | null = null;
   /** Declares the session LOST when SUSPENDED lasts a whole session timeout. */
   private lostTimer: NodeJS.Timeout | null = null;
 
@@ -286,7 +298,13 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       const timer = setTimeout(() => {
         client.off('state', onState);
         void client.close();
-        reject(new ConnectionLossError({ op: 'connect', path: options.connectString }));
+        const last = client.lastAttemptFailure;
+        reject(
+          new ConnectionLossError(
+            { op: 'connect', path: options.connectString },
+            last === null ? undefined : `last attempt: ${last}`,
+          ),
+        );
       }, timeoutMs);
       client.on('state', onState);
       client.scheduleAttempt(0);
@@ -323,6 +341,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.newSessionAfterLost = options.newSessionAfterLost ?? true;
     this.retryPolicy = options.retry ?? DEFAULT_RETRY;
     this.reconnectBackoff = { ...DEFAULT_RECONNECT_BACKOFF, ...options.reconnectBackoff };
+    this.tls = options.tls;
     if (!Number.isInteger(this.retryPolicy.attempts) || this.retryPolicy.attempts < 1) {
       throw new BadArgumentsError({ op: 'connect' }, 'retry.attempts must be an integer >= 1');
     }
@@ -809,6 +828,8 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       opened = await Connection.open({
         host: endpoint.address,
         port: endpoint.port,
+        servername: endpoint.host,
+        ...(this.tls === undefined ? {} : { tls: this.tls }),
         signal: this.closeSignal.signal,
         connectTimeoutMs: Math.max(
           MIN_ATTEMPT_TIMEOUT_MS,
@@ -830,7 +851,13 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
           onClose: (connection) => this.onConnectionClosed(connection),
         },
       });
-    } catch {
+    } catch (error) {
+      this.lastAttemptFailure =
+        error instanceof ConnectionLossError && error.detail !== undefined
+          ? error.detail
+          : error instanceof Error
+            ? error.message
+            : String(error);
       this.attempting = false;
       this.failedAttempts++;
       if (this.closing === null) this.scheduleAttempt(this.backoffMs());

@@ -5,6 +5,7 @@
  * request in flight with ConnectionLossError and says so once.
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { AuthFailedError, ConnectionLossError, ErrorCode, type ZkErrorContext } from './errors';
 import { Fifo } from './fifo';
@@ -49,6 +50,10 @@ export interface ConnectionOptions {
   handlers: ConnectionHandlers;
   /** Aborts the connect or handshake (open() rejects); no effect once open() resolved. */
   signal?: AbortSignal;
+  /** Connect with TLS (a server's secureClientPort), with these options. */
+  tls?: tls.ConnectionOptions;
+  /** The host name `host` was resolved from: what the server's certificate must name. */
+  servername?: string;
 }
 
 export interface OutgoingRequest {
@@ -133,16 +138,29 @@ export class Connection {
       () => this.fail(new ConnectionLossError({ op: 'connect', path: this.address })),
       options.connectTimeoutMs,
     );
-    this.socket = net.createConnection({ host: options.host, port: options.port });
+    const secure = options.tls;
+    const name = options.servername;
+    this.socket =
+      secure === undefined
+        ? net.createConnection({ host: options.host, port: options.port })
+        : tls.connect({
+            ...secure,
+            host: options.host,
+            port: options.port,
+            // The certificate is checked against the name, not the address it resolved to.
+            ...(secure.servername === undefined && name !== undefined && net.isIP(name) === 0
+              ? { servername: name }
+              : {}),
+          });
     this.socket.setNoDelay(true);
-    this.socket.on('connect', () => {
+    this.socket.on(secure === undefined ? 'connect' : 'secureConnect', () => {
       const w = new JuteWriter(64);
       writeConnectRequest(w, options.request);
       this.write(w.toFrame());
     });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', () =>
-      this.fail(new ConnectionLossError({ op: 'socket', path: this.address })),
+    this.socket.on('error', (error) =>
+      this.fail(new ConnectionLossError({ op: 'socket', path: this.address }, error.message)),
     );
     this.socket.on('close', () =>
       this.fail(new ConnectionLossError({ op: 'socket', path: this.address })),

@@ -86,8 +86,16 @@ export class DataInconsistencyError extends ZkError {
 /** The connection dropped before the reply came: the operation may or may not have happened. */
 export class ConnectionLossError extends ZkError {
   override name = 'ConnectionLossError';
-  constructor(context?: ZkErrorContext) {
+  /**
+   * @param detail what the socket said, when it said something (a refused connection, a
+   *   TLS certificate that does not verify): it ends the message in parentheses.
+   */
+  constructor(
+    context?: ZkErrorContext,
+    readonly detail?: string,
+  ) {
     super(ErrorCode.CONNECTION_LOSS, 'connection loss', context);
+    if (detail !== undefined) this.message += ` (${detail})`;
   }
 }
 export class MarshallingError extends ZkError {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fourLetterWord, type Ensemble } from '@zk-lab/deploy';
 
@@ -22,8 +24,16 @@ export async function waitFor(
  */
 export async function serverOfSession(ensemble: Ensemble, sessionId: bigint): Promise<number> {
   const holders: number[] = [];
+  const tls = ensemble.tls;
+  const ca = tls === null ? undefined : { ca: readFileSync(tls.caPem) };
   for (const node of ensemble.nodes) {
-    const cons = await fourLetterWord('127.0.0.1', node.clientPort, 'cons', 2_000).catch(() => '');
+    // A TLS connection is listed by the TLS port alone.
+    const ports: [number, ConnectionOptions | undefined][] = [[node.clientPort, undefined]];
+    if (node.secureClientPort !== undefined) ports.push([node.secureClientPort, ca]);
+    let cons = '';
+    for (const [port, secure] of ports) {
+      cons += await fourLetterWord('127.0.0.1', port, 'cons', 2_000, secure).catch(() => '');
+    }
     const sessions = [...cons.matchAll(/sid=0x([0-9a-f]+)/g)].map((m) => BigInt(`0x${m[1]}`));
     if (sessions.includes(sessionId)) holders.push(node.id);
   }
