@@ -13,7 +13,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -96,29 +96,22 @@ export async function makeTlsMaterial(
   await keyPair('ca', 'CN=zk-lab test CA', 'ca.p12', ['-ext', 'bc:c']);
   const caPem = join(dir, 'ca.pem');
   writeFileSync(caPem, await keytool('-exportcert', '-rfc', '-alias', 'ca', ...store('ca.p12')));
-  const ca = readFileSync(caPem, 'utf8');
 
-  /** A key pair signed by the CA, its chain installed in its keystore. */
+  /**
+   * A key pair whose certificate the CA signs as it is made (`-signer`, two JVM starts in
+   * all): in a copy of the CA's keystore, from which the CA's entry is then deleted.
+   */
   const identity = async (alias: string, dname: string, file: string): Promise<string> => {
-    await keyPair(alias, dname, file);
-    const request = join(dir, `${alias}.csr`);
-    writeFileSync(request, await keytool('-certreq', '-alias', alias, ...store(file)));
-    const signed = await keytool(
-      '-gencert',
-      '-rfc',
-      '-alias',
+    copyFileSync(join(dir, 'ca.p12'), join(dir, file));
+    await keyPair(alias, dname, file, [
+      '-signer',
       'ca',
-      '-infile',
-      request,
+      '-signerkeypass',
+      password,
       '-ext',
       SUBJECT_ALT_NAMES,
-      '-validity',
-      String(VALIDITY_DAYS),
-      ...store('ca.p12'),
-    );
-    const chain = join(dir, `${alias}-chain.pem`);
-    writeFileSync(chain, `${ca}${signed}`);
-    await keytool('-importcert', '-noprompt', '-alias', alias, '-file', chain, ...store(file));
+    ]);
+    await keytool('-delete', '-alias', 'ca', ...store(file));
     return join(dir, file);
   };
 

@@ -19,6 +19,8 @@ import { Connection, type OpenedConnection, type OutgoingRequest, type Reply } f
 import {
   AuthFailedError,
   BadArgumentsError,
+  CallAbortedError,
+  CallTimeoutError,
   ClientClosedError,
   ConnectionLossError,
   errorFromCode,
@@ -45,6 +47,7 @@ import {
 } from './tree';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ReadOptions, type WatchHandle, type WatchListener, WatchRegistry } from './watches';
+import { watchStream } from './watch-stream';
 import { JuteDecodeError, type JuteReader, JuteWriter } from './jute';
 import { toClientPath, toServerPath, validatePath } from './paths';
 import {
@@ -135,6 +138,8 @@ export interface ZkClientOptions {
    * LAN lab, LAN_RECONNECT_BACKOFF is back within about 100 ms of a new leader.
    */
   reconnectBackoff?: Partial<ReconnectBackoff>;
+  /** Stops `connect()` waiting for the first session: it rejects as on its timeout. */
+  connectSignal?: AbortSignal;
   /**
    * Resolves a host name of the connect string to all of its addresses, each a server to
    * try. Default: the system resolver (getaddrinfo), every address.
@@ -211,7 +216,17 @@ export interface ListenerError {
   error: unknown;
 }
 
-export interface CreateOptions {
+/**
+ * Limits of one call: the caller stops waiting on `signal` (CallAbortedError) or after
+ * `timeoutMs` (CallTimeoutError), whichever comes first. Neither says what the server did:
+ * a write already sent may still be applied; one still waiting for a connection is not sent.
+ */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface CreateOptions extends RequestOptions {
   /** Default PERSISTENT. */
   mode?: CreateMode;
   /** Default OPEN_ACL_UNSAFE. */
@@ -288,15 +303,21 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const signal = options.connectSignal;
     return new Promise<ZkClient>((resolve, reject) => {
-      const onState = (event: ZkStateEvent): void => {
-        if (event !== 'CONNECTED') return;
+      const finish = (): void => {
         clearTimeout(timer);
         client.off('state', onState);
+        signal?.removeEventListener('abort', giveUp);
+      };
+      const onState = (event: ZkStateEvent): void => {
+        if (event !== 'CONNECTED') return;
+        finish();
         resolve(client);
       };
-      const timer = setTimeout(() => {
-        client.off('state', onState);
+      // The connect string's servers did not give a session in time: why, in one line.
+      const giveUp = (): void => {
+        finish();
         void client.close();
         const last = client.lastAttemptFailure;
         reject(
@@ -305,7 +326,10 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
             last === null ? undefined : `last attempt: ${last}`,
           ),
         );
-      }, timeoutMs);
+      };
+      const timer = setTimeout(giveUp, timeoutMs);
+      if (signal?.aborted === true) return giveUp();
+      signal?.addEventListener('abort', giveUp, { once: true });
       client.on('state', onState);
       client.scheduleAttempt(0);
     }).then(async (client) => {
@@ -429,12 +453,16 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       opCode = mode === CreateMode.CONTAINER ? OpCode.createContainer : OpCode.create2;
       writeCreateRequest(body, serverPath, toBuffer(data), acl, mode);
     }
-    const created = await this.call({ opCode, body: body.view(), context }, readCreate2Response);
+    const created = await this.call(
+      { opCode, body: body.view(), context },
+      readCreate2Response,
+      options,
+    );
     return { path: toClientPath(this.chroot, created.path), stat: created.stat };
   }
 
   /** Deletes a node; `version` -1 matches any version. */
-  async delete(path: string, version = -1): Promise<void> {
+  async delete(path: string, version = -1, options: RequestOptions = {}): Promise<void> {
     validatePath(path, { op: 'delete' });
     const body = new JuteWriter();
     writePathVersionRequest(body, this.serverPath(path), version);
@@ -443,6 +471,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       () => {
         // DeleteResponse has no body.
       },
+      options,
     );
   }
 
@@ -456,6 +485,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       return await this.call(
         this.readRequest(OpCode.exists, 'exists', path, 'exists', options.watch),
         readStat,
+        options,
       );
     } catch (error) {
       if (error instanceof NoNodeError) return null;
@@ -469,17 +499,24 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return this.call(
       this.readRequest(OpCode.getData, 'getData', path, 'data', options.watch),
       readGetDataResponse,
+      options,
     );
   }
 
   /** Replaces the node's data; `version` -1 matches any version. Returns the new Stat. */
-  async setData(path: string, data: Buffer | string, version = -1): Promise<Stat> {
+  async setData(
+    path: string,
+    data: Buffer | string,
+    version = -1,
+    options: RequestOptions = {},
+  ): Promise<Stat> {
     validatePath(path, { op: 'setData' });
     const body = new JuteWriter();
     writeSetDataRequest(body, this.serverPath(path), toBuffer(data), version);
     return this.call(
       { opCode: OpCode.setData, body: body.view(), context: { op: 'setData', path } },
       readStat,
+      options,
     );
   }
 
@@ -492,6 +529,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return this.call(
       this.readRequest(OpCode.getChildren, 'getChildren', path, 'child', options.watch),
       readGetChildrenResponse,
+      options,
     );
   }
 
@@ -504,6 +542,48 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return this.call(
       this.readRequest(OpCode.getChildren2, 'getChildren', path, 'child', options.watch),
       readGetChildren2Response,
+      options,
+    );
+  }
+
+  /**
+   * The paths of this session's ephemeral nodes whose path starts with `prefixPath` (a
+   * string prefix, not only a subtree; "/" for all), relative to the chroot
+   * (getEphemerals, ZooKeeper 3.6+).
+   */
+  async getEphemerals(prefixPath = '/', options: RequestOptions = {}): Promise<string[]> {
+    validatePath(prefixPath, { op: 'getEphemerals' });
+    const body = new JuteWriter();
+    writePathRequest(body, this.serverPath(prefixPath));
+    const paths = await this.call(
+      {
+        opCode: OpCode.getEphemerals,
+        body: body.view(),
+        context: { op: 'getEphemerals', path: prefixPath },
+      },
+      readGetChildrenResponse, // GetEphemeralsResponse: one vector of strings too
+      options,
+    );
+    // Under a chroot "/c", the prefix "/" is "/c", which "/cd/x" also starts with.
+    const root = this.chroot;
+    const inChroot =
+      root === '' ? paths : paths.filter((p) => p === root || p.startsWith(`${root}/`));
+    return inChroot.map((p) => toClientPath(root, p)).sort();
+  }
+
+  /** How many nodes are under `path`, at every depth (getAllChildrenNumber, 3.6+). */
+  async getAllChildrenNumber(path: string, options: RequestOptions = {}): Promise<number> {
+    validatePath(path, { op: 'getAllChildrenNumber' });
+    const body = new JuteWriter();
+    writePathRequest(body, this.serverPath(path));
+    return this.call(
+      {
+        opCode: OpCode.getAllChildrenNumber,
+        body: body.view(),
+        context: { op: 'getAllChildrenNumber', path },
+      },
+      (reader) => reader.readInt(),
+      options,
     );
   }
 
@@ -512,9 +592,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
    * one result per op in order. Each read fails on its own: its result holds the error
    * (NoNodeError, NoAuthError, …) and the others still answer. Sets no watches.
    */
-  async multiRead(ops: readonly ReadOp[]): Promise<ReadResult[]> {
+  async multiRead(ops: readonly ReadOp[], options: RequestOptions = {}): Promise<ReadResult[]> {
     if (ops.length === 0) return [];
-    return this.call(multiReadRequest(this.chroot, ops), multiReadDecoder(ops));
+    return this.call(multiReadRequest(this.chroot, ops), multiReadDecoder(ops), options);
   }
 
   /**
@@ -525,6 +605,18 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
    */
   addWatch(path: string, mode: AddWatchMode, listener: WatchListener): Promise<WatchHandle> {
     return this.watches.add(path, mode, listener);
+  }
+
+  /**
+   * A persistent watch as an async iterator (see watch-stream.ts): set when the loop starts,
+   * removed when it ends (break, `signal`, or the session's end: SessionExpiredError).
+   */
+  watchEvents(
+    path: string,
+    mode: AddWatchMode,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<WatchEvent, void, undefined> {
+    return watchStream((p, m, l) => this.addWatch(p, m, l), path, mode, options.signal);
   }
 
   /**
@@ -610,13 +702,14 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
    * Waits until the server this client is on has caught up with the leader as of now, so
    * reads sent after it see every write committed before it.
    */
-  async sync(path: string): Promise<void> {
+  async sync(path: string, options: RequestOptions = {}): Promise<void> {
     validatePath(path, { op: 'sync' });
     const body = new JuteWriter();
     writePathRequest(body, this.serverPath(path));
     await this.call(
       { opCode: OpCode.sync, body: body.view(), context: { op: 'sync', path } },
       () => undefined,
+      options,
     );
   }
 
@@ -726,8 +819,77 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return toServerPath(this.chroot, path);
   }
 
-  /** Sends a request and decodes its reply, turning error codes into ZkError subclasses. */
-  private async call<T>(request: OutgoingRequest, decode: (reader: JuteReader) => T): Promise<T> {
+  /**
+   * Sends a request and decodes its reply, turning error codes into ZkError subclasses.
+   * With a `signal` or a `timeoutMs`, the caller stops waiting when either comes first
+   * (CallAbortedError, CallTimeoutError): a request still waiting for a connection is then
+   * not sent, a read is not repeated, and a one-shot watch of the read is not registered.
+   */
+  private call<T>(
+    request: OutgoingRequest,
+    decode: (reader: JuteReader) => T,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    const { signal, timeoutMs } = options;
+    if (signal === undefined && timeoutMs === undefined) return this.exchange(request, decode);
+    if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+      return Promise.reject(
+        new BadArgumentsError(
+          request.context,
+          `timeoutMs must be a positive integer, got ${timeoutMs}`,
+        ),
+      );
+    }
+    if (signal?.aborted === true) {
+      return Promise.reject(new CallAbortedError(request.context, signal.reason));
+    }
+    let abandoned = false;
+    const onReply = request.onReply;
+    const guarded: OutgoingRequest = {
+      ...request,
+      onReply: onReply === undefined ? undefined : (header) => abandoned || onReply(header),
+    };
+    return new Promise<T>((resolve, reject) => {
+      const settle = (): boolean => {
+        if (abandoned) return false;
+        abandoned = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const giveUp = (error: ZkError): void => {
+        if (!settle()) return;
+        this.dropWaiting(guarded);
+        reject(error);
+      };
+      const onAbort = (): void => giveUp(new CallAbortedError(request.context, signal?.reason));
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => giveUp(new CallTimeoutError(request.context, timeoutMs)), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.exchange(guarded, decode, () => abandoned).then(
+        (value) => settle() && resolve(value),
+        (error: unknown) => settle() && reject(error as Error),
+      );
+    });
+  }
+
+  /** Takes a request that waits for a connection out of the queue: it will not be sent. */
+  private dropWaiting(request: OutgoingRequest): void {
+    const index = this.waiting.findIndex((entry) => entry.request === request);
+    if (index < 0) return;
+    const [entry] = this.waiting.splice(index, 1);
+    clearTimeout(entry!.timer);
+    entry!.reject(new CallAbortedError(request.context, 'dropped'));
+  }
+
+  /** call() without limits; a read is repeated unless `abandoned` says its caller left. */
+  private async exchange<T>(
+    request: OutgoingRequest,
+    decode: (reader: JuteReader) => T,
+    abandoned: () => boolean = () => false,
+  ): Promise<T> {
     const tries = REPEATABLE_OPS.has(request.opCode) ? this.retryPolicy.attempts : 1;
     // A read is repeated within the session it was asked in, never into a new one: its
     // caller reasons about that session (its watches, its ephemerals, what it was given).
@@ -740,6 +902,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       } catch (error) {
         if (!(error instanceof ConnectionLossError) || attempt >= tries) throw error;
         await sleep(retryDelayMs(this.retryPolicy, attempt));
+        if (abandoned()) throw error;
         if (session !== 0n && this._sessionId !== session) {
           throw new SessionExpiredError(request.context);
         }

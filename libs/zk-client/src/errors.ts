@@ -275,6 +275,36 @@ export class ClientClosedError extends ZkError {
   }
 }
 
+/**
+ * A call given `timeoutMs` had no answer in time (raised by this client). Like a connection
+ * loss, it says nothing of the outcome: a write may still be applied.
+ */
+export class CallTimeoutError extends OperationTimeoutError {
+  override name = 'CallTimeoutError';
+  constructor(
+    context: ZkErrorContext,
+    readonly timeoutMs: number,
+  ) {
+    super(context);
+    this.message = `no answer within ${timeoutMs} ms: ${[context.op, context.path].filter(Boolean).join(' ')}`;
+  }
+}
+
+/**
+ * A call's `signal` aborted before its answer came (raised by this client); `reason` is the
+ * signal's. A write may still be applied, unless it was never sent (still waiting for a
+ * connection when the signal aborted: it is then not sent at all).
+ */
+export class CallAbortedError extends ZkError {
+  override name = 'CallAbortedError';
+  constructor(
+    context: ZkErrorContext,
+    readonly reason: unknown,
+  ) {
+    super(ErrorCode.API_ERROR, 'call aborted', context);
+  }
+}
+
 /** Raised by this client before sending: the path is not a valid ZooKeeper path. */
 export class InvalidPathError extends BadArgumentsError {
   override name = 'InvalidPathError';

@@ -4,6 +4,7 @@ export {
   LAN_RECONNECT_BACKOFF,
   type ReconnectBackoff,
   type CreateOptions,
+  type RequestOptions,
   type Backoff,
   type RetryPolicy,
   type ZkClientEvents,

@@ -304,6 +304,37 @@ describe('ZkClient operations on a live ensemble', () => {
       expect(stat.cversion).toBe(2);
     });
 
+    it('getAllChildrenNumber counts every node under a path, at every depth', async () => {
+      const top = `${root}/counted`;
+      await zk.ensurePath(`${top}/a/b/c`);
+      await zk.create(`${top}/a/x`);
+      await zk.create(`${top}/d`);
+      expect(await zk.getAllChildrenNumber(top)).toBe(5); // a, a/b, a/b/c, a/x, d
+      expect(await zk.getAllChildrenNumber(`${top}/d`)).toBe(0);
+      await expect(zk.getAllChildrenNumber(`${top}/missing`)).rejects.toBeInstanceOf(NoNodeError);
+    });
+
+    it("getEphemerals lists this session's ephemeral nodes by path prefix, not another's", async () => {
+      const owner = await connect();
+      const other = await connect();
+      const base = `${root}/ephemerals`;
+      await zk.ensurePath(`${base}/x`);
+      const mine = [
+        await owner.create(`${base}/x/one`, '', { mode: CreateMode.EPHEMERAL }),
+        await owner.create(`${base}/two-`, '', { mode: CreateMode.EPHEMERAL_SEQUENTIAL }),
+      ];
+      await other.create(`${base}/theirs`, '', { mode: CreateMode.EPHEMERAL });
+      expect(await owner.getEphemerals(base)).toEqual([...mine].sort());
+      expect(await owner.getEphemerals(`${base}/x`)).toEqual([`${base}/x/one`]);
+      expect(await owner.getEphemerals(`${base}/tw`)).toEqual([mine[1]]); // a string prefix
+      expect(await other.getEphemerals(base)).toEqual([`${base}/theirs`]);
+      // Under a chroot, paths are relative to it.
+      const jailed = await connect({ connectString: `${sharedConnectString()}${base}/x` });
+      await jailed.create('/inside', '', { mode: CreateMode.EPHEMERAL });
+      expect(await jailed.getEphemerals('/')).toEqual(['/inside']);
+      expect(await jailed.getEphemerals()).toEqual(['/inside']);
+    });
+
     it('a leaf has no children', async () => {
       const leaf = `${root}/leaf`;
       await zk.create(leaf);

@@ -19,6 +19,8 @@ export const REPEATABLE_OPS: ReadonlySet<number> = new Set([
   OpCode.getChildren2,
   OpCode.multiRead,
   OpCode.sync,
+  OpCode.getEphemerals,
+  OpCode.getAllChildrenNumber,
 ]);
 
 /** Delay before try `attempt + 1`: exponential, capped, with full jitter. */

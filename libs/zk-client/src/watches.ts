@@ -75,6 +75,10 @@ export interface WatchHandle {
 export interface ReadOptions {
   /** A one-shot watch: called at most once, with the first change of the node after the read. */
   watch?: WatchListener;
+  /** Stop waiting when it aborts (CallAbortedError); see RequestOptions. */
+  signal?: AbortSignal;
+  /** Stop waiting after this long (CallTimeoutError); see RequestOptions. */
+  timeoutMs?: number;
 }
 
 /** A one-shot kind as the read asks for it; `exists` becomes data or exist by its outcome. */
