@@ -80,7 +80,7 @@ describe('ServiceRegistry and ServiceDiscovery', () => {
     await changes.until('second added', (c) => c.length === 3);
     await registry.register({ name: 'api', id: 'second', address: 'h2', port: 9091 });
     await changes.until('second updated', (c) => c.length === 4);
-    await registry.unregister(first.id);
+    await registry.unregister(first);
     await changes.until('first removed', (c) => c.length === 5);
 
     expect(changes.items.slice(2)).toEqual([

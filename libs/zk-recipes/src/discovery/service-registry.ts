@@ -14,9 +14,15 @@
  *   see the instances come back. A node still held by the expired session (the server may
  *   not have dropped it yet) is deleted and written again, as Curator does.
  *
+ * A registration is known by its service's name and its id together (ids are unique
+ * within a service only): `api/host-1` and `metrics/host-1` are two registrations.
+ *
  * Writes run one after another. `register()` and `unregister()` resolve once the server
  * has the change; when they reject with ConnectionLossError or SessionExpiredError the
  * registry still wants the instance (or not) and writes it when the connection is back.
+ * An unregistration is guaranteed, as Curator's: a delete whose answer was lost with the
+ * connection is tried again, and one that still failed is done again on the next
+ * RECONNECTED or CONNECTED, until the node is gone.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -58,12 +64,25 @@ export class RegistrationConflictError extends Error {
 }
 
 const WRITE_ATTEMPTS = 5;
+/** Tries of an unregistration before it waits for the next connection event. */
+const ERASE_ATTEMPTS = 5;
+
+/** What names a registration: its service and its id (ids are unique within a service). */
+export type RegistrationKey = Pick<ServiceInstance, 'name' | 'id'>;
+
+function keyOf(instance: RegistrationKey): string {
+  return `${instance.name}/${instance.id}`;
+}
 
 export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
   private readonly lifecycle = new Lifecycle('ServiceRegistry');
   private readonly basePath: string;
-  /** The instances this registry keeps registered, by id. */
+  /** The instances this registry keeps registered, by `name/id`. */
   private readonly wanted = new Map<string, ServiceInstance>();
+  /** Unregistered instances whose node may still be there, by `name/id`. */
+  private readonly unwanted = new Map<string, ServiceInstance>();
+  /** The session each registration's node was last written in, by `name/id`. */
+  private readonly writtenIn = new Map<string, bigint>();
   private tail: Promise<void> = Promise.resolve();
 
   constructor(
@@ -87,7 +106,7 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
 
   /**
    * Registers an instance (the id defaults to a random UUID) and resolves once its node is
-   * written. Registering an id again replaces that instance's data.
+   * written. Registering a name and id again replaces that instance's data.
    */
   async register(spec: ServiceInstanceSpec): Promise<ServiceInstance> {
     this.lifecycle.assertStarted();
@@ -101,18 +120,26 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
     };
     checkSegment('service name', instance.name);
     checkSegment('instance id', instance.id);
-    this.wanted.set(instance.id, instance);
+    const key = keyOf(instance);
+    this.wanted.set(key, instance);
+    this.unwanted.delete(key);
     await this.serially(() => this.write(instance));
     return instance;
   }
 
-  /** Removes a registration (its node, if this session holds it). Unknown ids are ignored. */
-  async unregister(id: string): Promise<void> {
+  /**
+   * Removes a registration (the instance `register()` returned, or its name and id): its
+   * node goes, if a session of this registry holds it. Unknown ones are ignored. When this
+   * rejects with connection trouble, the node is deleted once the connection is back.
+   */
+  async unregister(instance: RegistrationKey): Promise<void> {
     this.lifecycle.assertStarted();
-    const instance = this.wanted.get(id);
-    if (instance === undefined) return;
-    this.wanted.delete(id);
-    await this.serially(() => this.erase(instance));
+    const key = keyOf(instance);
+    const registered = this.wanted.get(key);
+    if (registered === undefined) return;
+    this.wanted.delete(key);
+    this.unwanted.set(key, registered);
+    await this.serially(() => this.erase(registered));
   }
 
   /** The instances this registry keeps registered. */
@@ -124,8 +151,9 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
   async close(): Promise<void> {
     if (!this.lifecycle.close()) return;
     this.client.off('state', this.onClientState);
-    const all = [...this.wanted.values()];
+    const all = [...this.wanted.values(), ...this.unwanted.values()];
     this.wanted.clear();
+    for (const instance of all) this.unwanted.set(keyOf(instance), instance);
     await this.serially(async () => {
       for (const instance of all) {
         try {
@@ -148,6 +176,9 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
 
   private readonly onClientState = (event: ZkStateEvent): void => {
     if (event !== 'CONNECTED' && event !== 'RECONNECTED') return;
+    for (const instance of this.unwanted.values()) {
+      this.serially(() => this.erase(instance)).catch((error: unknown) => this.fail(error));
+    }
     for (const instance of this.wanted.values()) {
       this.serially(() => this.write(instance)).catch((error: unknown) => this.fail(error));
     }
@@ -163,7 +194,8 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
   /** Makes the instance's node exist, held by this session, with the instance's data. */
   private async write(instance: ServiceInstance): Promise<void> {
     // Superseded (registered again) or unregistered meanwhile.
-    if (this.wanted.get(instance.id) !== instance) return;
+    const key = keyOf(instance);
+    if (this.wanted.get(key) !== instance) return;
     const path = this.pathOf(instance);
     const data = encodeInstance(instance);
     await this.client.ensurePath(this.parentOf(instance));
@@ -172,6 +204,7 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
       if (stat === null) {
         try {
           await this.client.create(path, data, { mode: CreateMode.EPHEMERAL });
+          this.writtenIn.set(key, this.client.sessionId);
           this.emit('registered', instance);
           return;
         } catch (error) {
@@ -181,6 +214,7 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
       }
       if (stat.ephemeralOwner === this.client.sessionId) {
         // Ours already (a reconnect, or a create whose reply was lost): keep it current.
+        this.writtenIn.set(key, stat.ephemeralOwner);
         const current = await this.client.getData(path);
         if (!current.data.equals(data)) await this.client.setData(path, data, current.stat.version);
         return;
@@ -198,16 +232,38 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
     );
   }
 
-  /** Deletes the instance's node if this session holds it. */
+  /**
+   * Deletes the instance's node if a session of this registry holds it (this one, or the
+   * one that wrote it, which the server may not have expired yet), as a guaranteed delete:
+   * a connection loss means "maybe not applied", so it looks and deletes again. Done once
+   * the node is gone or someone else's; until then the instance stays in `unwanted`.
+   */
   private async erase(instance: ServiceInstance): Promise<void> {
+    const key = keyOf(instance);
+    if (this.unwanted.get(key) !== instance) return; // registered again, or erased already
     const path = this.pathOf(instance);
-    const stat = await this.client.exists(path);
-    if (stat === null || stat.ephemeralOwner !== this.client.sessionId) return;
-    try {
-      await this.client.delete(path, stat.version);
-    } catch (error) {
-      if (!(error instanceof NoNodeError) && !(error instanceof BadVersionError)) throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stat = await this.client.exists(path);
+        if (stat !== null && this.heldByUs(key, stat.ephemeralOwner)) {
+          await this.client.delete(path, stat.version);
+        }
+        break;
+      } catch (error) {
+        if (error instanceof NoNodeError) break;
+        // BadVersion: rewritten meanwhile (our own create, retried); look again.
+        const again = error instanceof BadVersionError || isConnectionTrouble(error);
+        if (!again || error instanceof ClientClosedError || attempt >= ERASE_ATTEMPTS) throw error;
+      }
     }
+    if (this.unwanted.get(key) === instance) {
+      this.unwanted.delete(key);
+      this.writtenIn.delete(key);
+    }
+  }
+
+  private heldByUs(key: string, owner: bigint): boolean {
+    return owner === this.client.sessionId || owner === this.writtenIn.get(key);
   }
 
   private fail(error: unknown): void {
