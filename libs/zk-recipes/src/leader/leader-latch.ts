@@ -97,6 +97,13 @@ interface OwnNode {
   watching: boolean;
 }
 
+/**
+ * A node this latch may have left in a session it lost (the ensemble can keep a lost session
+ * alive a while, for instance after a quorum loss): its path, or the name prefix of a
+ * create whose answer was lost.
+ */
+type LeftBehind = { readonly path: string } | { readonly prefix: string };
+
 interface Waiter {
   resolve(leadership: Leadership): void;
   reject(error: Error): void;
@@ -129,8 +136,10 @@ const DELETE_ATTEMPTS = 3;
  * - RECONNECTED (same session): it checks that its node is still there. If so, a node that
  *   was first is first still and leads again with the same token; a follower's watch was
  *   restored by the client. If not, it joins again with a new node.
- * - LOST: revoked at once (its node is gone); with the client's new session (CONNECTED) it
- *   joins again with a new node, at the back of the queue.
+ * - LOST: revoked at once; with the client's new session (CONNECTED) it first deletes the
+ *   node of the lost session if that is still there (the ensemble may keep a session the
+ *   client gave up on alive for a while, as after a quorum loss; as Curator's reset()
+ *   does), then joins again with a new node, at the back of the queue.
  *
  * No event reaches a process that is not running (a long GC pause, SIGSTOP): it learns that
  * it was deposed only when it reads its socket again. Writes fenced by the leader's node
@@ -158,6 +167,8 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
   private current: Leadership | null = null;
   /** A create whose answer was lost: the node may exist. Its unique name prefix. */
   private uncertainCreate: { prefix: string; sessionId: bigint } | null = null;
+  /** Nodes of lost sessions to delete before joining again (see LeftBehind). */
+  private readonly leftBehind: LeftBehind[] = [];
   private parentReady = false;
   /** The check under way, if any; `again` asks for one more after it. */
   private pass: Promise<void> | null = null;
@@ -284,6 +295,12 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
       await this.pass;
     }
     await this.deleteUncertainNode();
+    try {
+      await this.deleteLeftBehind();
+    } catch (error) {
+      // A lost session's node goes once the ensemble expires that session.
+      if (!isConnectionTrouble(error)) throw error;
+    }
   }
 
   private readonly onState = (event: ZkStateEvent): void => {
@@ -299,7 +316,12 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
         this.participate();
         return;
       case 'LOST':
-        // The session took our node, and any node an unanswered create made, with it.
+        // The session should take our node, and any node an unanswered create made, with
+        // it; they are deleted before the next join in case the ensemble still keeps it.
+        if (this.node !== null) this.leftBehind.push({ path: this.node.path });
+        if (this.uncertainCreate !== null) {
+          this.leftBehind.push({ prefix: this.uncertainCreate.prefix });
+        }
         this.uncertainCreate = null;
         this.loseNode('LOST');
         return;
@@ -400,6 +422,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
 
   /** Creates our node (or finds the one an unanswered create made). Null when stale. */
   private async join(): Promise<OwnNode | null> {
+    await this.deleteLeftBehind();
     const sessionId = this.client.sessionId;
     if (!this.parentReady) {
       await this.client.ensurePath(this.path, this.acl);
@@ -434,7 +457,14 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
       }
     }
     this.uncertainCreate = null;
-    if (this.client.sessionId !== sessionId) return null; // made in a session now gone
+    if (this.client.sessionId !== sessionId) {
+      // The session changed during the join (a read of it was answered in the new one): the
+      // node is ours all the same, in whichever session, and would block the queue
+      // untracked. Delete it before joining again.
+      this.leftBehind.push({ path });
+      this.again = true;
+      return null;
+    }
     if (this.lifecycle.state !== 'STARTED') {
       await this.deleteNode(path, sessionId);
       return null;
@@ -553,6 +583,25 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     });
   }
 
+  /** Deletes the nodes of lost sessions (LeftBehind); connection trouble leaves the rest for later. */
+  private async deleteLeftBehind(): Promise<void> {
+    for (let left = this.leftBehind[0]; left !== undefined; left = this.leftBehind[0]) {
+      let path: string | undefined = 'path' in left ? left.path : undefined;
+      try {
+        if ('prefix' in left) {
+          const found = (await this.client.getChildren(this.path)).find((name) =>
+            name.startsWith(left.prefix),
+          );
+          if (found !== undefined) path = childPath(this.path, found);
+        }
+        if (path !== undefined) await this.client.delete(path);
+      } catch (error) {
+        if (!(error instanceof NoNodeError)) throw error;
+      }
+      this.leftBehind.shift();
+    }
+  }
+
   /** On close: a create whose answer was lost may have left a node; find it and delete it. */
   private async deleteUncertainNode(): Promise<void> {
     const uncertain = this.uncertainCreate;
@@ -575,4 +624,12 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     if (found !== undefined)
       await this.deleteNode(childPath(this.path, found), uncertain.sessionId);
   }
+}
+
+function isConnectionTrouble(error: unknown): boolean {
+  return (
+    error instanceof ConnectionLossError ||
+    error instanceof SessionExpiredError ||
+    error instanceof ClientClosedError
+  );
 }
