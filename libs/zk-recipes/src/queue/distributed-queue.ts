@@ -398,8 +398,7 @@ class HeldItem implements QueueItem {
       if (this.current === 'COMPLETED') return;
       this.assertHeld();
       try {
-        // After a lost reply, in the same session: only we can have removed our claim.
-        if (verify && (await this.client.exists(this.claimPath)) === null) {
+        if (verify && (await this.applied())) {
           this.settle('COMPLETED');
           return;
         }
@@ -415,6 +414,23 @@ class HeldItem implements QueueItem {
         verify = true;
       }
     }
+  }
+
+  /**
+   * After a connection loss: did our multi apply? It deletes the claim and the item at once,
+   * so only both gone says yes. A claim gone alone says nothing (it also goes with the
+   * session, or with someone else's delete); the multi then runs again and fails on it.
+   * An answer read in another session than the claim's says nothing either.
+   */
+  private async applied(): Promise<boolean> {
+    const [item, claim] = await Promise.all([
+      this.client.exists(this.itemPath),
+      this.client.exists(this.claimPath),
+    ]);
+    if (this.client.sessionId !== this.owner) {
+      throw this.lose('the session that claimed it ended', undefined);
+    }
+    return item === null && claim === null;
   }
 
   async release(): Promise<void> {
