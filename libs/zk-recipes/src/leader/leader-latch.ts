@@ -393,13 +393,31 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
       return;
     }
     const generation = ++this.predecessorWatch;
-    const stat = await this.client.exists(childPath(this.path, ahead), {
-      watch: (event) => this.onPredecessorEvent(generation, event),
-    });
+    const stat = await this.watchedStat(childPath(this.path, ahead), (event) =>
+      this.onPredecessorEvent(generation, event),
+    );
     if (this.node !== node) return;
     // Gone between the list and the watch: look again rather than wait for nothing.
     if (stat === null) this.again = true;
     else node.watching = generation === this.predecessorWatch;
+  }
+
+  /**
+   * The node's stat with a watch on it, or null (and no watch) when it does not exist. A
+   * getData, not an exists: the server keeps an exists watch on a missing node, and these
+   * sequential names never come back, so it would stay for the session's life (Curator's
+   * LockInternals and kazoo's Lock read the predecessor the same way).
+   */
+  private async watchedStat(
+    path: string,
+    watch: (event: WatchEvent) => void,
+  ): Promise<Stat | null> {
+    try {
+      return (await this.client.getData(path, { watch })).stat;
+    } catch (error) {
+      if (error instanceof NoNodeError) return null;
+      throw error;
+    }
   }
 
   /**
@@ -500,9 +518,9 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
 
   private async watchOwnNode(node: OwnNode): Promise<Stat | null> {
     const generation = ++this.ownNodeWatch;
-    const stat = await this.client.exists(node.path, {
-      watch: (event) => this.onOwnNodeEvent(generation, node, event),
-    });
+    const stat = await this.watchedStat(node.path, (event) =>
+      this.onOwnNodeEvent(generation, node, event),
+    );
     if (stat === null && this.node === node) {
       this.loseNode('NODE_DELETED');
       this.again = true;

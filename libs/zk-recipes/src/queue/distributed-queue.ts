@@ -13,7 +13,9 @@
  *
  * Algorithm: a consumer lists the items (setting a child watch) only when it has no
  * candidate left and the watch fired since its last list, and tries the candidates in
- * sequence order. An item claimed by another consumer gets an exists watch on its claim;
+ * sequence order. An item claimed by another consumer gets a data watch on its claim
+ * (getData: an exists watch on a claim already gone would stay on the server for the
+ * session's life, since a claim's name is never used again once its item is done);
  * when the claim vanishes (its holder finished it, gave it back or died), the item is a
  * candidate again, in its place in the order. A new item's sequence is above every listed
  * one, so candidates are always offered oldest first.
@@ -109,7 +111,7 @@ export class DistributedQueue {
   /** No child watch on the items is set, or it fired: list again before waiting. */
   private stale = true;
   private listing: Promise<void> | null = null;
-  /** Items claimed by another consumer, with an exists watch set on their claim. */
+  /** Items claimed by another consumer, with a data watch set on their claim. */
   private readonly watchedClaims = new Set<string>();
   private readonly held = new Map<string, HeldItem>();
   /** Fired (and replaced) on every change that may offer an item. */
@@ -353,9 +355,10 @@ export class DistributedQueue {
       this.notify();
     };
     // Any event (deleted, or the session's end) and a claim already gone mean: try again.
-    this.client.exists(`${this.claimsPath}/${name}`, { watch: recheck }).then((stat) => {
-      if (stat === null) recheck();
-    }, recheck);
+    // A getData on a missing claim leaves no watch behind, unlike an exists.
+    this.client
+      .getData(`${this.claimsPath}/${name}`, { watch: recheck })
+      .then(() => undefined, recheck);
   }
 }
 
