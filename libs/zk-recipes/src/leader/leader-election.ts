@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { type ZkClient } from '@zk-lab/zk-client';
+import { type ZkClient, type ZkStateEvent } from '@zk-lab/zk-client';
 import { type ConnectionPolicy } from '../common/connection-policy';
 import { Lifecycle, type RecipeState } from '../common/lifecycle';
 import { LeadershipLostError, type RevocationReason } from './errors';
@@ -74,15 +74,16 @@ interface Term {
  * - SUSPENDED: under 'standard' (the default) the signal aborts at once. The node stays
  *   until the function settles, so nobody else leads while it winds down unless the
  *   session is lost meanwhile. Under 'session' the function keeps running.
- * - LOST: the signal aborts at once (reason LOST); the node is gone with the session, so
- *   another participant may lead already. This entry does not join again by itself: a
- *   new one joins after the function settles, if `autoRequeue`.
+ * - LOST: the signal aborts at once (reason LOST, or SUSPENDED if that came first); the
+ *   node is gone with the session, so another participant may lead already. This entry
+ *   leaves the queue (its latch is closed, whichever event came first), so it does not
+ *   join again by itself while the function winds down: a new one joins after the
+ *   function settles, if `autoRequeue`.
  * - close(): aborts the signal (reason CLOSED), waits for the function to settle, then
  *   deletes the node; it resolves once leadership has been handed over.
  *
- * A function that ignores its signal holds the election up: after SUSPENDED its node stays
- * until it settles (and if the session is then lost, the entry that the latch makes in the
- * new session waits for it too when it reaches the front).
+ * A function that ignores its signal holds the election up while the session lives: after
+ * SUSPENDED its node stays until it settles. Once the session is lost, others lead.
  */
 export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   /** This participant's id (its nodes' data). */
@@ -121,6 +122,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   /** Joins the election. */
   start(): void {
     this.lifecycle.start();
+    this.client.on('state', this.onState);
     this.compete();
   }
 
@@ -156,6 +158,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   }
 
   private async leave(): Promise<void> {
+    this.client.off('state', this.onState);
     const term = this.term;
     if (term !== null) {
       this.abort(term, 'CLOSED');
@@ -212,17 +215,32 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     if (this.autoRequeue && this.lifecycle.state === 'STARTED') this.compete();
   }
 
+  /**
+   * LOST while a term runs: its latch may have been revoked already (SUSPENDED, under
+   * 'standard'), and would then join again with the new session, behind nothing, while the
+   * function still winds down: its node would reach the front and lead nobody. Leave.
+   */
+  private readonly onState = (event: ZkStateEvent): void => {
+    const term = this.term;
+    if (event !== 'LOST' || term === null || term.latch !== this.latch) return;
+    this.abort(term, 'LOST');
+    this.closeEntry(term.latch);
+  };
+
   private onRevoked(latch: LeaderLatch, revocation: Revocation): void {
     const term = this.term;
     if (term === null || term.latch !== latch || revocation.reason === 'CLOSED') return;
     this.abort(term, revocation.reason);
     // With its node gone, this entry must not join again by itself while the function
     // winds down; a new entry joins after it, if autoRequeue.
-    if (revocation.reason !== 'SUSPENDED') {
-      latch.close().catch((error: unknown) => {
-        this.report(error instanceof Error ? error : new Error(String(error)));
-      });
-    }
+    if (revocation.reason !== 'SUSPENDED') this.closeEntry(latch);
+  }
+
+  /** Takes this entry out of the queue; the term's end awaits the same close(). */
+  private closeEntry(latch: LeaderLatch): void {
+    latch.close().catch((error: unknown) => {
+      this.report(error instanceof Error ? error : new Error(String(error)));
+    });
   }
 
   private abort(term: Term, reason: RevocationReason): void {

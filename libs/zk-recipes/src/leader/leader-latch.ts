@@ -289,7 +289,13 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
       waiter.reject(new RecipeStateError('LeaderLatch was closed before it was elected'));
     }
     try {
-      if (node !== null) await this.deleteNode(node.path, node.sessionId);
+      if (node !== null && node.sessionId === this.client.sessionId) {
+        await this.deleteNode(node.path, node.sessionId);
+      } else if (node !== null) {
+        // Closed as its session is lost (before the LOST event reached the latch): that
+        // session's node may outlive it a while, so it is deleted as after LOST.
+        this.leftBehind.push({ path: node.path });
+      }
     } finally {
       // A check under way deletes any node it creates from now on; wait for it.
       await this.pass;

@@ -1,18 +1,20 @@
 /**
- * The LeaderLatch when its session is lost, on an ensemble of this file's own: it leaves
- * no node behind that would stall the queue (review zk-recipes F4(a) and F13). Each test
- * reads the election's folder from a fresh client.
+ * The LeaderLatch and the LeaderElection when a session is lost, on an ensemble of this
+ * file's own: a latch leaves no node behind that would stall the queue (review zk-recipes
+ * F4(a) and F13), and an election whose term still winds down does not join again (F7).
  */
 import { type ZkStateEvent, ZkClient } from '@zk-lab/zk-client';
 import { usePrivateEnsemble, waitFor } from '@zk-lab/test';
 import { expireFromElsewhere } from '../../../zk-client/src/__tests__/expire-session';
+import { LeadershipLostError } from './errors';
+import { LeaderElection, type LeadershipEnd } from './leader-election';
 import { LeaderLatch } from './leader-latch';
 
 const lab = usePrivateEnsemble({ size: 3 });
 
 describe('a LeaderLatch whose session is lost', () => {
   const clients: ZkClient[] = [];
-  const latches: LeaderLatch[] = [];
+  const recipes: { close(): Promise<void> }[] = [];
   let run = 0;
 
   async function connect(sessionTimeoutMs: number): Promise<ZkClient> {
@@ -26,7 +28,7 @@ describe('a LeaderLatch whose session is lost', () => {
 
   function latchOn(client: ZkClient, path: string, id: string): LeaderLatch {
     const latch = new LeaderLatch(client, path, { id });
-    latches.push(latch);
+    recipes.push(latch);
     latch.start();
     return latch;
   }
@@ -56,7 +58,7 @@ describe('a LeaderLatch whose session is lost', () => {
   }
 
   afterEach(async () => {
-    await Promise.all(latches.splice(0).map((latch) => latch.close()));
+    await Promise.all(recipes.splice(0).map((recipe) => recipe.close()));
     await Promise.all(clients.splice(0).map((client) => client.close()));
   });
 
@@ -133,4 +135,89 @@ describe('a LeaderLatch whose session is lost', () => {
     expect(seen).toHaveLength(2);
     await waitFor('a leader', () => a.hasLeadership || b.hasLeadership, 5_000);
   });
+
+  it("'standard': SUSPENDED then LOST during a term that winds down slowly: the election does not join again until the function settles; others lead meanwhile (F7)", async () => {
+    const path = `/session-loss/election-${++run}`;
+    const leaderId = await lab.ensemble.waitForQuorum();
+    const alone = lab.ensemble.nodes.map((n) => n.id).find((id) => id !== leaderId)!;
+    // The election's client reaches one server only: pausing it cuts the session off.
+    const cutOff = await ZkClient.connect({
+      connectString: lab.ensemble.connectString([alone]),
+      sessionTimeoutMs: 1_200,
+    });
+    clients.push(cutOff);
+    let release = (): void => undefined;
+    const reasons: unknown[] = [];
+    const terms: string[] = [];
+    const election = new LeaderElection(
+      cutOff,
+      path,
+      async ({ signal }) => {
+        terms.push('started');
+        // Winds down slowly: it goes on after its signal until the test lets it end.
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        reasons.push(signal.reason);
+      },
+      { id: 'slow', autoRequeue: true },
+    );
+    const ends: LeadershipEnd[] = [];
+    election.on('relinquished', (end) => ends.push(end));
+    recipes.push({
+      close: () => {
+        release();
+        return election.close();
+      },
+    });
+    election.start();
+    await waitFor('the first term', () => terms.length === 1, 5_000);
+
+    const other = await connect(4_000);
+    const rival = latchOn(other, path, 'rival');
+    await waitFor('the rival queued', async () => (await rival.getParticipants()).length === 2);
+
+    const states: string[] = [];
+    cutOff.on('state', (state) => states.push(state));
+    const before = cutOff.sessionId;
+    lab.ensemble.pauseNode(alone);
+    try {
+      await rival.await({ timeoutMs: 15_000 });
+      await waitFor('LOST', () => states.includes('LOST'), 10_000);
+    } finally {
+      lab.ensemble.resumeNode(alone);
+    }
+    await waitFor(
+      'a new session',
+      () => cutOff.state === 'CONNECTED' && cutOff.sessionId !== before,
+      20_000,
+    );
+    expect(states.slice(0, 2)).toEqual(['SUSPENDED', 'LOST']);
+
+    // The function still runs: this participant is not in the queue, read through its own
+    // client (after any join the new session's CONNECTED started).
+    await cutOff.sync(path);
+    const queued = (await readIds(cutOff, path)).join();
+    expect(queued).toBe('rival');
+    expect(election.hasLeadership).toBe(false);
+
+    // The rival leaves; the function settles; only then does the election join and lead.
+    await rival.close();
+    release();
+    await waitFor('a second term', () => terms.length === 2, 10_000);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]!.revoked).toBe('SUSPENDED');
+    expect(reasons[0]).toBeInstanceOf(LeadershipLostError);
+    expect(await readIds(cutOff, path)).toEqual(['slow']);
+  });
 });
+
+/** The participants' ids (their nodes' data), in queue order. */
+async function readIds(client: ZkClient, path: string): Promise<string[]> {
+  const names = (await client.getChildren(path)).sort(
+    (x, y) => Number(x.slice(-10)) - Number(y.slice(-10)),
+  );
+  return Promise.all(
+    names.map(async (name) => (await client.getData(`${path}/${name}`)).data.toString()),
+  );
+}
