@@ -19,6 +19,7 @@ import { validatePath, type ZkClient } from '@zk-lab/zk-client';
 import { ChildrenCache } from '../cache/children-cache';
 import type { ChildData } from '../cache/events';
 import { Lifecycle, type RecipeState } from '../common/lifecycle';
+import { safeEmit } from '../common/safe-emit';
 import {
   checkSegment,
   decodeInstance,
@@ -56,7 +57,7 @@ export class ServiceDiscovery extends EventEmitter<ServiceDiscoveryEvents> {
     this.cache.on('added', (node) => this.onNode(node));
     this.cache.on('updated', (node) => this.onNode(node));
     this.cache.on('removed', (node) => this.onRemoved(node));
-    this.cache.on('initialized', () => this.emit('initialized'));
+    this.cache.on('initialized', () => safeEmit(this, 'ServiceDiscovery', 'initialized'));
     this.cache.on('error', (error) => this.fail(error));
   }
 
@@ -96,21 +97,21 @@ export class ServiceDiscovery extends EventEmitter<ServiceDiscoveryEvents> {
       return;
     }
     this.known.set(node.path, instance);
-    if (previous === undefined) this.emit('added', instance);
-    else this.emit('updated', instance, previous);
+    if (previous === undefined) safeEmit(this, 'ServiceDiscovery', 'added', instance);
+    else safeEmit(this, 'ServiceDiscovery', 'updated', instance, previous);
   }
 
   private onRemoved(node: ChildData): void {
     const instance = this.known.get(node.path);
     if (instance === undefined) return;
     this.known.delete(node.path);
-    this.emit('removed', instance);
+    safeEmit(this, 'ServiceDiscovery', 'removed', instance);
   }
 
   private fail(error: unknown): void {
     const reported =
       error instanceof Error ? error : new InvalidServiceInstanceError('?', String(error));
-    if (this.listenerCount('error') > 0) this.emit('error', reported);
+    if (this.listenerCount('error') > 0) safeEmit(this, 'ServiceDiscovery', 'error', reported);
     else process.emitWarning(reported);
   }
 }

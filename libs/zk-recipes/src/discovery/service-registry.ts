@@ -39,6 +39,7 @@ import {
   type ZkStateEvent,
 } from '@zk-lab/zk-client';
 import { Lifecycle, type RecipeState } from '../common/lifecycle';
+import { safeEmit } from '../common/safe-emit';
 import {
   checkSegment,
   encodeInstance,
@@ -205,7 +206,7 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
         try {
           await this.client.create(path, data, { mode: CreateMode.EPHEMERAL });
           this.writtenIn.set(key, this.client.sessionId);
-          this.emit('registered', instance);
+          safeEmit(this, 'ServiceRegistry', 'registered', instance);
           return;
         } catch (error) {
           if (!(error instanceof NodeExistsError)) throw error;
@@ -270,7 +271,7 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
     // Connection trouble: the next RECONNECTED or CONNECTED writes it again.
     if (isConnectionTrouble(error)) return;
     const reported = error instanceof Error ? error : new Error(String(error));
-    if (this.listenerCount('error') > 0) this.emit('error', reported);
+    if (this.listenerCount('error') > 0) safeEmit(this, 'ServiceRegistry', 'error', reported);
     else process.emitWarning(reported);
   }
 }

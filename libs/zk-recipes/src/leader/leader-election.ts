@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { type ZkClient, type ZkStateEvent } from '@zk-lab/zk-client';
 import { type ConnectionPolicy } from '../common/connection-policy';
 import { Lifecycle, type RecipeState } from '../common/lifecycle';
+import { safeEmit } from '../common/safe-emit';
 import { LeadershipLostError, type RevocationReason } from './errors';
 import { LeaderLatch, type Leadership, type Revocation } from './leader-latch';
 import {
@@ -190,7 +191,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
       done: Promise.resolve(),
     };
     this.term = term;
-    this.emit('elected', leadership);
+    safeEmit(this, 'LeaderElection', 'elected', leadership);
     term.done = this.run(term);
   }
 
@@ -211,7 +212,12 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     }
     this.term = null;
     if (this.latch === term.latch) this.latch = null;
-    this.emit('relinquished', { leadership: term.leadership, revoked: term.revoked, threw, error });
+    safeEmit(this, 'LeaderElection', 'relinquished', {
+      leadership: term.leadership,
+      revoked: term.revoked,
+      threw,
+      error,
+    });
     if (this.autoRequeue && this.lifecycle.state === 'STARTED') this.compete();
   }
 
@@ -251,7 +257,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
 
   private report(error: Error): void {
     if (this.listenerCount('error') > 0) {
-      this.emit('error', error);
+      safeEmit(this, 'LeaderElection', 'error', error);
     } else {
       process.nextTick(() => {
         throw error;

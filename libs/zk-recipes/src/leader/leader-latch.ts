@@ -15,6 +15,7 @@ import {
 } from '@zk-lab/zk-client';
 import { type ConnectionPolicy, endsHolding } from '../common/connection-policy';
 import { Lifecycle, type RecipeState, RecipeStateError } from '../common/lifecycle';
+import { safeEmit } from '../common/safe-emit';
 import { LeadershipTimeoutError, type RevocationReason } from './errors';
 import {
   childPath,
@@ -313,7 +314,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     switch (event) {
       case 'SUSPENDED':
         if (this.current !== null) {
-          this.emit('suspended', this.current);
+          safeEmit(this, 'LeaderLatch', 'suspended', this.current);
           if (endsHolding(event, this.policy)) this.revoke('SUSPENDED');
         }
         return;
@@ -519,7 +520,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     };
     this.current = leadership;
     for (const waiter of this.waiters) waiter.resolve(leadership);
-    this.emit('elected', leadership);
+    safeEmit(this, 'LeaderLatch', 'elected', leadership);
   }
 
   private async watchOwnNode(node: OwnNode): Promise<Stat | null> {
@@ -564,7 +565,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     const leadership = this.current;
     if (leadership === null) return;
     this.current = null;
-    this.emit('revoked', { reason, leadership });
+    safeEmit(this, 'LeaderLatch', 'revoked', { reason, leadership });
   }
 
   private onCheckFailed(error: unknown): void {
@@ -591,7 +592,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
 
   private report(error: Error): void {
     if (this.listenerCount('error') > 0) {
-      this.emit('error', error);
+      safeEmit(this, 'LeaderLatch', 'error', error);
     } else {
       process.nextTick(() => {
         throw error;
