@@ -1,6 +1,7 @@
 export {
   ServiceRegistry,
   RegistrationConflictError,
+  type RegistrationKey,
   type ServiceRegistryEvents,
   type ServiceRegistryOptions,
 } from './service-registry';
