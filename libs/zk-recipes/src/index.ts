@@ -80,6 +80,7 @@ export {
   ServiceDiscovery,
   ServiceRegistry,
   type JsonValue,
+  type RegistrationKey,
   type ServiceDiscoveryEvents,
   type ServiceDiscoveryOptions,
   type ServiceInstance,
