@@ -1,39 +1,46 @@
 /**
- * ZkClient: one ZooKeeper session over a sequence of connections.
+ * ZkClient: one ZooKeeper session over a sequence of connections, and the operations on it.
  *
- * States and the events that announce them:
- * - CONNECTING: before the first session exists (`connect()` has not resolved yet).
- * - CONNECTED (event 'CONNECTED', later 'RECONNECTED'): a connection carries the session.
- * - SUSPENDED (event 'SUSPENDED'): the connection dropped; the session may still live on
- *   the server. Requests in flight failed with ConnectionLossError (they may or may not
- *   have been applied). New requests wait for the reconnect and are sent then, or fail
- *   with ConnectionLossError if it does not come within the session timeout.
- * - LOST (event 'LOST'): the server said the session expired; its ephemeral nodes and
- *   watches are gone. This client does not create a new session: requests fail with
- *   SessionExpiredError.
- * - CLOSED (event 'CLOSED'): `close()` was called; requests fail with ClientClosedError.
+ * The session state machine (connection attempts, CONNECTED, SUSPENDED, LOST, a new
+ * session, CLOSED, the requests that wait for a connection) is session.ts; the options,
+ * states and events are client-options.ts. This file holds the operations: each builds its
+ * request, sends it through the session, repeats a read after a connection loss in the
+ * same session (retry.ts), and decodes the answer or turns its error code into a ZkError.
+ * The states as a caller sees them are in the README ("Connection states").
  */
 import { EventEmitter } from 'node:events';
-import { authRequest, type AuthFailure, CredentialStore, toCredential } from './auth';
-import { Connection, type OpenedConnection, type OutgoingRequest, type Reply } from './connection';
+import {
+  type CreateOptions,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_RECONNECT_BACKOFF,
+  DEFAULT_RETRY,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  type ListenerError,
+  type RequestOptions,
+  type RetryPolicy,
+  type ZkClientEvents,
+  type ZkClientOptions,
+  type ZkClientState,
+  type ZkStateEvent,
+} from './client-options';
+import { Session } from './session';
+import { authRequest, CredentialStore, toCredential } from './auth';
+import type { Connection, OutgoingRequest, Reply } from './connection';
 import {
   AuthFailedError,
   BadArgumentsError,
   CallAbortedError,
   CallTimeoutError,
-  ClientClosedError,
   ConnectionLossError,
   errorFromCode,
   MarshallingError,
   NodeExistsError,
   NoNodeError,
-  RequestTooLargeError,
   SessionExpiredError,
   type ZkError,
-  type ZkErrorContext,
 } from './errors';
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { HostRotation, parseConnectString, type ResolveHost } from './hosts';
+import { HostRotation, parseConnectString } from './hosts';
 import { Transaction } from './multi';
 import { multiReadDecoder, multiReadRequest, type ReadOp, type ReadResult } from './multi-read';
 import { REPEATABLE_OPS, retryDelayMs } from './retry';
@@ -57,13 +64,9 @@ import {
   isEphemeral,
   isSequential,
   isTtl,
-  KeeperState,
   OPEN_ACL_UNSAFE,
   OpCode,
-  PROTOCOL_VERSION,
   readStat,
-  REQUEST_HEADER_BYTES,
-  SESSION_PASSWORD_LENGTH,
   type Stat,
   type WatchEvent,
   WatcherType,
@@ -83,213 +86,32 @@ import {
   writeSetDataRequest,
 } from './records';
 
-export interface ZkClientOptions {
-  /** "host1:2181,host2:2181" with an optional chroot suffix: "host1:2181/app". */
-  connectString: string;
-  /** Requested session timeout; the server bounds it to [2, 20] ticks by default. Default 10000. */
-  sessionTimeoutMs?: number;
-  /**
-   * How long `connect()` waits for the first session before it rejects with
-   * ConnectionLossError. Default 15000. (Each single attempt is bounded by the session
-   * timeout divided by the number of hosts, as in the Java client.)
-   */
-  connectTimeoutMs?: number;
-  /**
-   * Largest request frame sent, in bytes; larger ones fail with RequestTooLargeError
-   * before sending. Default 1048575, the server's default jute.maxbuffer: set it to the
-   * servers' value if they raise it.
-   */
-  maxRequestBytes?: number;
-  /**
-   * A namespace: every path is under it (appended to a chroot in the connect string).
-   * It is created, with its ancestors, when the client connects. Default: none.
-   */
-  root?: string;
-  /**
-   * The ACL of the `root` nodes the client creates (existing ones are left as they are).
-   * Default OPEN_ACL_UNSAFE.
-   */
-  rootAcl?: readonly ACL[];
-  /**
-   * Credentials proved at connect, before the `root` is created (so that `rootAcl` may name
-   * them), as `addAuth` would; a refused one makes `connect()` reject with AuthFailedError.
-   */
-  auth?: readonly { scheme: string; credentials: Buffer | string }[];
-  /**
-   * After LOST, make a new session at once (announced by a 'CONNECTED' event with a new
-   * sessionId), as Curator and kazoo do. When false, the client stays LOST and every
-   * request fails with SessionExpiredError. Default true.
-   */
-  newSessionAfterLost?: boolean;
-  /**
-   * Retries of the reads (exists, getData, getChildren, getACL, sync) that fail with
-   * ConnectionLossError because the connection dropped while they were in flight.
-   * Writes are never repeated behind the caller's back; see CreateOptions.protected.
-   * Default { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 }; { attempts: 1 } disables.
-   */
-  retry?: RetryPolicy;
-  /**
-   * The pauses of reconnecting (review zk-client 1.5). The first attempt after a lost
-   * connection or session waits a random 0 to firstJitterMs, so that the many clients of a
-   * failed server do not all come back in the same millisecond; each failed attempt then
-   * waits from baseDelayMs, doubling up to maxDelayMs, jittered. Default
-   * DEFAULT_RECONNECT_BACKOFF: { firstJitterMs: 250, baseDelayMs: 50, maxDelayMs: 1000 },
-   * about 10 attempts in the first 10 s of an outage, then one a second. On a loopback or
-   * LAN lab, LAN_RECONNECT_BACKOFF is back within about 100 ms of a new leader.
-   */
-  reconnectBackoff?: Partial<ReconnectBackoff>;
-  /** Stops `connect()` waiting for the first session: it rejects as on its timeout. */
-  connectSignal?: AbortSignal;
-  /**
-   * Resolves a host name of the connect string to all of its addresses, each a server to
-   * try. Default: the system resolver (getaddrinfo), every address.
-   */
-  resolveHost?: ResolveHost;
-  /**
-   * Connect with TLS, to the servers' secureClientPort (ZooKeeper 3.5+ with the Netty
-   * connection factory): Node's TLS options, e.g. `{ ca }` to check the servers'
-   * certificates, and `{ cert, key }` or `{ pfx, passphrase }` to present a client
-   * certificate (the `x509` ACL scheme then names the session by its subject). The server's
-   * certificate must name the host of the connect string (or its address).
-   */
-  tls?: TlsConnectionOptions;
-}
-
-/** See ZkClientOptions.reconnectBackoff. */
-export interface ReconnectBackoff extends Backoff {
-  firstJitterMs: number;
-}
-
-/**
- * The default reconnect pauses: gentle on an ensemble that thousands of clients share, as
- * the Java client (0 to 1 s before each attempt) and kazoo (exponential) are.
- */
-export const DEFAULT_RECONNECT_BACKOFF: ReconnectBackoff = {
-  firstJitterMs: 250,
-  baseDelayMs: 50,
-  maxDelayMs: 1000,
-};
-
-/**
- * Fast reconnects for a loopback or LAN ensemble with few clients (the lab's): an election
- * there takes a few hundred ms, and a client is back within about 100 ms of the new leader.
- */
-export const LAN_RECONNECT_BACKOFF: ReconnectBackoff = {
-  firstJitterMs: 0,
-  baseDelayMs: 10,
-  maxDelayMs: 100,
-};
-
-/** Exponential backoff bounds, in milliseconds. */
-export interface Backoff {
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-/** Bounded exponential backoff with full jitter. */
-export interface RetryPolicy extends Backoff {
-  /** Total tries, the first included. */
-  attempts: number;
-}
-
-export type ZkClientState = 'CONNECTING' | 'CONNECTED' | 'SUSPENDED' | 'LOST' | 'CLOSED';
-export type ZkStateEvent = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST' | 'CLOSED';
-
-export interface ZkClientEvents {
-  state: [ZkStateEvent];
-  /** A watch notification; `path` is relative to the chroot. */
-  watch: [WatchEvent];
-  /** A server refused credentials (addAuth, or kept ones sent again); they were dropped. */
-  authFailed: [AuthFailure];
-  /**
-   * A listener of this client threw: of 'state', 'watch' or 'authFailed', or a watch
-   * listener given to a read or addWatch ('watcher'). The error goes nowhere else: the
-   * connection, the state machine and the other listeners go on. Without a listener of
-   * this event, it is a process warning (`ZK_CLIENT_LISTENER_ERROR`).
-   */
-  listenerError: [ListenerError];
-}
-
-/** What `listenerError` reports. */
-export interface ListenerError {
-  source: 'state' | 'watch' | 'authFailed' | 'watcher';
-  error: unknown;
-}
-
-/**
- * Limits of one call: the caller stops waiting on `signal` (CallAbortedError) or after
- * `timeoutMs` (CallTimeoutError), whichever comes first. Neither says what the server did:
- * a write already sent may still be applied; one still waiting for a connection is not sent.
- */
-export interface RequestOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
-
-export interface CreateOptions extends RequestOptions {
-  /** Default PERSISTENT. */
-  mode?: CreateMode;
-  /** Default OPEN_ACL_UNSAFE. */
-  acl?: readonly ACL[];
-  /** Required for the TTL modes (the server must run with extendedTypesEnabled). */
-  ttlMs?: number;
-  /**
-   * Curator's protected mode: the node's name gets a unique prefix (`_c_<uuid>-`), so that
-   * after a connection loss during the create the client can look for the node it may have
-   * made before it tries again. A create never leaves two nodes, and never fails only
-   * because the connection dropped. Use it for sequential nodes.
-   */
-  protected?: boolean;
-}
-
-const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
-const MIN_ATTEMPT_TIMEOUT_MS = 1_000;
-const CLOSE_SESSION_WAIT_MS = 2_000;
-const DEFAULT_MAX_REQUEST_BYTES = 0xfffff;
-const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 };
-
-interface WaitingRequest {
-  request: OutgoingRequest;
-  resolve: (reply: Reply) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
+export {
+  DEFAULT_RECONNECT_BACKOFF,
+  LAN_RECONNECT_BACKOFF,
+  type Backoff,
+  type CreateOptions,
+  type ListenerError,
+  type ReconnectBackoff,
+  type RequestOptions,
+  type RetryPolicy,
+  type ZkClientEvents,
+  type ZkClientOptions,
+  type ZkClientState,
+  type ZkStateEvent,
+} from './client-options';
 
 export class ZkClient extends EventEmitter<ZkClientEvents> {
-  private _state: ZkClientState = 'CONNECTING';
-  private _sessionId = 0n;
-  private _negotiatedTimeoutMs = 0;
-  private _lastZxidSeen = 0n;
-  private password: Buffer = Buffer.alloc(SESSION_PASSWORD_LENGTH);
-
   private readonly chroot: string;
-  private readonly hosts: HostRotation;
-  private readonly requestedTimeoutMs: number;
-  private readonly maxRequestBytes: number;
-  /** Credentials servers accepted, sent again on every new connection (auth.ts). */
+  /** Credentials kept from addAuth, sent again on every new connection (auth.ts). */
   private readonly credentials = new CredentialStore();
   private readonly root: string;
-  private readonly newSessionAfterLost: boolean;
   private readonly retryPolicy: RetryPolicy;
-  private readonly reconnectBackoff: ReconnectBackoff;
-  private readonly tls: TlsConnectionOptions | undefined;
-  /** Why the last connection attempt failed, when the socket said (for connect()'s error). */
-  private lastAttemptFailure: string | null = null;
-  /** Declares the session LOST when SUSPENDED lasts a whole session timeout. */
-  private lostTimer: NodeJS.Timeout | null = null;
-
-  private connection: Connection | null = null;
-  private readonly waiting: WaitingRequest[] = [];
-  private attemptTimer: NodeJS.Timeout | null = null;
-  private attempting = false;
-  private failedAttempts = 0;
-  private closing: Promise<void> | null = null;
-  /** Aborts a connect attempt under way when close() is called. */
-  private readonly closeSignal = new AbortController();
+  /** Connections, the session and its states (session.ts). */
+  private readonly session: Session;
   /** One-shot and persistent watches (watches.ts). */
   private readonly watches = new WatchRegistry({
-    send: (request) => this.send(request),
+    send: (request) => this.session.send(request),
     serverPath: (path) => this.serverPath(path),
     listenerThrew: (error) => this.listenerThrew('watcher', error),
   });
@@ -319,7 +141,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       const giveUp = (): void => {
         finish();
         void client.close();
-        const last = client.lastAttemptFailure;
+        const last = client.session.lastAttemptFailure;
         reject(
           new ConnectionLossError(
             { op: 'connect', path: options.connectString },
@@ -331,7 +153,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       if (signal?.aborted === true) return giveUp();
       signal?.addEventListener('abort', giveUp, { once: true });
       client.on('state', onState);
-      client.scheduleAttempt(0);
+      client.session.start();
     }).then(async (client) => {
       try {
         for (const { scheme, credentials } of options.auth ?? []) {
@@ -352,7 +174,6 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.root = options.root === undefined || options.root === '/' ? '' : options.root;
     if (this.root !== '') validatePath(this.root, { op: 'connect' });
     this.chroot = parsed.chroot + this.root;
-    this.hosts = new HostRotation(parsed.hosts, options.resolveHost);
     const timeout = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     if (!Number.isInteger(timeout) || timeout <= 0) {
       throw new BadArgumentsError(
@@ -360,42 +181,55 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
         `sessionTimeoutMs must be a positive integer, got ${timeout}`,
       );
     }
-    this.requestedTimeoutMs = timeout;
-    this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-    this.newSessionAfterLost = options.newSessionAfterLost ?? true;
     this.retryPolicy = options.retry ?? DEFAULT_RETRY;
-    this.reconnectBackoff = { ...DEFAULT_RECONNECT_BACKOFF, ...options.reconnectBackoff };
-    this.tls = options.tls;
     if (!Number.isInteger(this.retryPolicy.attempts) || this.retryPolicy.attempts < 1) {
       throw new BadArgumentsError({ op: 'connect' }, 'retry.attempts must be an integer >= 1');
     }
+    this.session = new Session(
+      {
+        hosts: new HostRotation(parsed.hosts, options.resolveHost),
+        requestedTimeoutMs: timeout,
+        maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+        newSessionAfterLost: options.newSessionAfterLost ?? true,
+        reconnectBackoff: { ...DEFAULT_RECONNECT_BACKOFF, ...options.reconnectBackoff },
+        tls: options.tls,
+      },
+      {
+        restore: (connection, reattached, lastZxidSeen) =>
+          this.restoreSession(connection, reattached, lastZxidSeen),
+        onDisconnected: () => this.watches.onDisconnected(),
+        onEnded: (state) => this.watches.dropAll(state),
+        onNotification: (event) => this.onNotification(event),
+        announce: (state) => this.notify('state', state),
+      },
+    );
   }
 
   get state(): ZkClientState {
-    return this._state;
+    return this.session.state;
   }
 
   /** The session id, 0n before the first session. */
   get sessionId(): bigint {
-    return this._sessionId;
+    return this.session.sessionId;
   }
 
   /** The session timeout the server granted, 0 before the first session. */
   get negotiatedTimeoutMs(): number {
-    return this._negotiatedTimeoutMs;
+    return this.session.negotiatedTimeoutMs;
   }
 
-  /** The highest zxid seen in a reply; sent on reconnect so no server with older state is used. */
   /**
    * The session's password, for tools that must re-attach to this session (tests that
    * force an expiry do). Treat it as a secret.
    */
   get sessionPassword(): Buffer {
-    return Buffer.from(this.password);
+    return this.session.sessionPassword;
   }
 
+  /** The highest zxid seen in a reply; sent on reconnect so no server with older state is used. */
   get lastZxidSeen(): bigint {
-    return this._lastZxidSeen;
+    return this.session.lastZxidSeen;
   }
 
   /** Creates a node and returns its path (with the sequence suffix for sequential modes). */
@@ -718,8 +552,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
    * connection. Requests already sent are answered first. Idempotent.
    */
   close(): Promise<void> {
-    this.closing ??= this.closeSession();
-    return this.closing;
+    return this.session.close();
   }
 
   /** Creates `path` and its missing ancestors as empty persistent nodes; keeps what exists. */
@@ -789,32 +622,6 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     }
   }
 
-  private async closeSession(): Promise<void> {
-    if (this.attemptTimer !== null) clearTimeout(this.attemptTimer);
-    this.attemptTimer = null;
-    this.closeSignal.abort();
-    this.clearLostTimer();
-    this.failWaiting((context) => new ClientClosedError(context));
-    this.watches.dropAll(KeeperState.Closed);
-
-    const connection = this.connection;
-    if (connection !== null && this._state === 'CONNECTED') {
-      const closed = connection.submit({
-        opCode: OpCode.closeSession,
-        body: Buffer.alloc(0),
-        context: { op: 'close' },
-      });
-      await settleWithin(
-        closed,
-        Math.min(CLOSE_SESSION_WAIT_MS, this._negotiatedTimeoutMs || CLOSE_SESSION_WAIT_MS),
-      );
-      connection.destroy();
-    }
-    this.connection = null;
-    this._state = 'CLOSED';
-    this.notify('state', 'CLOSED');
-  }
-
   private serverPath(path: string): string {
     return toServerPath(this.chroot, path);
   }
@@ -859,7 +666,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       };
       const giveUp = (error: ZkError): void => {
         if (!settle()) return;
-        this.dropWaiting(guarded);
+        this.session.dropWaiting(guarded);
         reject(error);
       };
       const onAbort = (): void => giveUp(new CallAbortedError(request.context, signal?.reason));
@@ -875,15 +682,6 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     });
   }
 
-  /** Takes a request that waits for a connection out of the queue: it will not be sent. */
-  private dropWaiting(request: OutgoingRequest): void {
-    const index = this.waiting.findIndex((entry) => entry.request === request);
-    if (index < 0) return;
-    const [entry] = this.waiting.splice(index, 1);
-    clearTimeout(entry!.timer);
-    entry!.reject(new CallAbortedError(request.context, 'dropped'));
-  }
-
   /** call() without limits; a read is repeated unless `abandoned` says its caller left. */
   private async exchange<T>(
     request: OutgoingRequest,
@@ -893,17 +691,17 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     const tries = REPEATABLE_OPS.has(request.opCode) ? this.retryPolicy.attempts : 1;
     // A read is repeated within the session it was asked in, never into a new one: its
     // caller reasons about that session (its watches, its ephemerals, what it was given).
-    const session = this._sessionId;
+    const session = this.session.sessionId;
     let reply: Reply;
     for (let attempt = 1; ; attempt++) {
       try {
-        reply = await this.send(request);
+        reply = await this.session.send(request);
         break;
       } catch (error) {
         if (!(error instanceof ConnectionLossError) || attempt >= tries) throw error;
         await sleep(retryDelayMs(this.retryPolicy, attempt));
         if (abandoned()) throw error;
-        if (session !== 0n && this._sessionId !== session) {
+        if (session !== 0n && this.session.sessionId !== session) {
           throw new SessionExpiredError(request.context);
         }
       }
@@ -917,176 +715,6 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     }
   }
 
-  /** Sends now when connected; otherwise waits for the (re)connect, up to the session timeout. */
-  private send(request: OutgoingRequest): Promise<Reply> {
-    if (this.closing !== null || this._state === 'CLOSED') {
-      return Promise.reject(new ClientClosedError(request.context));
-    }
-    if (this._state === 'LOST' && !this.newSessionAfterLost) {
-      return Promise.reject(new SessionExpiredError(request.context));
-    }
-    const requestBytes = REQUEST_HEADER_BYTES + request.body.length;
-    if (requestBytes > this.maxRequestBytes) {
-      return Promise.reject(
-        new RequestTooLargeError(requestBytes, this.maxRequestBytes, request.context),
-      );
-    }
-    if (this.connection !== null) return this.connection.submit(request);
-
-    return new Promise<Reply>((resolve, reject) => {
-      const entry: WaitingRequest = {
-        request,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          const index = this.waiting.indexOf(entry);
-          if (index >= 0) this.waiting.splice(index, 1);
-          reject(new ConnectionLossError(request.context));
-        }, this.sessionTimeoutMs()),
-      };
-      this.waiting.push(entry);
-    });
-  }
-
-  private sessionTimeoutMs(): number {
-    return this._negotiatedTimeoutMs > 0 ? this._negotiatedTimeoutMs : this.requestedTimeoutMs;
-  }
-
-  private failWaiting(makeError: (context: ZkErrorContext) => ZkError): void {
-    for (const entry of this.waiting.splice(0)) {
-      clearTimeout(entry.timer);
-      entry.reject(makeError(entry.request.context));
-    }
-  }
-
-  private scheduleAttempt(delayMs: number): void {
-    if (this.attemptTimer !== null || this.attempting) return;
-    this.attemptTimer = setTimeout(() => {
-      this.attemptTimer = null;
-      void this.attempt();
-    }, delayMs);
-  }
-
-  /** The pause after `failedAttempts` failed attempts in a row: growing, jittered. */
-  private backoffMs(): number {
-    const { baseDelayMs, maxDelayMs } = this.reconnectBackoff;
-    const base = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, this.failedAttempts - 1));
-    return Math.round(base / 2 + (Math.random() * base) / 2);
-  }
-
-  /** The pause before the first attempt after a lost connection or session. */
-  private firstDelayMs(): number {
-    return Math.round(Math.random() * this.reconnectBackoff.firstJitterMs);
-  }
-
-  private async attempt(): Promise<void> {
-    if (this.closing !== null || this._state === 'CLOSED') return;
-    if (this._state === 'LOST' && !this.newSessionAfterLost) return;
-    const sessionAsked = this._sessionId;
-    this.attempting = true;
-    let opened: OpenedConnection;
-    try {
-      const endpoint = await this.hosts.next();
-      if (endpoint === null) throw new Error('no host of the connect string resolved');
-      opened = await Connection.open({
-        host: endpoint.address,
-        port: endpoint.port,
-        servername: endpoint.host,
-        ...(this.tls === undefined ? {} : { tls: this.tls }),
-        signal: this.closeSignal.signal,
-        connectTimeoutMs: Math.max(
-          MIN_ATTEMPT_TIMEOUT_MS,
-          this.sessionTimeoutMs() / this.hosts.size,
-        ),
-        request: {
-          protocolVersion: PROTOCOL_VERSION,
-          lastZxidSeen: this._lastZxidSeen,
-          timeOutMs: this.requestedTimeoutMs,
-          sessionId: this._sessionId,
-          password: this.password,
-          readOnly: false,
-        },
-        handlers: {
-          onNotification: (event) => this.onNotification(event),
-          onZxid: (zxid) => {
-            if (zxid > this._lastZxidSeen) this._lastZxidSeen = zxid;
-          },
-          onClose: (connection) => this.onConnectionClosed(connection),
-        },
-      });
-    } catch (error) {
-      this.lastAttemptFailure =
-        error instanceof ConnectionLossError && error.detail !== undefined
-          ? error.detail
-          : error instanceof Error
-            ? error.message
-            : String(error);
-      this.attempting = false;
-      this.failedAttempts++;
-      if (this.closing === null) this.scheduleAttempt(this.backoffMs());
-      return;
-    }
-    this.attempting = false;
-    const { connection, response } = opened;
-
-    if (this.closing !== null) {
-      // close() ran while this handshake was under way: end the session it may have made.
-      if (response.timeOutMs > 0) {
-        const closed = connection.submit({
-          opCode: OpCode.closeSession,
-          body: Buffer.alloc(0),
-          context: { op: 'close' },
-        });
-        void settleWithin(closed, CLOSE_SESSION_WAIT_MS).then(() => connection.destroy());
-      } else {
-        connection.destroy();
-      }
-      return;
-    }
-    if (sessionAsked !== this._sessionId) {
-      // The session was declared LOST while this handshake was under way: the client has
-      // let it go, so end it on the server too and make the new one.
-      if (response.timeOutMs > 0) {
-        const closed = connection.submit({
-          opCode: OpCode.closeSession,
-          body: Buffer.alloc(0),
-          context: { op: 'close' },
-        });
-        void settleWithin(closed, CLOSE_SESSION_WAIT_MS).then(() => connection.destroy());
-      } else {
-        connection.destroy();
-      }
-      this.scheduleAttempt(this.firstDelayMs());
-      return;
-    }
-    if (response.timeOutMs <= 0) {
-      connection.destroy();
-      this.onSessionExpired();
-      return;
-    }
-    if (!connection.isOpen) {
-      this.failedAttempts++;
-      this.scheduleAttempt(this.backoffMs());
-      return;
-    }
-
-    const reattached = this._sessionId !== 0n;
-    this._sessionId = response.sessionId;
-    this.password = response.password;
-    this._negotiatedTimeoutMs = response.timeOutMs;
-    this.connection = connection;
-    this.failedAttempts = 0;
-    this.clearLostTimer();
-    this._state = 'CONNECTED';
-    this.restoreSession(connection, reattached);
-    // Requests that waited go out before anything a state listener sends, keeping call order.
-    for (const entry of this.waiting.splice(0)) {
-      clearTimeout(entry.timer);
-      connection.submit(entry.request).then(entry.resolve, entry.reject);
-    }
-    this.notify('state', reattached ? 'RECONNECTED' : 'CONNECTED');
-  }
-
   /**
    * Runs on every new connection, before the requests that waited for it: what the server
    * must be told again goes first, in this order, on the same pipelined connection.
@@ -1094,51 +722,9 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
    * - watches are re-registered (SetWatches2 from lastZxidSeen) when the same session
    *   re-attaches; a new session starts without them.
    */
-  private restoreSession(connection: Connection, reattached: boolean): void {
+  private restoreSession(connection: Connection, reattached: boolean, lastZxidSeen: bigint): void {
     this.credentials.resend(connection, (failure) => this.notify('authFailed', failure));
-    if (reattached) this.watches.restore(connection, this._lastZxidSeen);
-  }
-
-  private onConnectionClosed(connection: Connection): void {
-    if (connection !== this.connection) return;
-    this.connection = null;
-    if (this.closing !== null) return;
-    this._state = 'SUSPENDED';
-    // No server has heard from this session for at least as long as it has been
-    // suspended, so after a whole session timeout it has expired (or will, the moment a
-    // server sees it): say LOST then rather than when a server is reachable again.
-    this.lostTimer ??= setTimeout(() => {
-      this.lostTimer = null;
-      if (this._state === 'SUSPENDED' && this.closing === null) this.onSessionExpired();
-    }, this._negotiatedTimeoutMs);
-    this.scheduleAttempt(this.firstDelayMs());
-    this.watches.onDisconnected();
-    this.notify('state', 'SUSPENDED');
-  }
-
-  private clearLostTimer(): void {
-    if (this.lostTimer !== null) clearTimeout(this.lostTimer);
-    this.lostTimer = null;
-  }
-
-  /**
-   * The session is gone (the server said so, or it was suspended for a whole session
-   * timeout): requests waiting for it fail with SessionExpiredError, 'LOST' is emitted,
-   * and, unless configured otherwise, the client goes on to make a new session.
-   */
-  private onSessionExpired(): void {
-    this.clearLostTimer();
-    this._state = 'LOST';
-    this._sessionId = 0n;
-    this.password = Buffer.alloc(SESSION_PASSWORD_LENGTH);
-    this._lastZxidSeen = 0n;
-    this.failWaiting((context) => new SessionExpiredError(context));
-    this.watches.dropAll(KeeperState.Expired);
-    // The next session is on its way before any listener hears of the loss.
-    if (this.newSessionAfterLost && this.closing === null) {
-      this.scheduleAttempt(this.firstDelayMs());
-    }
-    this.notify('state', 'LOST');
+    if (reattached) this.watches.restore(connection, lastZxidSeen);
   }
 
   /**
@@ -1188,21 +774,4 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
 function toBuffer(data: Buffer | string | undefined): Buffer {
   if (data === undefined) return Buffer.alloc(0);
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-}
-
-/** Waits for `promise` to settle, but no longer than `ms`; never rejects. */
-function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-    );
-  });
 }
