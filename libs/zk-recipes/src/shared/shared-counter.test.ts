@@ -110,6 +110,30 @@ describe('SharedCounter on a live ensemble', () => {
     expect((await admin.getData(path)).data.toString()).toBe('5');
   });
 
+  it('a throwing change listener stops neither the other listeners nor the counter', async () => {
+    const path = fresh('throwing-listener');
+    const watcher = await counter(path);
+    const writer = await counter(path);
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      watcher.on('change', () => {
+        throw new Error('a listener that throws');
+      });
+      const first = changeTo(watcher, 1);
+      await writer.increment();
+      await expect(first).resolves.toEqual({ value: 1, version: 1 });
+      const second = changeTo(watcher, 2); // the watch was set again
+      await writer.increment();
+      await expect(second).resolves.toEqual({ value: 2, version: 2 });
+      expect(warn).toHaveBeenCalledWith(
+        "a SharedCounter 'change' listener threw: Error: a listener that throws",
+        { code: 'ZK_RECIPES_LISTENER_ERROR' },
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("reports another session's changes as events", async () => {
     const path = fresh('events');
     const watcher = await counter(path);

@@ -30,6 +30,7 @@ import {
   type ZkStateEvent,
 } from '@zk-lab/zk-client';
 import { Lifecycle, type RecipeState } from '../common/lifecycle';
+import { safeEmit } from '../common/safe-emit';
 
 /** The longest pause between two tries of an increment that lost a race. */
 const MAX_BACKOFF_MS = 50;
@@ -213,7 +214,7 @@ export class SharedCounter extends EventEmitter<SharedCounterEvents> {
     if (this.last !== undefined && mzxid <= this.lastZxid) return;
     this.last = seen;
     this.lastZxid = mzxid;
-    if (this.lifecycle.state === 'STARTED') this.emit('change', seen);
+    if (this.lifecycle.state === 'STARTED') safeEmit(this, 'SharedCounter', 'change', seen);
   }
 }
 
