@@ -94,8 +94,9 @@ export class DistributedLock extends EventEmitter<LockEvents> {
   }
 
   /**
-   * Waits for the lock. Rejects with LockTimeoutError or LockAbortedError when given up
-   * (our waiting node is then deleted), LockClosedError when the recipe closes meanwhile,
+   * Waits for the lock; `{ timeoutMs: 0 }` is a try-lock (held if free, LockTimeoutError
+   * if not). Rejects with LockTimeoutError or LockAbortedError when given up (our waiting
+   * node is then deleted), LockClosedError when the recipe closes meanwhile,
    * RecipeStateError unless STARTED, or a ZkError the lock cannot get past (NoAuthError).
    */
   async acquire(options: AcquireOptions = {}): Promise<LockLease> {

@@ -46,7 +46,13 @@ import { Holding } from './lease';
 import { sortContenders, type LockDriver } from './lock-driver';
 
 export interface AcquireOptions {
-  /** Give up (LockTimeoutError) when not acquired within this many milliseconds. */
+  /**
+   * Give up (LockTimeoutError) when not acquired within this many milliseconds. The
+   * acquisition always gets its first look (create, list, decide), as Curator's
+   * `acquire(0, …)`: `0` is a try-lock, held if the lock is free and refused at once if
+   * not. A timeout that runs out during that first look, or during any later one, takes
+   * effect when the loop would wait; while the connection is down, at once.
+   */
   timeoutMs?: number;
   /** Give up (LockAbortedError) when this signal aborts. */
   signal?: AbortSignal;
@@ -88,6 +94,8 @@ class Attempt {
   readonly prefix = `_c_${randomUUID()}-`;
   /** Why the acquisition was given up, once it was. */
   cancelled: Error | null = null;
+  /** The timeout ran out during a look: the attempt gives up when it would wait. */
+  private expired: Error | null = null;
   /** Blockers that carry a watch of ours not yet fired. */
   readonly watching = new Set<string>();
   /** Blockers whose deletion our watches reported since rearm(). */
@@ -120,13 +128,35 @@ class Attempt {
     this.deleted.clear();
   }
 
-  /** Resolves on the first wake-up since rearm(), at once if there was one already. */
+  /**
+   * Resolves on the first wake-up since rearm(), at once if there was one already. Rejects
+   * instead when the timeout ran out: the look is made, and the loop must not wait. The
+   * rejection goes through the loop, so our node is deleted before acquire() rejects.
+   */
   sleep(phase: Phase): Promise<void> {
+    if (this.expired !== null) {
+      this.cancelled ??= this.expired;
+      return Promise.reject(this.cancelled);
+    }
     if (this.woken) return Promise.resolve();
     this.phase = phase;
     return new Promise((resolve) => {
       this.waiter = resolve;
     });
+  }
+
+  /**
+   * The timeout ran out. Waiting, or unable to look (no connection): give up now. Looking
+   * (a request under way on a live connection): let the look decide first.
+   */
+  expire(error: Error, canLook: boolean): void {
+    if (this.waiter !== null || !canLook) this.cancel(error);
+    else this.expired = error;
+  }
+
+  /** Gives up now if the timeout ran out during a look (the connection went meanwhile). */
+  cancelIfExpired(): void {
+    if (this.expired !== null) this.cancel(this.expired);
   }
 
   cancel(error: Error): void {
@@ -174,6 +204,9 @@ export class LockInternals {
   acquire(options: AcquireOptions = {}): Promise<Holding> {
     if (this.closed) return Promise.reject(new LockClosedError(this.path));
     const { timeoutMs, signal } = options;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      return Promise.reject(new RangeError(`timeoutMs must be 0 or more, got ${timeoutMs}`));
+    }
     if (signal?.aborted === true) {
       return Promise.reject(new LockAbortedError(this.path, signal.reason));
     }
@@ -192,10 +225,10 @@ export class LockInternals {
       };
       const attempt = new Attempt((error) => settle({ error }));
       if (timeoutMs !== undefined) {
-        timer = setTimeout(
-          () => attempt.cancel(new LockTimeoutError(this.path, timeoutMs)),
-          timeoutMs,
-        );
+        timer = setTimeout(() => {
+          const error = new LockTimeoutError(this.path, timeoutMs);
+          attempt.expire(error, this.client.state === 'CONNECTED');
+        }, timeoutMs);
       }
       signal?.addEventListener('abort', onAbort, { once: true });
       this.attempts.add(attempt);
@@ -244,6 +277,8 @@ export class LockInternals {
         break;
       case 'SUSPENDED':
       case 'LOST':
+        // An attempt whose timeout ran out during its look gets no answer soon: it gives up.
+        for (const attempt of this.attempts) attempt.cancelIfExpired();
         // Waiters keep waiting: their requests wait for the connection, and on LOST their
         // watches get an Expired event, then they take a new place in the new session.
         break;
