@@ -64,6 +64,7 @@ export {
   type SharedCounterEvents,
   type VersionedValue,
 } from './shared/shared-counter';
+export { AtomicLong, type AtomicLongOptions, type AtomicValue } from './shared/atomic-long';
 export {
   CacheListenerError,
   ChildrenCache,

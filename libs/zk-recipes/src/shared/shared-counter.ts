@@ -23,14 +23,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  BadVersionError,
-  NodeExistsError,
-  type ZkClient,
-  type ZkStateEvent,
-} from '@zk-lab/zk-client';
+import { BadVersionError, type ZkClient, type ZkStateEvent } from '@zk-lab/zk-client';
 import { Lifecycle, type RecipeState } from '../common/lifecycle';
 import { safeEmit } from '../common/safe-emit';
+import { checkValue, ensureCounter, parseValue } from './counter-value';
+
+export { CounterDataError } from './counter-value';
 
 /** The longest pause between two tries of an increment that lost a race. */
 const MAX_BACKOFF_MS = 50;
@@ -58,11 +56,6 @@ export class CounterVersionError extends Error {
   constructor(readonly path: string) {
     super(`${path} is at version -1, at which no compare-and-set exists (the version wrapped)`);
   }
-}
-
-/** The counter's znode holds something that is not a safe integer in decimal. */
-export class CounterDataError extends Error {
-  override readonly name = 'CounterDataError';
 }
 
 export class SharedCounter extends EventEmitter<SharedCounterEvents> {
@@ -103,13 +96,7 @@ export class SharedCounter extends EventEmitter<SharedCounterEvents> {
   /** Creates the node with the initial value if missing, reads it and sets the watch. */
   async start(): Promise<void> {
     this.lifecycle.start();
-    const { parent } = splitParent(this.path);
-    if (parent !== '/') await this.client.ensurePath(parent);
-    try {
-      await this.client.create(this.path, String(this.initialValue));
-    } catch (error) {
-      if (!(error instanceof NodeExistsError)) throw error;
-    }
+    await ensureCounter(this.client, this.path, this.initialValue);
     this.client.on('state', this.onState);
     await this.refresh();
   }
@@ -216,24 +203,4 @@ export class SharedCounter extends EventEmitter<SharedCounterEvents> {
     this.lastZxid = mzxid;
     if (this.lifecycle.state === 'STARTED') safeEmit(this, 'SharedCounter', 'change', seen);
   }
-}
-
-function checkValue(value: number): void {
-  if (!Number.isSafeInteger(value)) {
-    throw new RangeError(`a counter value must be a safe integer, got ${value}`);
-  }
-}
-
-function parseValue(data: Buffer, path: string): number {
-  const text = data.toString('utf8').trim();
-  const value = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value)) {
-    throw new CounterDataError(`${path} holds ${JSON.stringify(text)}, not an integer`);
-  }
-  return value;
-}
-
-function splitParent(path: string): { parent: string } {
-  const at = path.lastIndexOf('/');
-  return { parent: at <= 0 ? '/' : path.slice(0, at) };
 }
