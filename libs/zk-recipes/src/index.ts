@@ -8,6 +8,7 @@ export {
   LockError,
   LockLostError,
   LockTimeoutError,
+  MultiLock,
   ReadWriteLock,
   Semaphore,
   type DistributedLockOptions,
@@ -15,6 +16,8 @@ export {
   type LockEvents,
   type LockLease,
   type LossReason,
+  type MultiLockLease,
+  type MultiLockOptions,
   type ReadWriteLockOptions,
   type SemaphoreOptions,
 } from './locks';
