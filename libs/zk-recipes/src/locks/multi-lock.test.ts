@@ -74,6 +74,8 @@ describe('MultiLock', () => {
     expect(reason).toBeInstanceOf(LockLostError);
     expect([reason.path, reason.reason]).toEqual([dropped, 'CLOSED']);
     expect(lost).toEqual([reason]);
+    // The kept member is given back unasked (release() then waits for that same release).
+    expect(lease.leases.map((member) => member.held)).toEqual([false, false]);
     await lease.release();
     expect(await nodesUnder([kept, dropped])).toEqual([[], []]);
   });
