@@ -50,8 +50,8 @@ export interface AcquireOptions {
    * Give up (LockTimeoutError) when not acquired within this many milliseconds. The
    * acquisition always gets its first look (create, list, decide), as Curator's
    * `acquire(0, …)`: `0` is a try-lock, held if the lock is free and refused at once if
-   * not. A timeout that runs out during that first look, or during any later one, takes
-   * effect when the loop would wait; while the connection is down, at once.
+   * not. A timeout takes effect when the loop would wait, and rejects once our node is
+   * deleted; while the connection is down, at once (the node is deleted behind it).
    */
   timeoutMs?: number;
   /** Give up (LockAbortedError) when this signal aborts. */
@@ -94,7 +94,7 @@ class Attempt {
   readonly prefix = `_c_${randomUUID()}-`;
   /** Why the acquisition was given up, once it was. */
   cancelled: Error | null = null;
-  /** The timeout ran out during a look: the attempt gives up when it would wait. */
+  /** The timeout ran out: the attempt gives up when it would wait, or waits. */
   private expired: Error | null = null;
   /** Blockers that carry a watch of ours not yet fired. */
   readonly watching = new Set<string>();
@@ -130,33 +130,50 @@ class Attempt {
 
   /**
    * Resolves on the first wake-up since rearm(), at once if there was one already. Rejects
-   * instead when the timeout ran out: the look is made, and the loop must not wait. The
-   * rejection goes through the loop, so our node is deleted before acquire() rejects.
+   * instead when the timeout ran out, before or during the sleep: the look was made, and
+   * the loop must not wait. The rejection goes through the loop, so our node is deleted
+   * before acquire() rejects.
    */
-  sleep(phase: Phase): Promise<void> {
-    if (this.expired !== null) {
-      this.cancelled ??= this.expired;
-      return Promise.reject(this.cancelled);
+  async sleep(phase: Phase): Promise<void> {
+    this.throwIfExpired();
+    if (!this.woken) {
+      this.phase = phase;
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
     }
-    if (this.woken) return Promise.resolve();
-    this.phase = phase;
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
+    this.throwIfExpired();
   }
 
   /**
-   * The timeout ran out. Waiting, or unable to look (no connection): give up now. Looking
-   * (a request under way on a live connection): let the look decide first.
+   * The timeout ran out. With no connection, give up now (nothing can be looked at or
+   * deleted before it is back). Otherwise the loop gives up when it would wait, after the
+   * look under way if there is one: wake it in case it waits already.
    */
   expire(error: Error, canLook: boolean): void {
-    if (this.waiter !== null || !canLook) this.cancel(error);
-    else this.expired = error;
+    if (!canLook) {
+      this.cancel(error);
+      return;
+    }
+    this.expired = error;
+    if (this.waiter !== null) this.wake();
   }
 
-  /** Gives up now if the timeout ran out during a look (the connection went meanwhile). */
+  private throwIfExpired(): void {
+    if (this.expired === null) return;
+    this.cancelled ??= this.expired;
+    throw this.cancelled;
+  }
+
+  /**
+   * The connection went: an attempt whose timeout ran out gives up now, during its look or
+   * the deletion of its node (which then goes on behind the rejection).
+   */
   cancelIfExpired(): void {
-    if (this.expired !== null) this.cancel(this.expired);
+    if (this.expired === null) return;
+    this.cancelled ??= this.expired;
+    this.wake();
+    this.abandon(this.expired);
   }
 
   cancel(error: Error): void {
@@ -198,8 +215,9 @@ export class LockInternals {
   }
 
   /**
-   * Waits for the lock and returns our holding. A timeout or an abort rejects at once;
-   * our node is then deleted behind the rejection (close() waits for that).
+   * Waits for the lock and returns our holding. A timeout rejects once our node is deleted
+   * (with the connection down, at once). An abort rejects at once; our node is then deleted
+   * behind the rejection (close() waits for that).
    */
   acquire(options: AcquireOptions = {}): Promise<Holding> {
     if (this.closed) return Promise.reject(new LockClosedError(this.path));
@@ -316,8 +334,9 @@ export class LockInternals {
       return holding;
     } finally {
       attempt.phase = 'DONE';
-      this.attempts.delete(attempt);
+      // Still listed while its node is deleted: a connection lost meanwhile settles it.
       if (holding === null) await this.abandon(attempt).catch(() => undefined);
+      this.attempts.delete(attempt);
     }
   }
 

@@ -3,6 +3,7 @@
  * held when the lock is free, refused with LockTimeoutError at once when it is not, and
  * no node of ours left behind once it has been refused. On the run's shared ensemble.
  */
+import type { ZkClient } from '@zk-lab/zk-client';
 import { useLockFixture } from './__tests__/lock-fixture';
 import { DistributedLock } from './distributed-lock';
 import { LockTimeoutError } from './errors';
@@ -79,6 +80,28 @@ describe('try-lock: acquire({ timeoutMs: 0 })', () => {
     const nodes = [first.node, second.node].map((node) => node.slice(path.length + 1));
     expect(await nodesUnder([path])).toEqual([nodes.sort()]);
     await Promise.all([first.release(), second.release()]);
+  });
+
+  it('rejects at a timeout only once its node is deleted, whether it waited or not', async () => {
+    const path = fresh('deleted-first');
+    const holder = started(new DistributedLock(await connect(), path));
+    const held = await holder.acquire();
+    const client = await connect();
+    const trier = started(new DistributedLock(client, path));
+    // What the trier's client was asked to delete, and when each deletion was answered.
+    const order: string[] = [];
+    const deleteGuaranteed = client.deleteGuaranteed.bind(client);
+    client.deleteGuaranteed = async (...args: Parameters<ZkClient['deleteGuaranteed']>) => {
+      await deleteGuaranteed(...args);
+      order.push('node deleted');
+    };
+    for (const timeoutMs of [0, 200]) {
+      await trier.acquire({ timeoutMs }).catch((error: unknown) => {
+        order.push(error instanceof LockTimeoutError ? 'rejected' : String(error));
+      });
+    }
+    expect(order).toEqual(['node deleted', 'rejected', 'node deleted', 'rejected']);
+    await held.release();
   });
 
   it('refuses a negative or non-finite timeout', async () => {
