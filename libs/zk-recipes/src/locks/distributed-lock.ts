@@ -16,6 +16,11 @@ export interface DistributedLockOptions {
    * counts: the lock node goes when every lease is released. An acquisition started while
    * the instance does not hold yet is an ordinary contender. Default false: every
    * `acquire()` contends, so several tasks of one process can share one instance.
+   *
+   * Re-entrance is per instance, not per caller (review zk-recipes F10): while it holds,
+   * ANY acquire() on it succeeds, whoever calls it, where Curator's mutex re-enters per
+   * thread. So never share a re-entrant instance between tasks that must exclude each
+   * other (two request handlers): give each task its own instance, or use the default.
    */
   reentrant?: boolean;
 }

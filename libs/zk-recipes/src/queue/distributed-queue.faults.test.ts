@@ -116,4 +116,29 @@ describe('QueueItem.complete() after a lost connection', () => {
     expect(item.state).toBe('COMPLETED');
     expect(await admin.exists(itemPath)).toBeNull();
   });
+
+  it('a claim applied whose answer was lost is found ours: the item is taken once, and completes', async () => {
+    const link = 'queue-claim-applied';
+    const client = await connectViaProxy(proxy(), link, 10_000);
+    opened.push(client);
+    const path = `${root}/queue-${randomBytes(4).toString('hex')}`;
+    const queue = new DistributedQueue(client, path);
+    opened.unshift(queue);
+    await queue.start();
+    await queue.put('job');
+    const dropped = proxy().dropNextReply(link, { opTypes: [ZkOpType.multi] });
+
+    const item = (await queue.take({ timeoutMs: 10_000 })) as QueueItem;
+    await dropped; // the claim's transaction was applied; its answer never came
+    expect(item.data.toString()).toBe('job');
+    await admin.sync(queue.claimsPath);
+    const claims = await admin.getChildren(queue.claimsPath);
+    expect(claims).toEqual([item.name]);
+    const claim = await admin.exists(`${queue.claimsPath}/${item.name}`);
+    expect(claim?.ephemeralOwner).toBe(client.sessionId);
+    await item.complete();
+    await admin.sync(path);
+    expect(await admin.exists(`${path}/${item.name}`)).toBeNull();
+    expect(await admin.getChildren(queue.claimsPath)).toEqual([]);
+  });
 });
