@@ -1,5 +1,6 @@
 // The recipes, built on @zk-lab/zk-client. See README.md for one example per recipe.
 export { Lifecycle, RecipeStateError, type RecipeState } from './common/lifecycle';
+export { RecipeClosedError, RecipeTimeoutError } from './common/errors';
 export { endsHolding, type ConnectionPolicy } from './common/connection-policy';
 export {
   DistributedLock,

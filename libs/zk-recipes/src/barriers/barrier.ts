@@ -12,12 +12,13 @@
  *   then reports a removal made meanwhile.
  * - LOST: the watch ends with an Expired event; the waiter checks again in the new
  *   session and sets a new watch. The node is persistent, so the barrier is unchanged.
- * - close(): waits under way reject with RecipeStateError.
+ * - close(): waits under way reject with RecipeClosedError (a RecipeStateError).
  */
 import { NoNodeError, type ZkClient } from '@zk-lab/zk-client';
-import { Lifecycle, RecipeStateError, type RecipeState } from '../common/lifecycle';
+import { Lifecycle, type RecipeState } from '../common/lifecycle';
 import { deadlineOf, isConnectionTrouble, joinSignals, Wakeup } from '../common/wakeup';
 import type { BarrierWaitOptions } from './wait-options';
+import { RecipeClosedError } from '../common/errors';
 
 export class Barrier {
   private readonly lifecycle = new Lifecycle('Barrier');
@@ -60,7 +61,7 @@ export class Barrier {
   /**
    * Resolves true once the barrier is not set (at once if it is not), false when
    * `timeoutMs` passes first. Rejects with the signal's reason when aborted, and with
-   * RecipeStateError when the barrier is closed meanwhile.
+   * RecipeClosedError when the barrier is closed meanwhile.
    */
   async waitOnBarrier(options: BarrierWaitOptions = {}): Promise<boolean> {
     this.lifecycle.assertStarted();
@@ -83,10 +84,10 @@ export class Barrier {
     }
   }
 
-  /** Ends the recipe: waits under way reject with RecipeStateError. Idempotent. */
+  /** Ends the recipe: waits under way reject with RecipeClosedError (a RecipeStateError). Idempotent. */
   close(): Promise<void> {
     if (this.lifecycle.close()) {
-      this.closed.abort(new RecipeStateError('Barrier was closed while waiting'));
+      this.closed.abort(new RecipeClosedError('Barrier was closed while waiting'));
     }
     return Promise.resolve();
   }

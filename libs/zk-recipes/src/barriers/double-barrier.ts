@@ -31,7 +31,7 @@
  *   again in the new session and the wait goes on. Once inside, the others stop counting
  *   this participant, so they may leave before it; its own leave() then waits only for
  *   those still there, and not at all once the round's `ready` is gone.
- * - close(): waits under way reject with RecipeStateError, and the participant node is
+ * - close(): waits under way reject with RecipeClosedError (a RecipeStateError), and the participant node is
  *   removed.
  */
 import { randomUUID } from 'node:crypto';
@@ -44,7 +44,7 @@ import {
   type Stat,
   type ZkClient,
 } from '@zk-lab/zk-client';
-import { Lifecycle, RecipeStateError, type RecipeState } from '../common/lifecycle';
+import { Lifecycle, type RecipeState } from '../common/lifecycle';
 import {
   abortReason,
   deadlineOf,
@@ -53,6 +53,7 @@ import {
   Wakeup,
 } from '../common/wakeup';
 import type { BarrierWaitOptions } from './wait-options';
+import { RecipeClosedError } from '../common/errors';
 
 /** Where this participant stands. enter() goes OUTSIDE → ENTERING → INSIDE; leave() back. */
 export type DoubleBarrierPhase = 'OUTSIDE' | 'ENTERING' | 'INSIDE' | 'LEAVING';
@@ -242,12 +243,12 @@ export class DoubleBarrier {
   }
 
   /**
-   * Ends the recipe: waits under way reject with RecipeStateError and this participant's
+   * Ends the recipe: waits under way reject with RecipeClosedError (a RecipeStateError) and this participant's
    * node is removed (best effort: it goes with the session anyway). Idempotent.
    */
   async close(): Promise<void> {
     if (!this.lifecycle.close()) return;
-    this.closed.abort(new RecipeStateError('DoubleBarrier was closed while waiting'));
+    this.closed.abort(new RecipeClosedError('DoubleBarrier was closed while waiting'));
     if (this.current !== 'OUTSIDE') {
       await this.deleteIgnoringAbsence(this.ourPath).catch(() => undefined);
     }

@@ -6,7 +6,7 @@ export type RecipeState = 'LATENT' | 'STARTED' | 'CLOSED';
 
 /** A recipe was used out of its lifecycle (started twice, used before start or after close). */
 export class RecipeStateError extends Error {
-  override readonly name = 'RecipeStateError';
+  override readonly name: string = 'RecipeStateError';
 }
 
 export class Lifecycle {

@@ -1,3 +1,4 @@
+import { RecipeTimeoutError } from '../common/errors';
 /** Why a leader stopped leading without giving leadership up itself. */
 export type RevocationReason =
   /** The connection dropped and the policy is 'standard' (the node may still be there). */
@@ -10,11 +11,11 @@ export type RevocationReason =
   | 'CLOSED';
 
 /** `LeaderLatch.await()` ran out of time before this participant was elected. */
-export class LeadershipTimeoutError extends Error {
-  override readonly name = 'LeadershipTimeoutError';
+export class LeadershipTimeoutError extends RecipeTimeoutError {
+  override readonly name: string = 'LeadershipTimeoutError';
 
-  constructor(readonly timeoutMs: number) {
-    super(`not elected within ${timeoutMs} ms`);
+  constructor(timeoutMs: number) {
+    super(`not elected within ${timeoutMs} ms`, timeoutMs);
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type ZkStateEvent,
 } from '@zk-lab/zk-client';
 import { type ConnectionPolicy, endsHolding } from '../common/connection-policy';
-import { Lifecycle, type RecipeState, RecipeStateError } from '../common/lifecycle';
+import { Lifecycle, type RecipeState } from '../common/lifecycle';
 import { safeEmit } from '../common/safe-emit';
 import { LeadershipTimeoutError, type RevocationReason } from './errors';
 import {
@@ -26,6 +26,7 @@ import {
   readParticipants,
   validateElectionPath,
 } from './participants';
+import { RecipeClosedError } from '../common/errors';
 
 export interface LeaderLatchOptions {
   /** This participant's id, stored as its node's data. Default: a random UUID. */
@@ -287,7 +288,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     const node = this.node;
     this.loseNode('CLOSED');
     for (const waiter of this.waiters) {
-      waiter.reject(new RecipeStateError('LeaderLatch was closed before it was elected'));
+      waiter.reject(new RecipeClosedError('LeaderLatch was closed before it was elected'));
     }
     try {
       if (node !== null && node.sessionId === this.client.sessionId) {

@@ -1,4 +1,5 @@
 import type { ZkStateEvent } from '@zk-lab/zk-client';
+import { RecipeClosedError, RecipeTimeoutError } from '../common/errors';
 
 /** The base of every error the lock family raises. */
 export class LockError extends Error {
@@ -8,6 +9,8 @@ export class LockError extends Error {
 /** `acquire({ timeoutMs })` gave up: the lock was not obtained within the time allowed. */
 export class LockTimeoutError extends LockError {
   override readonly name: string = 'LockTimeoutError';
+  /** Also a RecipeTimeoutError. */
+  readonly [RecipeTimeoutError.mark] = true;
 
   constructor(
     readonly path: string,
@@ -32,6 +35,8 @@ export class LockAbortedError extends LockError {
 /** The recipe was closed while an acquisition was waiting. */
 export class LockClosedError extends LockError {
   override readonly name: string = 'LockClosedError';
+  /** Also a RecipeClosedError. */
+  readonly [RecipeClosedError.mark] = true;
 
   constructor(readonly path: string) {
     super(`${path}: the recipe was closed`);

@@ -1,3 +1,5 @@
+import { RecipeClosedError } from '../common/errors';
+
 /** put() found the queue at its maximum depth: back off and try again later. */
 export class QueueFullError extends Error {
   override readonly name = 'QueueFullError';
@@ -18,7 +20,7 @@ export class ClaimLostError extends Error {
   override readonly name = 'ClaimLostError';
 }
 
-/** The queue was closed while take() waited. */
-export class QueueClosedError extends Error {
-  override readonly name = 'QueueClosedError';
+/** The queue was closed while take() waited (a RecipeClosedError). */
+export class QueueClosedError extends RecipeClosedError {
+  override readonly name: string = 'QueueClosedError';
 }
