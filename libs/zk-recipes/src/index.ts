@@ -93,3 +93,14 @@ export {
   type ServiceRegistryEvents,
   type ServiceRegistryOptions,
 } from './discovery';
+export {
+  GroupMember,
+  InvalidMemberIdError,
+  NodeClosedError,
+  NodeConflictError,
+  PersistentNode,
+  UnsupportedNodeModeError,
+  type GroupMemberEvents,
+  type PersistentNodeEvents,
+  type PersistentNodeOptions,
+} from './nodes';

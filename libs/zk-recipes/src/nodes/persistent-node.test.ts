@@ -4,12 +4,12 @@
  * applied it (the fault proxy), a node held by a foreign session. Every check reads the
  * node from a fresh client, after a sync.
  */
-import { CreateMode, ZkClient, type Stat } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot, useFaultProxy, waitFor, ZkOpType } from '@zk-lab/test';
-import { expireFromElsewhere } from '../../../zk-client/src/__tests__/expire-session';
+import { CreateMode, type Stat, type ZkClient } from '@zk-lab/zk-client';
+import { useFaultProxy, waitFor, ZkOpType } from '@zk-lab/test';
 import { connectViaProxy } from '../../../zk-client/src/__tests__/via-proxy';
 import { Waitable } from '../cache/__tests__/event-log';
 import { RecipeStateError } from '../common/lifecycle';
+import { useNodeFixture } from './__tests__/node-fixture';
 import { NodeClosedError, NodeConflictError, UnsupportedNodeModeError } from './errors';
 import { PersistentNode } from './persistent-node';
 
@@ -17,26 +17,11 @@ type Seen = [event: 'created' | 'deleted', path: string];
 
 describe('PersistentNode', () => {
   const { proxy } = useFaultProxy();
-  const root = testRoot();
-  const opened: { close(): Promise<void> }[] = [];
+  const { root, opened, checker: checkerOf, connect, expire } = useNodeFixture();
   let checker: ZkClient;
-
-  beforeAll(async () => {
-    checker = await ZkClient.connect({ connectString: sharedConnectString() });
+  beforeAll(() => {
+    checker = checkerOf();
   });
-  afterAll(async () => {
-    await checker.deleteRecursive(root).catch(() => undefined);
-    await checker.close();
-  });
-  afterEach(async () => {
-    for (const closable of opened.splice(0)) await closable.close();
-  });
-
-  async function connect(): Promise<ZkClient> {
-    const client = await ZkClient.connect({ connectString: sharedConnectString() });
-    opened.push(client);
-    return client;
-  }
 
   function keep(client: ZkClient, path: string, data: string, mode?: CreateMode) {
     const node = new PersistentNode(client, path, data, mode === undefined ? {} : { mode });
@@ -102,8 +87,7 @@ describe('PersistentNode', () => {
     await node.start();
     const before = client.sessionId;
 
-    const [host, port] = sharedConnectString().split(',')[0]!.split(':');
-    await expireFromElsewhere(client, host!, Number(port));
+    await expire(client);
     await seen.until('created again', (s) => s.filter(([e]) => e === 'created').length === 2);
     expect(client.sessionId).not.toBe(before);
     expect(seen.items).toEqual([
