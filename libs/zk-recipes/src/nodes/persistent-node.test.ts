@@ -5,11 +5,12 @@
  * node from a fresh client, after a sync.
  */
 import { CreateMode, type Stat, type ZkClient } from '@zk-lab/zk-client';
-import { useFaultProxy, waitFor, ZkOpType } from '@zk-lab/test';
+import { sharedConnectString, useFaultProxy, waitFor, ZkOpType } from '@zk-lab/test';
 import { connectViaProxy } from '../../../zk-client/src/__tests__/via-proxy';
 import { Waitable } from '../cache/__tests__/event-log';
 import { RecipeStateError } from '../common/lifecycle';
 import { useNodeFixture } from './__tests__/node-fixture';
+import { holdSession } from './__tests__/session-holder';
 import { NodeClosedError, NodeConflictError, UnsupportedNodeModeError } from './errors';
 import { PersistentNode } from './persistent-node';
 
@@ -98,6 +99,41 @@ describe('PersistentNode', () => {
     const found = await fresh(path);
     expect(found?.data).toBe('survives');
     expect(found?.stat.ephemeralOwner).toBe(client.sessionId);
+  });
+
+  it("a node still held by this client's expired session is deleted and made again in the new one", async () => {
+    const link = 'stale-session';
+    const client = await connectViaProxy(proxy(), link, 2_000);
+    opened.push(client);
+    const states: string[] = [];
+    client.on('state', (state) => states.push(state));
+    const path = `${root}/stale/a`;
+    const { node, seen, errors } = keep(client, path, 'mine');
+    await node.start();
+    const old = client.sessionId;
+
+    // The client is cut off and declares LOST; its old session lives on from elsewhere.
+    proxy().setMode(link, { kind: 'partition' });
+    const [host, port] = sharedConnectString().split(',')[0]!.split(':');
+    const held = await holdSession(client, host!, Number(port));
+    opened.unshift(held);
+    await waitFor('the client to declare LOST', () => states.includes('LOST'));
+    expect((await fresh(path))?.stat.ephemeralOwner).toBe(old);
+
+    // Not heal: a reconnect attempt begun before LOST would then re-attach the old session,
+    // and the client would end it (closeSession). A reset drops those attempts unsent.
+    proxy().setMode(link, { kind: 'reset' });
+    await seen.until('created again', (s) => s.length === 3);
+    expect(seen.items).toEqual([
+      ['created', path],
+      ['deleted', path],
+      ['created', path],
+    ]);
+    const found = await fresh(path);
+    expect(client.sessionId).not.toBe(old);
+    expect(found?.stat.ephemeralOwner).toBe(client.sessionId);
+    expect(await held.alive()).toBe(true); // replaced, not expired with its session
+    expect(errors).toEqual([]);
   });
 
   it.each([
