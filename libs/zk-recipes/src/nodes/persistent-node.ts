@@ -217,6 +217,9 @@ export class PersistentNode extends EventEmitter<PersistentNodeEvents> {
       const path = this.node;
       if (path !== null) {
         const found = await this.read(path);
+        // The session ended while the answer was on its way: judge nothing by it (the new
+        // session's CONNECTED has queued the next pass, or this loop waits at the top).
+        if (this.client.sessionId !== session) continue;
         if (found !== null) {
           const owner = found.stat.ephemeralOwner;
           if (!this.ephemeral || owner === session) {
