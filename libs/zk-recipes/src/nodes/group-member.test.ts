@@ -4,9 +4,10 @@
  * session, and the others see it leave and come back, never twice; one that closes leaves.
  */
 import type { ZkClient } from '@zk-lab/zk-client';
+import { waitFor } from '@zk-lab/test';
 import { Waitable } from '../cache/__tests__/event-log';
 import { useNodeFixture } from './__tests__/node-fixture';
-import { InvalidMemberIdError } from './errors';
+import { InvalidMemberIdError, NodeConflictError } from './errors';
 import { GroupMember } from './group-member';
 
 type Change = [event: 'joined' | 'updated' | 'left', id: string, payload: string, size: number];
@@ -102,6 +103,29 @@ describe('GroupMember', () => {
       await m.changes.until('c left', (s) => s.some(([e, id]) => e === 'left' && id === 'c'));
       expect(payloads(m.member)).toEqual({ a: 'pa', b: 'pb' });
     }
+  });
+
+  it('a second live member with the same id waits until the first one leaves', async () => {
+    const group = `${root}/same-id`;
+    const a = await join(group, 'a', 'first');
+    const client = await connect();
+    const twin = new GroupMember(client, group, 'a', 'second');
+    opened.unshift(twin);
+    const errors: Error[] = [];
+    twin.on('error', (error) => errors.push(error));
+    let joined = false;
+    const starting = twin.start().then(() => (joined = true));
+    await waitFor('the conflict reported', () => errors.length > 0);
+    expect(errors).toEqual([expect.any(NodeConflictError)]);
+    expect(joined).toBe(false);
+    expect(payloads(a.member)).toEqual({ a: 'first' });
+
+    await a.member.close();
+    await starting;
+    expect(payloads(twin)).toEqual({ a: 'second' });
+    await checker.sync(`${group}/a`);
+    const stat = await checker.exists(`${group}/a`);
+    expect(stat?.ephemeralOwner).toBe(client.sessionId);
   });
 
   it('refuses a member id that is not a node name', async () => {
