@@ -5,7 +5,13 @@
  * node from a fresh client, after a sync.
  */
 import { CreateMode, type Stat, type ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, useFaultProxy, waitFor, ZkOpType } from '@zk-lab/test';
+import {
+  serverWatchesOf,
+  sharedConnectString,
+  useFaultProxy,
+  waitFor,
+  ZkOpType,
+} from '@zk-lab/test';
 import { connectViaProxy } from '../../../zk-client/src/__tests__/via-proxy';
 import { Waitable } from '../cache/__tests__/event-log';
 import { RecipeStateError } from '../common/lifecycle';
@@ -234,6 +240,21 @@ describe('PersistentNode', () => {
     await node.close();
     await expect(starting).rejects.toThrow(NodeClosedError);
     expect((await fresh(path))?.data).toBe('theirs');
+  });
+
+  it('leaves no watch on the servers once closed, after re-creations', async () => {
+    const client = await connect();
+    const path = `${root}/watches/a`;
+    const { node, seen } = keep(client, path, 'w');
+    await node.start();
+    await node.setData('w2');
+    await checker.delete(path);
+    await seen.until('created again', (s) => s.length === 3);
+    expect(await serverWatchesOf(sharedConnectString(), [client.sessionId])).toEqual([path]);
+
+    await node.close();
+    await client.sync(path);
+    expect(await serverWatchesOf(sharedConnectString(), [client.sessionId])).toEqual([]);
   });
 
   it('refuses a mode it cannot keep, and a second start()', async () => {
