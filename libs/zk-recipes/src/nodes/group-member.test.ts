@@ -7,6 +7,7 @@ import type { ZkClient } from '@zk-lab/zk-client';
 import { waitFor } from '@zk-lab/test';
 import { Waitable } from '../cache/__tests__/event-log';
 import { useNodeFixture } from './__tests__/node-fixture';
+import { RecipeStateError } from '../common/lifecycle';
 import { InvalidMemberIdError, NodeConflictError } from './errors';
 import { GroupMember } from './group-member';
 
@@ -128,10 +129,12 @@ describe('GroupMember', () => {
     expect(stat?.ephemeralOwner).toBe(client.sessionId);
   });
 
-  it('refuses a member id that is not a node name', async () => {
+  it('refuses a member id that is not a node name, and a payload before start()', async () => {
     const client = await connect();
     for (const id of ['', 'a/b', '.', '..']) {
       expect(() => new GroupMember(client, `${root}/bad`, id)).toThrow(InvalidMemberIdError);
     }
+    const latent = new GroupMember(client, `${root}/latent`, 'a');
+    await expect(latent.setPayload('early')).rejects.toThrow(RecipeStateError);
   });
 });

@@ -92,9 +92,9 @@ export class GroupMember extends EventEmitter<GroupMemberEvents> {
   }
 
   /** Sets this member's payload; as PersistentNode.setData(). */
-  setPayload(payload: Buffer | string): Promise<void> {
+  async setPayload(payload: Buffer | string): Promise<void> {
     this.lifecycle.assertStarted();
-    return this.node.setData(payload);
+    await this.node.setData(payload);
   }
 
   /** Stops the list (no event after it), then leaves the group (deletes this member's node). Idempotent. */
