@@ -4,7 +4,13 @@
  * applied it (the fault proxy), a node held by a foreign session. Every check reads the
  * node from a fresh client, after a sync.
  */
-import { CreateMode, type Stat, type ZkClient } from '@zk-lab/zk-client';
+import {
+  CreateMode,
+  NoAuthError,
+  READ_ACL_UNSAFE,
+  type Stat,
+  type ZkClient,
+} from '@zk-lab/zk-client';
 import {
   serverWatchesOf,
   sharedConnectString,
@@ -255,6 +261,16 @@ describe('PersistentNode', () => {
     await node.close();
     await client.sync(path);
     expect(await serverWatchesOf(sharedConnectString(), [client.sessionId])).toEqual([]);
+  });
+
+  it('start() rejects with a failure that is not the connection, and the node closes', async () => {
+    const client = await connect();
+    const parent = `${root}/read-only`;
+    await checker.ensurePath(root);
+    await checker.create(parent, '', { acl: READ_ACL_UNSAFE });
+    const { node } = keep(client, `${parent}/a`, 'x');
+    await expect(node.start()).rejects.toThrow(NoAuthError);
+    expect(node.state).toBe('CLOSED');
   });
 
   it('refuses a mode it cannot keep, and a second start()', async () => {
