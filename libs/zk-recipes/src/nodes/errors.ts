@@ -1,3 +1,5 @@
+import { RecipeClosedError } from '../common/errors';
+
 /** The node's path is held by a node of a session that is not this client's: it waits for it to go. */
 export class NodeConflictError extends Error {
   override readonly name = 'NodeConflictError';
@@ -10,9 +12,9 @@ export class NodeConflictError extends Error {
   }
 }
 
-/** close() came before the node was first created: start() rejects with this. */
-export class NodeClosedError extends Error {
-  override readonly name = 'NodeClosedError';
+/** close() came before the node was first created: start() rejects with this (a RecipeClosedError). */
+export class NodeClosedError extends RecipeClosedError {
+  override readonly name: string = 'NodeClosedError';
 }
 
 /** A mode a kept node cannot have (TTL and container nodes are the server's to delete). */
