@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     sessionTimeoutMs: input.sessionMs,
   });
   const lock = new DistributedLock(client, input.path);
-  lock.start();
+  await lock.start();
   const result: ContenderResult = { acquisitions: 0, acquireMs: [], releaseMs: [] };
   try {
     await sleep(Math.max(0, input.startAt - Date.now()));

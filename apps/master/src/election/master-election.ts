@@ -120,7 +120,7 @@ export class MasterElection {
 
   async start(): Promise<void> {
     this._role = 'follower';
-    this.latch.start();
+    await this.latch.start();
     await this.participants.start();
   }
 
@@ -191,7 +191,13 @@ export class MasterElection {
       .catch((error: unknown) =>
         this.deps.log.warn({ err: error }, 'leaving the election after the fence failed'),
       );
-    if (this._role !== 'stopped') this.latch.start();
+    if (this._role !== 'stopped') {
+      this.latch
+        .start()
+        .catch((error: unknown) =>
+          this.deps.log.error({ err: error }, 'joining the election again failed'),
+        );
+    }
   }
 
   private stepDown(reason: string): void {

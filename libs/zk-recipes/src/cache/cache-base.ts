@@ -88,10 +88,14 @@ export abstract class CacheBase extends EventEmitter<CacheEvents> {
    * Starts watching and reading. Resolves once the first full read is in the cache (after
    * `initialized`), or at close() if that comes first. Rejects with the error of the first
    * full read when it fails for a reason other than the connection (NoAuthError, say); the
-   * cache is then closed. Throws RecipeStateError when the cache was started before.
+   * cache is then closed. Rejects with RecipeStateError when the cache was started before.
    */
   start(): Promise<void> {
-    this.lifecycle.start();
+    try {
+      this.lifecycle.start();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     this.client.on('state', this.onClientState);
     this.enqueue(() => this.readAll());
     return this.ready;

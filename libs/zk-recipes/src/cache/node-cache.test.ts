@@ -75,11 +75,11 @@ describe('NodeCache', () => {
     expect(node.state).toBe('LATENT');
     await node.start();
     expect(node.state).toBe('STARTED');
-    expect(() => node.start()).toThrow(RecipeStateError);
+    await expect(node.start()).rejects.toThrow(RecipeStateError);
     await node.close();
     await node.close();
     expect(node.state).toBe('CLOSED');
-    expect(() => node.start()).toThrow(RecipeStateError);
+    await expect(node.start()).rejects.toThrow(RecipeStateError);
 
     // The one-shot watch armed before close fires, unheard.
     await fixture.writer.create(path, 'late');

@@ -152,7 +152,7 @@ describe('TreeCache', () => {
     const tree = cache(top);
     const events = recordEvents(tree);
     await tree.start();
-    expect(() => tree.start()).toThrow(RecipeStateError);
+    await expect(tree.start()).rejects.toThrow(RecipeStateError);
     await tree.close();
     await tree.close();
     expect(tree.state).toBe('CLOSED');

@@ -46,17 +46,17 @@ describe('the errors recipes share', () => {
   it('close() ends the waits of a lock, a latch, a barrier and a queue with RecipeClosedError', async () => {
     const [holder, waiter] = [await connect(), await connect()];
     const held = new DistributedLock(holder, `${root}/lock`);
-    held.start();
+    await held.start();
     const lease = await held.acquire();
     const lock = new DistributedLock(waiter, `${root}/lock`);
-    lock.start();
+    await lock.start();
     const acquiring = lock.acquire();
 
     const leader = new LeaderLatch(holder, `${root}/election`, { id: 'leader' });
-    leader.start();
+    await leader.start();
     await leader.await({ timeoutMs: 10_000 });
     const latch = new LeaderLatch(waiter, `${root}/election`, { id: 'waiter' });
-    latch.start();
+    await latch.start();
     const electing = latch.await();
     await expect(latch.await({ timeoutMs: 50 })).rejects.toBeInstanceOf(RecipeTimeoutError);
 

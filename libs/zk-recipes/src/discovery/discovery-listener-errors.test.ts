@@ -47,7 +47,7 @@ describe('a discovery recipe listener that throws', () => {
   it("ServiceRegistry: register() resolves and the other 'registered' listeners run", async () => {
     const registry = new ServiceRegistry(client, { basePath: freshBase() });
     opened.push(registry);
-    registry.start();
+    await registry.start();
     const heard: string[] = [];
     registry.on('registered', () => {
       throw new Error('a registered listener broke');
@@ -66,7 +66,7 @@ describe('a discovery recipe listener that throws', () => {
     const basePath = freshBase();
     const registry = new ServiceRegistry(client, { basePath });
     opened.push(registry);
-    registry.start();
+    await registry.start();
     const discovery = new ServiceDiscovery(client, { basePath, name: 'api' });
     opened.unshift(discovery);
     const heard: string[] = [];

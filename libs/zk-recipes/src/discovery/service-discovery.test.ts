@@ -26,7 +26,7 @@ describe('ServiceRegistry and ServiceDiscovery', () => {
   function registryOn(client: ZkClient): ServiceRegistry {
     const registry = new ServiceRegistry(client, { basePath });
     opened.unshift(registry);
-    registry.start();
+    void registry.start(); // a fresh recipe: it resolves at once, and never rejects
     return registry;
   }
 
@@ -100,7 +100,7 @@ describe('ServiceRegistry and ServiceDiscovery', () => {
 
     const owner = await ZkClient.connect({ connectString: sharedConnectString() });
     const registry = new ServiceRegistry(owner, { basePath });
-    registry.start();
+    await registry.start();
     const instance = await registry.register({ name: 'later', id: 'one', address: 'h', port: 1 });
     await changes.until('one added', (c) => c.length === 2);
     // Closing the session (not the registry) removes the ephemeral node at once.

@@ -66,9 +66,9 @@ export class ServiceDiscovery extends EventEmitter<ServiceDiscoveryEvents> {
   }
 
   /** Starts listing; resolves once the first listing is in (or at close()). */
-  start(): Promise<void> {
+  async start(): Promise<void> {
     this.lifecycle.start();
-    return this.cache.start();
+    await this.cache.start();
   }
 
   /** The instances known now, sorted by id. */

@@ -32,7 +32,7 @@ describe('ServiceRegistry', () => {
   function registryOn(client: ZkClient, basePath: string): ServiceRegistry {
     const registry = new ServiceRegistry(client, { basePath });
     opened.unshift(registry);
-    registry.start();
+    void registry.start(); // a fresh recipe: it resolves at once, and never rejects
     return registry;
   }
 

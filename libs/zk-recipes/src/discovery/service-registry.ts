@@ -99,10 +99,16 @@ export class ServiceRegistry extends EventEmitter<ServiceRegistryEvents> {
     return this.lifecycle.state;
   }
 
-  /** Starts following the connection, to register again after it comes back. */
-  start(): void {
-    this.lifecycle.start();
-    this.client.on('state', this.onClientState);
+  /**
+   * Starts following the connection, to register again after it comes back. Async, as every recipe's start(); it resolves at once.
+   * Rejects with RecipeStateError when started before or closed.
+   */
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      this.lifecycle.start();
+      this.client.on('state', this.onClientState);
+      resolve();
+    });
   }
 
   /**

@@ -104,7 +104,7 @@ describe('LeaderElection', () => {
     for (const id of ids) {
       const member = participant(await connect(), path, run(id), { id });
       queue.push(member);
-      member.start();
+      await member.start();
       await queued(path, queue.length);
     }
 
@@ -152,9 +152,9 @@ describe('LeaderElection', () => {
       },
       { id: 'single' },
     );
-    requeuing.start();
+    await requeuing.start();
     await waitFor('requeuing runs', () => runs.length === 1, 5000);
-    single.start();
+    await single.start();
     await queued(path, 2);
 
     const firstEnd = once(requeuing, 'relinquished') as Promise<[LeadershipEnd]>;
@@ -197,9 +197,9 @@ describe('LeaderElection', () => {
       id: 'next',
     });
     const leaderElected = once(leader, 'elected');
-    leader.start();
+    await leader.start();
     await leaderElected;
-    next.start();
+    await next.start();
     await queued(path, 2);
 
     const nextElected = once(next, 'elected');

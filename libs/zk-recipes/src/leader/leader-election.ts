@@ -120,11 +120,17 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     return this.term !== null && this.term.revoked === null;
   }
 
-  /** Joins the election. */
-  start(): void {
-    this.lifecycle.start();
-    this.client.on('state', this.onState);
-    this.compete();
+  /**
+   * Joins the election. Async, as every recipe's start(); it resolves at once.
+   * Rejects with RecipeStateError when started before or closed.
+   */
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      this.lifecycle.start();
+      this.client.on('state', this.onState);
+      this.compete();
+      resolve();
+    });
   }
 
   /**
@@ -176,7 +182,8 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     latch.on('elected', (leadership) => this.lead(latch, leadership));
     latch.on('revoked', (revocation) => this.onRevoked(latch, revocation));
     latch.on('error', (error) => this.report(error));
-    latch.start();
+    // A fresh latch: its start() rejects with nothing, and resolves at once.
+    latch.start().catch((error: unknown) => this.report(error as Error));
   }
 
   private lead(latch: LeaderLatch, leadership: Leadership): void {

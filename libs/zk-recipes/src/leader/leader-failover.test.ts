@@ -428,7 +428,7 @@ describe('connection policies when the server goes away', () => {
     const latch = new LeaderLatch(client, path(), { policy: 'standard' });
     recipes.push(latch);
     const events = record(latch);
-    latch.start();
+    await latch.start();
     const before = await latch.await({ timeoutMs: 5000 });
 
     // A LeaderElection on the same client: its leadership signal aborts at SUSPENDED.
@@ -446,7 +446,7 @@ describe('connection policies when the server goes away', () => {
     const terms: Leadership[] = [];
     election.on('elected', (leadership) => terms.push(leadership));
     const firstTerm = once(election, 'elected');
-    election.start();
+    await election.start();
     await firstTerm;
 
     const server = await serverOfSession(lab.ensemble, client.sessionId);
@@ -480,7 +480,7 @@ describe('connection policies when the server goes away', () => {
     const latch = new LeaderLatch(client, path(), { policy: 'session' });
     recipes.push(latch);
     const events = record(latch);
-    latch.start();
+    await latch.start();
     const before = await latch.await({ timeoutMs: 5000 });
 
     const server = await serverOfSession(lab.ensemble, client.sessionId);
@@ -509,7 +509,7 @@ describe('connection policies when the server goes away', () => {
     const first = new LeaderLatch(cutOff, election, { id: 'first', policy: 'session' });
     recipes.push(first);
     const events = record(first);
-    first.start();
+    await first.start();
     await first.await({ timeoutMs: 5000 });
     const elsewhere = await connect(
       lab.ensemble.nodes.map((n) => n.id).filter((id) => id !== alone),
@@ -517,7 +517,7 @@ describe('connection policies when the server goes away', () => {
     );
     const second = new LeaderLatch(elsewhere, election, { id: 'second', policy: 'session' });
     recipes.push(second);
-    second.start();
+    await second.start();
     await waitFor('second queued', async () => (await second.getParticipants()).length === 2);
 
     const timeoutMs = cutOff.negotiatedTimeoutMs;

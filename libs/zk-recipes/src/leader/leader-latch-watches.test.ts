@@ -46,7 +46,7 @@ describe('LeaderLatch watches', () => {
     let raced = 0;
     for (let round = 0; round < ROUNDS_WITH_THE_RACE; round++) {
       const leader = latchOn(a, path, `leader-${round}`);
-      leader.start();
+      await leader.start();
       await leader.await({ timeoutMs: 5_000 });
       const follower = latchOn(b, path, `follower-${round}`);
       const list = b.getChildren.bind(b);
@@ -61,7 +61,7 @@ describe('LeaderLatch watches', () => {
         return names;
       };
       try {
-        follower.start();
+        await follower.start();
         await follower.await({ timeoutMs: 5_000 });
       } finally {
         b.getChildren = list;
@@ -77,7 +77,7 @@ describe('LeaderLatch watches', () => {
       [a, b, c].map(async (client, index) => {
         while (Date.now() < until) {
           const latch = latchOn(client, path, `churn-${index}-${turns}`);
-          latch.start();
+          await latch.start();
           await latch.await({ timeoutMs: 10_000 });
           await latch.close();
           turns++;

@@ -40,7 +40,7 @@ async function elected(candidate: LeaderLatch, timeoutMs = 5000): Promise<Leader
 /** Starts latches one by one, each once the previous one is queued, so the order is known. */
 async function startInOrder(path: string, queue: LeaderLatch[]): Promise<void> {
   for (const [index, participant] of queue.entries()) {
-    participant.start();
+    await participant.start();
     await waitFor(
       `${participant.id} queued`,
       async () => (await participant.getParticipants()).length === index + 1,
@@ -164,7 +164,7 @@ describe('LeaderLatch', () => {
     const path = election();
     const [a, b] = await Promise.all([connect(), connect()]);
     const first = latch(a, path, 'first');
-    first.start();
+    await first.start();
     await elected(first);
 
     const second = latch(b, path, 'second');
@@ -179,7 +179,7 @@ describe('LeaderLatch', () => {
     });
     try {
       const started = Date.now();
-      second.start();
+      await second.start();
       await elected(second, 2000);
       expect(Date.now() - started).toBeLessThan(1000);
       expect(listings).toBe(2);
@@ -192,13 +192,13 @@ describe('LeaderLatch', () => {
     const path = election();
     const client = await connect();
     const before = latch(client, path, 'before');
-    before.start();
+    await before.start();
     const old = await elected(before);
     await before.close();
     await admin.deleteRecursive(path);
 
     const after = latch(client, path, 'after');
-    after.start();
+    await after.start();
     const fresh = await elected(after);
     expect(fresh.nodePath.endsWith('latch-0000000000')).toBe(true);
     expect(old.nodePath.endsWith('latch-0000000000')).toBe(true);
@@ -250,7 +250,7 @@ describe('LeaderLatch', () => {
     expect(taken.token > leadership.token).toBe(true);
 
     const third = latch(a, path, 'third');
-    third.start();
+    await third.start();
     const pending = expect(third.await()).rejects.toBeInstanceOf(RecipeStateError);
     await third.close();
     await pending;
@@ -263,12 +263,12 @@ describe('LeaderLatch', () => {
     const never = latch(client, path, 'never');
     await never.close();
     expect(never.state).toBe('CLOSED');
-    expect(() => never.start()).toThrow(RecipeStateError);
+    await expect(never.start()).rejects.toThrow(RecipeStateError);
 
     const once_ = latch(client, path, 'once');
     expect(once_.state).toBe('LATENT');
-    once_.start();
-    expect(() => once_.start()).toThrow(RecipeStateError);
+    await once_.start();
+    await expect(once_.start()).rejects.toThrow(RecipeStateError);
     await elected(once_);
     const revocations = recordRevocations(once_);
     await Promise.all([once_.close(), once_.close()]);

@@ -210,11 +210,17 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     return this.current;
   }
 
-  /** Joins the election. Leadership is announced by 'elected' (or awaited with await()). */
-  start(): void {
-    this.lifecycle.start();
-    this.client.on('state', this.onState);
-    this.participate();
+  /**
+   * Joins the election. Leadership is announced by 'elected' (or awaited with await()). Async, as every recipe's start(); it resolves at once.
+   * Rejects with RecipeStateError when started before or closed.
+   */
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      this.lifecycle.start();
+      this.client.on('state', this.onState);
+      this.participate();
+      resolve();
+    });
   }
 
   /**

@@ -57,7 +57,7 @@ describe('a leader recipe listener that throws', () => {
     });
     latch.on('suspended', () => events.push('suspended: second listener'));
     latch.on('revoked', ({ reason }) => events.push(`revoked:${reason}`));
-    latch.start();
+    await latch.start();
     await latch.await({ timeoutMs: 5_000 });
 
     proxy().setMode(link, { kind: 'reset' });
@@ -97,7 +97,7 @@ describe('a leader recipe listener that throws', () => {
       throw new Error('a relinquished listener broke');
     });
     selector.on('relinquished', () => heard.push('relinquished'));
-    selector.start();
+    await selector.start();
 
     await waitFor('a second term', () => runs === 2, 10_000);
     expect(heard).toEqual(['elected', 'relinquished', 'elected']);

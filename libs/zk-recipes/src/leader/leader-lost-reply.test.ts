@@ -39,7 +39,7 @@ describe('a LeaderLatch join whose answer is lost', () => {
     const dropped = proxy().dropNextReply('latch-lost-reply', {
       opTypes: [ZkOpType.create, ZkOpType.create2],
     });
-    latch.start();
+    await latch.start();
     await dropped;
     const leadership = await latch.await({ timeoutMs: 10_000 });
     await admin.sync(path);

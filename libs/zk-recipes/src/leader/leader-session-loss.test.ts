@@ -29,7 +29,7 @@ describe('a LeaderLatch whose session is lost', () => {
   function latchOn(client: ZkClient, path: string, id: string): LeaderLatch {
     const latch = new LeaderLatch(client, path, { id });
     recipes.push(latch);
-    latch.start();
+    void latch.start(); // a fresh recipe: it resolves at once, and never rejects
     return latch;
   }
 
@@ -170,7 +170,7 @@ describe('a LeaderLatch whose session is lost', () => {
         return election.close();
       },
     });
-    election.start();
+    await election.start();
     await waitFor('the first term', () => terms.length === 1, 5_000);
 
     const other = await connect(4_000);

@@ -36,7 +36,7 @@ describe('DistributedLock', () => {
     const lock = new DistributedLock(options.client ?? (await connect()), path, {
       reentrant: options.reentrant ?? false,
     });
-    lock.start();
+    await lock.start();
     locks.push(lock);
     return lock;
   }
@@ -284,8 +284,8 @@ describe('DistributedLock', () => {
     locks.push(lock);
     expect(lock.state).toBe('LATENT');
     await expect(lock.acquire()).rejects.toBeInstanceOf(RecipeStateError);
-    lock.start();
-    expect(() => lock.start()).toThrow(RecipeStateError);
+    await lock.start();
+    await expect(lock.start()).rejects.toThrow(RecipeStateError);
     const lease = await lock.acquire();
 
     const waiter = await lockOn(path);

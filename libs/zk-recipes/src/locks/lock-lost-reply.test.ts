@@ -41,7 +41,7 @@ describe('a lock acquisition whose answer is lost', () => {
     clients.push(client);
     const path = `${root}/lost-reply`;
     const lock = new DistributedLock(client, path);
-    lock.start();
+    await lock.start();
     locks.push(lock);
     await client.ensurePath(path); // so the create is the lock's first write
     const dropped = proxy().dropNextReply('lock-lost-reply', {

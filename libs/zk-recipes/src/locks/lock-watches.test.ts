@@ -39,7 +39,7 @@ describe('lock watches', () => {
     const contenders = await Promise.all(
       Array.from({ length: CONTENDERS }, async () => {
         const lock = new DistributedLock(await connect(), `${root}/mutex`);
-        lock.start();
+        await lock.start();
         closers.push(() => lock.close());
         return lock;
       }),
@@ -63,17 +63,19 @@ describe('lock watches', () => {
     const readWrite = await Promise.all(
       Array.from({ length: CONTENDERS }, async () => {
         const lock = new ReadWriteLock(await connect(), `${root}/rw`);
-        lock.start();
+        await lock.start();
         closers.push(() => lock.close());
         return lock;
       }),
     );
-    const semaphores = clients.map((client) => {
-      const semaphore = new Semaphore(client, `${root}/semaphore`, { maxLeases: 2 });
-      semaphore.start();
-      closers.push(() => semaphore.close());
-      return semaphore;
-    });
+    const semaphores = await Promise.all(
+      clients.map(async (client) => {
+        const semaphore = new Semaphore(client, `${root}/semaphore`, { maxLeases: 2 });
+        await semaphore.start();
+        closers.push(() => semaphore.close());
+        return semaphore;
+      }),
+    );
     const sessions = clients.map((client) => client.sessionId);
     let cycles = 0;
     await Promise.all([

@@ -78,9 +78,13 @@ export class MultiLock extends EventEmitter<LockEvents> {
     return this.lifecycle.state;
   }
 
-  start(): void {
+  /**
+   * LATENT → STARTED (async, as every recipe's start(): it reads nothing first and
+   * resolves at once). Rejects with RecipeStateError when started before or closed.
+   */
+  async start(): Promise<void> {
     this.lifecycle.start();
-    for (const lock of this.made) lock.start();
+    await Promise.all(this.made.map((lock) => lock.start()));
   }
 
   /**

@@ -21,7 +21,7 @@ describe('ReadWriteLock', () => {
     });
     clients.push(client);
     const lock = new ReadWriteLock(client, path);
-    lock.start();
+    await lock.start();
     locks.push(lock);
     return lock;
   }

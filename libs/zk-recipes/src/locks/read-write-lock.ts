@@ -58,9 +58,16 @@ export class ReadWriteLock extends EventEmitter<LockEvents> {
     return this.lifecycle.state;
   }
 
-  start(): void {
-    this.lifecycle.start();
-    this.client.on('state', this.handleStateChange);
+  /**
+   * LATENT → STARTED (async, as every recipe's start(): it reads nothing first and
+   * resolves at once). Rejects with RecipeStateError when started before or closed.
+   */
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      this.lifecycle.start();
+      this.client.on('state', this.handleStateChange);
+      resolve();
+    });
   }
 
   /** Waits for a read lease (shared with other readers). Rejects as DistributedLock.acquire. */

@@ -26,7 +26,7 @@ describe('Semaphore', () => {
 
   async function semaphoreOn(path: string, maxLeases: number): Promise<Semaphore> {
     const semaphore = new Semaphore(await connect(), path, { maxLeases });
-    semaphore.start();
+    await semaphore.start();
     semaphores.push(semaphore);
     return semaphore;
   }
