@@ -47,6 +47,7 @@ async function startInOrder(path: string, queue: LeaderLatch[]): Promise<void> {
       5000,
     );
   }
+  await admin.sync(path);
   expect((await admin.getChildren(path)).length).toBe(queue.length);
 }
 
@@ -123,6 +124,7 @@ describe('LeaderLatch', () => {
     }
     expect(tokens[1]! > tokens[0]!).toBe(true);
     expect(tokens[2]! > tokens[1]!).toBe(true);
+    await admin.sync(path); // admin's server may not have applied the deletes yet
     expect(await admin.getChildren(path)).toHaveLength(1);
   });
 
@@ -275,6 +277,7 @@ describe('LeaderLatch', () => {
     await once_.close();
     expect(revocations).toEqual(['CLOSED']);
     expect(once_.hasLeadership).toBe(false);
+    await admin.sync(path); // admin's server may not have applied the delete yet
     expect(await admin.getChildren(path)).toEqual([]);
     expect(() => new LeaderLatch(client, '/')).toThrow(RangeError);
   });

@@ -13,6 +13,7 @@ import { Semaphore } from './semaphore';
 
 const CYCLES = 10_000;
 const CONTENDERS = 4;
+const MUTEXES = 5;
 
 describe('lock watches', () => {
   const root = testRoot();
@@ -36,16 +37,21 @@ describe('lock watches', () => {
   });
 
   it(`returns the servers' watch count to its baseline after ${CYCLES} mutex cycles`, async () => {
+    // Every session contends for each of MUTEXES locks at once: the same races, MUTEXES
+    // times over in parallel.
+    const sessions = await Promise.all(Array.from({ length: CONTENDERS }, () => connect()));
     const contenders = await Promise.all(
-      Array.from({ length: CONTENDERS }, async () => {
-        const lock = new DistributedLock(await connect(), `${root}/mutex`);
-        await lock.start();
-        closers.push(() => lock.close());
-        return lock;
-      }),
+      sessions.flatMap((client) =>
+        Array.from({ length: MUTEXES }, async (_, i) => {
+          const lock = new DistributedLock(client, `${root}/mutex-${i}`);
+          await lock.start();
+          closers.push(() => lock.close());
+          return lock;
+        }),
+      ),
     );
-    const sessions = clients.map((client) => client.sessionId);
-    expect(await serverWatchesOf(sharedConnectString(), sessions)).toEqual([]);
+    const ids = sessions.map((client) => client.sessionId);
+    expect(await serverWatchesOf(sharedConnectString(), ids)).toEqual([]);
     let cycles = 0;
     await Promise.all(
       contenders.map(async (lock) => {
@@ -56,7 +62,7 @@ describe('lock watches', () => {
         }
       }),
     );
-    expect(await serverWatchesOf(sharedConnectString(), sessions)).toEqual([]);
+    expect(await serverWatchesOf(sharedConnectString(), ids)).toEqual([]);
   });
 
   it('returns it to the baseline after read-write lock and semaphore cycles', async () => {
