@@ -8,12 +8,20 @@ import { usePrivateEnsemble } from '@zk-lab/test';
 import { ZkClient } from './client';
 import { CreateMode } from './protocol';
 
-const cluster = usePrivateEnsemble({ size: 3, heapMb: 1024 });
+// A production-like session (20 s; ZooKeeper's default tick of 2 s allows 4 to 40 s), not
+// the 4 s most tests use to see failures fast: this file is about volume, and with 4 s a
+// 2-core machine busy with another test file's servers could stall the commit pipeline for
+// longer than the session (its server stops reading a client with 1,000 requests
+// outstanding, and its pings wait behind them). Two CI runs lost the connection that way.
+const cluster = usePrivateEnsemble({ size: 3, heapMb: 1024, tickTimeMs: 1_000 });
 const root = '/scale';
 let client: ZkClient;
 
 beforeAll(async () => {
-  client = await ZkClient.connect({ connectString: cluster.connectString });
+  client = await ZkClient.connect({
+    connectString: cluster.connectString,
+    sessionTimeoutMs: 20_000,
+  });
   await client.create(root);
 });
 afterAll(async () => {
