@@ -31,7 +31,7 @@ describe('DistributedLock', () => {
   /** A started lock on `path`, over a client of its own unless one is given. */
   async function lockOn(
     path: string,
-    options: { client?: ZkClient; reentrant?: boolean } = {},
+    options: { client?: ZkClient; reentrant?: boolean | 'async-context' } = {},
   ): Promise<DistributedLock> {
     const lock = new DistributedLock(options.client ?? (await connect()), path, {
       reentrant: options.reentrant ?? false,
@@ -305,6 +305,41 @@ describe('DistributedLock', () => {
     expect((lease.signal.reason as LockLostError).reason).toBe('RECIPE_CLOSED');
     expect(lost).toEqual([]); // closing the recipe is not a loss to announce
     expect(await nodesOf(path)).toEqual([]);
+  });
+
+  it("reentrant 'async-context': tasks sharing one instance exclude each other, and a task re-enters its own hold", async () => {
+    const path = `${root}/per-task`;
+    const shared = await lockOn(path, { reentrant: 'async-context' });
+    let inside = 0;
+    let overlaps = 0;
+    const nodesWhileNested: number[] = [];
+    await Promise.all(
+      [1, 2, 3].map(() =>
+        shared.runExclusive(async (outer) => {
+          inside += 1;
+          if (inside > 1) overlaps += 1;
+          // Re-entered from within the task: the same node, no second place in the queue.
+          const nested = await shared.acquire({ timeoutMs: 0 });
+          expect(nested.node).toBe(outer.node);
+          nodesWhileNested.push((await nodesOf(path)).length);
+          await nested.release();
+          await shared.runExclusive(() => checker.exists(path)); // nested, re-entered
+          inside -= 1;
+        }),
+      ),
+    );
+    expect(overlaps).toBe(0);
+    expect(nodesWhileNested[0]).toBeGreaterThanOrEqual(1);
+    expect(await nodesOf(path)).toEqual([]);
+    // Outside any task, an acquire contends like anyone's: held by a task, it is refused.
+    let release: () => void = () => undefined;
+    const holdingTask = shared.runExclusive(
+      () => new Promise<void>((resolve) => (release = resolve)),
+    );
+    await waitFor('the task to hold', () => shared.isHeld);
+    await expect(shared.acquire({ timeoutMs: 0 })).rejects.toBeInstanceOf(LockTimeoutError);
+    release();
+    await holdingTask;
   });
 
   it('tells the holder its lease is lost when its client closes', async () => {

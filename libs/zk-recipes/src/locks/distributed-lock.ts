@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { validatePath, type ZkClient, type ZkStateEvent } from '@zk-lab/zk-client';
 import type { ConnectionPolicy } from '../common/connection-policy';
@@ -17,12 +18,15 @@ export interface DistributedLockOptions {
    * the instance does not hold yet is an ordinary contender. Default false: every
    * `acquire()` contends, so several tasks of one process can share one instance.
    *
-   * Re-entrance is per instance, not per caller (review zk-recipes F10): while it holds,
-   * ANY acquire() on it succeeds, whoever calls it, where Curator's mutex re-enters per
-   * thread. So never share a re-entrant instance between tasks that must exclude each
-   * other (two request handlers): give each task its own instance, or use the default.
+   * `true` re-enters per instance, not per caller (review zk-recipes F10): while it holds,
+   * ANY acquire() on it succeeds, whoever calls it. Never share such an instance between
+   * tasks that must exclude each other (two request handlers).
+   *
+   * `'async-context'` re-enters per task, as Curator's mutex does per thread: only an
+   * acquire() made inside `runExclusive(fn)` of the holder (in `fn`, or anything it awaits)
+   * re-enters; any other contends, even on the same instance. Safe to share.
    */
-  reentrant?: boolean;
+  reentrant?: boolean | 'async-context';
 }
 
 export interface LockEvents {
@@ -62,7 +66,9 @@ export interface LockEvents {
 export class DistributedLock extends EventEmitter<LockEvents> {
   private readonly lifecycle = new Lifecycle('DistributedLock');
   private readonly internals: LockInternals;
-  private readonly reentrant: boolean;
+  private readonly reentrant: boolean | 'async-context';
+  /** The holding of the runExclusive() the current async context runs in, if any. */
+  private readonly context = new AsyncLocalStorage<Holding>();
   /** The holding re-entrant acquisitions join. */
   private owned: Holding | null = null;
   private closing: Promise<void> = Promise.resolve();
@@ -112,13 +118,41 @@ export class DistributedLock extends EventEmitter<LockEvents> {
    * RecipeStateError unless STARTED, or a ZkError the lock cannot get past (NoAuthError).
    */
   async acquire(options: AcquireOptions = {}): Promise<LockLease> {
+    return this.lease(await this.obtain(options));
+  }
+
+  /**
+   * Runs `fn` holding the lock, and releases it when `fn` settles (its result or error is
+   * runExclusive's). Waits and rejects as acquire(). Under `reentrant: 'async-context'`,
+   * acquire() and runExclusive() called from within `fn` re-enter.
+   */
+  async runExclusive<T>(
+    fn: (lease: LockLease) => Promise<T> | T,
+    options: AcquireOptions = {},
+  ): Promise<T> {
+    const holding = await this.obtain(options);
+    const lease = this.lease(holding);
+    try {
+      return await this.context.run(holding, () => fn(lease));
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** A holding to lease: the one to re-enter, or a new one. */
+  private async obtain(options: AcquireOptions): Promise<Holding> {
     this.lifecycle.assertStarted();
+    if (this.reentrant === 'async-context') {
+      const mine = this.context.getStore();
+      if (mine !== undefined && mine.deletion === null && !mine.lost) return mine;
+      return this.internals.acquire(options);
+    }
     if (this.reentrant && this.owned !== null && this.owned.deletion === null) {
-      return this.lease(this.owned);
+      return this.owned;
     }
     const holding = await this.internals.acquire(options);
     if (this.reentrant) this.owned = holding;
-    return this.lease(holding);
+    return holding;
   }
 
   close(): Promise<void> {
