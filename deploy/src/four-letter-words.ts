@@ -2,7 +2,8 @@ import { connect } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 
 /** The four-letter words the runner uses; the ensemble's config allows them all. */
-export type FourLetterWord = 'ruok' | 'srvr' | 'mntr' | 'stat' | 'cons' | 'wchs' | 'wchc' | 'conf';
+export type FourLetterWord =
+  'ruok' | 'srvr' | 'mntr' | 'stat' | 'cons' | 'wchs' | 'wchc' | 'wchp' | 'conf';
 
 /**
  * Sends one four-letter word to a server's client port and returns its whole answer.

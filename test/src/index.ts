@@ -6,7 +6,11 @@ export {
   type PrivateEnsemble,
 } from './harness/ensembles';
 export { serverOfSession, waitFor } from './harness/waiting';
-export { serverWatchesOf } from './harness/server-watches';
+export {
+  registeredWatchPaths,
+  serverWatchesOf,
+  serverWatchesUnder,
+} from './harness/server-watches';
 export { useFaultProxy, ZkOpType } from './harness/fault-proxies';
 export {
   AppProcess,

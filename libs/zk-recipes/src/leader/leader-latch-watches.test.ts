@@ -4,8 +4,13 @@
  * client, so latch turns do not make either grow. On the shared ensemble.
  */
 import { ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot, waitFor } from '@zk-lab/test';
-import { registeredWatchPaths, serverWatchesUnder } from './__tests__/watch-counts';
+import {
+  registeredWatchPaths,
+  serverWatchesUnder,
+  sharedConnectString,
+  testRoot,
+  waitFor,
+} from '@zk-lab/test';
 import { LeaderLatch } from './leader-latch';
 
 const ROUNDS_WITH_THE_RACE = 30;

@@ -29,8 +29,8 @@ describe('QueueItem.complete() after a lost connection', () => {
     await admin.close();
   });
 
-  /** A consumer through link `link`, holding the one item of a fresh queue. */
-  async function holdOne(link: string) {
+  /** A consumer through link `link`, on a fresh queue that holds one item. */
+  async function queueWithOne(link: string) {
     const client = await connectViaProxy(proxy(), link, 10_000);
     opened.push(client);
     const path = `${root}/queue-${randomBytes(4).toString('hex')}`;
@@ -38,6 +38,12 @@ describe('QueueItem.complete() after a lost connection', () => {
     opened.unshift(queue);
     await queue.start();
     await queue.put('job');
+    return { client, path, queue };
+  }
+
+  /** A consumer through link `link`, holding the one item of a fresh queue. */
+  async function holdOne(link: string) {
+    const { client, path, queue } = await queueWithOne(link);
     const item = (await queue.take({ timeoutMs: 5_000 })) as QueueItem;
     return {
       client,
@@ -119,13 +125,7 @@ describe('QueueItem.complete() after a lost connection', () => {
 
   it('a claim applied whose answer was lost is found ours: the item is taken once, and completes', async () => {
     const link = 'queue-claim-applied';
-    const client = await connectViaProxy(proxy(), link, 10_000);
-    opened.push(client);
-    const path = `${root}/queue-${randomBytes(4).toString('hex')}`;
-    const queue = new DistributedQueue(client, path);
-    opened.unshift(queue);
-    await queue.start();
-    await queue.put('job');
+    const { client, path, queue } = await queueWithOne(link);
     const dropped = proxy().dropNextReply(link, { opTypes: [ZkOpType.multi] });
 
     const item = (await queue.take({ timeoutMs: 10_000 })) as QueueItem;

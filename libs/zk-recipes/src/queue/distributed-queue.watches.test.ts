@@ -5,8 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot, waitFor } from '@zk-lab/test';
-import { registeredWatchPaths, serverWatchesUnder } from '../leader/__tests__/watch-counts';
+import {
+  registeredWatchPaths,
+  serverWatchesUnder,
+  sharedConnectString,
+  testRoot,
+  waitFor,
+} from '@zk-lab/test';
 import { DistributedQueue, type QueueItem } from './distributed-queue';
 
 const ITEMS = 30;
