@@ -29,4 +29,5 @@ export {
   type ZooKeeperInstall,
 } from './zookeeper-install';
 export * from './fault-proxy';
+export { DebianPackageError, ensureProgram } from './debian-packages';
 export { clientSubject, makeTlsMaterial, type TlsMaterial } from './tls-material';

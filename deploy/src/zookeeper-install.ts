@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { aptInstall, canUseAptGet } from './debian-packages';
 
 /** Where the server classes come from, and how to run them. */
 export interface ZooKeeperInstall {
@@ -97,20 +97,6 @@ export function findZooKeeper(env: NodeJS.ProcessEnv = process.env): ZooKeeperIn
   return { classpath, java, source };
 }
 
-function canUseAptGet(): boolean {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  return isRoot && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-function aptGet(args: string[], log: (line: string) => void): boolean {
-  log(`$ apt-get ${args.join(' ')}`);
-  const result = spawnSync('apt-get', args, {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  return result.status === 0;
-}
-
 /**
  * Finds the server, installing Debian's `zookeeper` package through apt-get when none is
  * there and apt-get can be used (as root). Otherwise throws ZooKeeperNotFoundError with what
@@ -131,14 +117,10 @@ export function ensureZooKeeper(
     );
   }
   log('ZooKeeper is not installed: installing Debian package zookeeper (needs a minute at most)…');
-  const installArgs = ['install', '-y', '--no-install-recommends', 'zookeeper'];
-  if (!aptGet(installArgs, log)) {
-    // A fresh machine may have no package lists yet.
-    if (!aptGet(['update'], log) || !aptGet(installArgs, log)) {
-      throw new ZooKeeperNotFoundError(
-        `apt-get could not install zookeeper (see its output above).\n${HOW_TO_INSTALL}`,
-      );
-    }
+  if (!aptInstall(['zookeeper'], log)) {
+    throw new ZooKeeperNotFoundError(
+      `apt-get could not install zookeeper (see its output above).\n${HOW_TO_INSTALL}`,
+    );
   }
   const installed = findZooKeeper(env);
   if (!installed) {

@@ -24,4 +24,5 @@ export {
   type RunResult,
 } from './harness/app-processes';
 export { readLedger, violations, waitForSettled, type Ledger } from './harness/job-ledger';
+export { Terminal, useTerminals, type TerminalOptions } from './harness/terminals';
 export { APP_SESSION_TIMEOUT_MS, useLabSystem, type LabSystem } from './harness/lab-system';
