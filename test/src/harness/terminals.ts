@@ -84,14 +84,7 @@ export class Terminal {
 
   /** True while the command still runs (the pane is not dead). */
   async running(): Promise<boolean> {
-    const { stdout } = await tmux(this.socket, [
-      'display-message',
-      '-p',
-      '-t',
-      this.target,
-      '#{pane_dead}',
-    ]);
-    return stdout.trim() === '0';
+    return (await this.display('#{pane_dead}')) === '0';
   }
 
   /** Waits until the command ends; returns its exit status. */
@@ -103,26 +96,17 @@ export class Terminal {
       }
       await sleep(50);
     }
-    const { stdout } = await tmux(this.socket, [
-      'display-message',
-      '-p',
-      '-t',
-      this.target,
-      '#{pane_dead_status}',
-    ]);
-    return Number(stdout.trim());
+    return Number(await this.display('#{pane_dead_status}'));
+  }
+
+  private async display(format: string): Promise<string> {
+    const args = ['display-message', '-p', '-t', this.target, format];
+    return (await tmux(this.socket, args)).stdout.trim();
   }
 
   /** The pid of the command running in the terminal. */
   async pid(): Promise<number> {
-    const { stdout } = await tmux(this.socket, [
-      'display-message',
-      '-p',
-      '-t',
-      this.target,
-      '#{pane_pid}',
-    ]);
-    return Number(stdout.trim());
+    return Number(await this.display('#{pane_pid}'));
   }
 }
 
