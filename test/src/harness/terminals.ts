@@ -6,7 +6,7 @@
  * tests did: tmux then hangs up on every program still running in it.
  */
 import { execFile } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +29,7 @@ export class Terminal {
     private readonly socket: string,
     /** The tmux target: session:window.pane. */
     readonly target: string,
+    private readonly statusFile: string,
   ) {}
 
   /** Types `text` as it is (no key names): `type('ls /')`. */
@@ -82,31 +83,26 @@ export class Terminal {
     }
   }
 
-  /** True while the command still runs (the pane is not dead). */
-  async running(): Promise<boolean> {
-    return (await this.display('#{pane_dead}')) === '0';
+  /** True while the command still runs. */
+  running(): boolean {
+    return !existsSync(this.statusFile);
   }
 
-  /** Waits until the command ends; returns its exit status. */
+  /**
+   * Waits until the command ends; returns its exit status (128 + the signal's number when a
+   * signal ended it). The status is written by the shell that ran the command: tmux's own
+   * `pane_dead_status` is at times never filled in when the tmux server runs under Jest.
+   */
   async waitForExit(timeoutMs = 15_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    while (await this.running()) {
+    for (;;) {
+      const status = existsSync(this.statusFile) ? readFileSync(this.statusFile, 'utf8') : '';
+      if (status.endsWith('\n')) return Number(status.trim());
       if (Date.now() > deadline) {
         throw new Error(`the command still runs after ${timeoutMs} ms:\n${await this.screen()}`);
       }
       await sleep(50);
     }
-    return Number(await this.display('#{pane_dead_status}'));
-  }
-
-  private async display(format: string): Promise<string> {
-    const args = ['display-message', '-p', '-t', this.target, format];
-    return (await tmux(this.socket, args)).stdout.trim();
-  }
-
-  /** The pid of the command running in the terminal. */
-  async pid(): Promise<number> {
-    return Number(await this.display('#{pane_pid}'));
   }
 }
 
@@ -131,8 +127,10 @@ export function useTerminals(): {
   const socket = `zk-lab-test-${process.pid}-${++files}`;
   let started = false;
   let windows = 0;
+  const statusFiles: string[] = [];
 
   afterAll(async () => {
+    for (const file of statusFiles) rmSync(file, { force: true });
     if (!started) return;
     await tmux(socket, ['kill-server']).catch(() => undefined);
     // tmux leaves its socket file behind.
@@ -148,8 +146,10 @@ export function useTerminals(): {
       const exports = Object.entries({ TERM: 'xterm-256color', ...env }).map(
         ([key, value]) => `${key}=${shellQuote(value)}`,
       );
-      // `exec env …`: the command replaces the shell, so the pane's pid is the command's.
-      const command = `exec env ${exports.join(' ')} ${argv.map(shellQuote).join(' ')}`;
+      const statusFile = join(tmpdir(), `${socket}-${name}.status`);
+      rmSync(statusFile, { force: true });
+      statusFiles.push(statusFile);
+      const command = `env ${exports.join(' ')} ${argv.map(shellQuote).join(' ')}; echo $? > ${statusFile}`;
       const args = ['-x', String(cols), '-y', String(rows), '-c', cwd];
       if (!started) {
         // The config keeps a finished command's last screen readable, as a terminal would.
@@ -181,7 +181,7 @@ export function useTerminals(): {
           String(rows),
         ]);
       }
-      return new Terminal(socket, `tests:${name}.0`);
+      return new Terminal(socket, `tests:${name}.0`, statusFile);
     },
   };
 }
