@@ -28,6 +28,7 @@ import { ChaosSetupError } from './chaos/runner';
 import { NoFaultProxyError } from './lab-links';
 import { delay, heal, partition } from './link-commands';
 import type { Output } from './output';
+import { runTop } from './top/top-command';
 import { zkDown, zkKill, zkPause, zkStart, zkStatus, zkUp } from './zk-commands';
 
 export const USAGE = `zk-lab: the operator CLI of the lab (npm run lab:cli -- <command>)
@@ -52,6 +53,7 @@ Usage:
   lab delay NAME|LINK MS every byte on app NAME's links (or one link) MS late; 0 removes it
   lab chaos              a seeded chaos run with a verdict from outside (see Options (chaos));
                          runs on the lab that is up, or brings up one of its own
+  lab top [PATH]         the live view of a subtree, its changes, sessions and servers (--help)
   lab zk up              start an ensemble in the background and return
   lab zk status [--json] one row per server: state, mode, pid, port, latency, znodes, connections
   lab zk kill N [--signal SIG]   kill server N (SIGKILL by default; SIGTERM stops it cleanly)
@@ -142,6 +144,7 @@ class ChaosVerdictFailed extends Error {
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: Output): Promise<number> {
   try {
+    if (argv[0] === 'top') return await runTop(argv.slice(1), io);
     await dispatch(argv, io);
     return 0;
   } catch (err) {

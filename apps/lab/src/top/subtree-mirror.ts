@@ -1,0 +1,175 @@
+/**
+ * Keeps a ZnodeTree equal to a subtree of ZooKeeper: one persistent-recursive watch on the
+ * path, set before the subtree is read (so no change between the read and the watch is
+ * missed), then the subtree read once, level by level, in multiRead batches. Each created or
+ * changed event is followed by a getData of that node; a deletion needs no read.
+ *
+ * Replies and watch events of one session arrive in the server's order, so applying each as
+ * it arrives keeps the copy consistent: a read answered after an event saw that event.
+ *
+ * On connection loss nothing changes until the client is back. RECONNECTED (same session):
+ * a 3.8 server does not replay changes deep in a recursive watch's subtree, so the subtree
+ * is read again and what it no longer holds is deleted. CONNECTED after LOST (a new
+ * session): the old session's watch is gone; it is set again, then the subtree read again.
+ */
+import {
+  AddWatchMode,
+  dataOf,
+  EventType,
+  NoNodeError,
+  type ReadOp,
+  type WatchEvent,
+  type WatchHandle,
+  type ZkClient,
+  type ZkStateEvent,
+} from '@zk-lab/zk-client';
+import { type AppliedChange, childPath, type ZnodeTree } from './znode-tree';
+
+export interface MirrorListener {
+  /** A watch event arrived (it may still wait for its read). */
+  arrived(): void;
+  /** An event was dealt with: applied, or found to change nothing. */
+  settled(change: AppliedChange | null): void;
+  /** A load finished, or a note on the connection (for the log). */
+  note(text: string): void;
+}
+
+/** Paths per multiRead (two reads each: the data with its Stat, and the children). */
+const BATCH = 200;
+
+export class SubtreeMirror {
+  private watch: WatchHandle | null = null;
+  private loading: Promise<void> | null = null;
+  private loadAgain = false;
+  private stopped = false;
+  private readonly onState = (event: ZkStateEvent) => this.stateChanged(event);
+
+  constructor(
+    private readonly client: ZkClient,
+    private readonly tree: ZnodeTree,
+    private readonly listener: MirrorListener,
+  ) {}
+
+  /** Sets the watch and reads the subtree; resolves when the first load is done. */
+  async start(): Promise<void> {
+    this.client.on('state', this.onState);
+    await this.addWatch();
+    await this.reload();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.client.off('state', this.onState);
+    await this.watch?.remove().catch(() => undefined);
+    this.watch = null;
+  }
+
+  /** Reads the subtree again; a reload asked for during one runs once more after it. */
+  reload(): Promise<void> {
+    if (this.loading !== null) {
+      this.loadAgain = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.loadAgain = false;
+        await this.loadOnce();
+      } while (this.loadAgain && !this.stopped);
+    })().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async addWatch(): Promise<void> {
+    this.watch = await this.client.addWatch(
+      this.tree.root,
+      AddWatchMode.PERSISTENT_RECURSIVE,
+      (event) => this.watched(event),
+    );
+  }
+
+  private stateChanged(event: ZkStateEvent): void {
+    if (this.stopped) return;
+    if (event === 'RECONNECTED') {
+      this.listener.note('reconnected: reading the subtree again');
+      void this.reload().catch((error: unknown) => this.failed(error));
+    } else if (event === 'CONNECTED') {
+      this.listener.note('new session: watching and reading the subtree again');
+      void this.addWatch()
+        .then(() => this.reload())
+        .catch((error: unknown) => this.failed(error));
+    }
+  }
+
+  private failed(error: unknown): void {
+    // The next reconnect or new session reads again.
+    this.listener.note(`load failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private watched(event: WatchEvent): void {
+    if (this.stopped) return;
+    switch (event.type) {
+      case EventType.NodeCreated:
+      case EventType.NodeDataChanged:
+        this.listener.arrived();
+        this.client.getData(event.path).then(
+          ({ data, stat }) => this.listener.settled(this.tree.upsert(event.path, stat, data, true)),
+          (error: unknown) => {
+            // Gone before the read: its NodeDeleted follows (or came first).
+            if (!(error instanceof NoNodeError)) this.failed(error);
+            this.listener.settled(null);
+          },
+        );
+        return;
+      case EventType.NodeDeleted:
+        this.listener.arrived();
+        this.listener.settled(this.tree.delete(event.path, true));
+        return;
+      default:
+        return; // None: the connection's own events, seen through 'state'
+    }
+  }
+
+  private async loadOnce(): Promise<void> {
+    const started = Date.now();
+    this.tree.beginReload();
+    let level = [this.tree.root];
+    while (level.length > 0 && !this.stopped) {
+      const batches: string[][] = [];
+      for (let i = 0; i < level.length; i += BATCH) batches.push(level.slice(i, i + BATCH));
+      const next: string[][] = await Promise.all(batches.map((paths) => this.loadBatch(paths)));
+      level = next.flat();
+    }
+    for (const change of this.tree.endReload()) this.listener.settled(change);
+    this.listener.note(`loaded ${this.tree.size} nodes in ${Date.now() - started} ms`);
+  }
+
+  /** Reads `paths` (data, Stat, children) into the tree; returns their children's paths. */
+  private async loadBatch(paths: string[]): Promise<string[]> {
+    const ops: ReadOp[] = paths.flatMap((path): ReadOp[] => [
+      { op: 'getData', path },
+      { op: 'getChildren', path },
+    ]);
+    const results = await this.client.multiRead(ops);
+    const children: string[] = [];
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i] as string;
+      const dataResult = results[2 * i];
+      const childResult = results[2 * i + 1];
+      if (dataResult === undefined || childResult === undefined) continue;
+      let found: ReturnType<typeof dataOf>;
+      try {
+        found = dataOf(dataResult);
+      } catch {
+        continue; // NoAuth: its Stat cannot be read either
+      }
+      if (found === null) continue; // deleted since its parent was listed
+      this.tree.upsert(path, found.stat, found.data, false);
+      if ('children' in childResult) {
+        for (const name of childResult.children) children.push(childPath(path, name));
+      }
+    }
+    return children;
+  }
+}
