@@ -149,7 +149,10 @@ function serverLines(servers: ServerReading[] | null): Line[] {
 }
 
 function detailLines(followed: Followed, width: number, max: number): Line[] {
-  const lines: Line[] = [[{ text: `Following ${followed.path}`, bold: true }]];
+  const name = followed.path.slice(followed.path.lastIndexOf('/') + 1) || '/';
+  const path =
+    followed.path.length < width ? followed.path : `…${followed.path.slice(-(width - 2))}`;
+  const lines: Line[] = [[{ text: `Following ${name}`, bold: true }], [{ text: ` ${path}` }]];
   const entry = followed.entry;
   if (entry === undefined || entry.ghost) {
     lines.push([{ text: ' deleted', colour: 'red' }]);
