@@ -47,6 +47,8 @@ export interface ScreenState {
   log: (count: number) => readonly LogEntry[];
   connection: string;
   eventsPerSecond: number;
+  /** The subtree is being read (at start, after a reconnect or a new session). */
+  loading: boolean;
   behind: number;
   filter: string;
   editingFilter: boolean;
@@ -265,6 +267,7 @@ export function layoutScreen(state: ScreenState): Line[] {
     },
     { text: ` ${state.nodeCount} nodes  ${state.eventsPerSecond.toFixed(1)} events/s ` },
   ];
+  if (state.loading) status.push({ text: ' reading the subtree… ', colour: 'yellow' });
   if (state.behind > 0) {
     status.push({
       text: ` falling behind: ${state.behind} events queued `,

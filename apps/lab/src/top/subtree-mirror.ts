@@ -50,6 +50,11 @@ export class SubtreeMirror {
     private readonly listener: MirrorListener,
   ) {}
 
+  /** True while the subtree is being read. */
+  get isLoading(): boolean {
+    return this.loading !== null;
+  }
+
   /** Sets the watch and reads the subtree; resolves when the first load is done. */
   async start(): Promise<void> {
     this.client.on('state', this.onState);

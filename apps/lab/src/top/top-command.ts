@@ -275,6 +275,7 @@ class LiveView {
       connection:
         state === 'CONNECTED' ? `CONNECTED session ${sessionHex(this.client.sessionId)}` : state,
       eventsPerSecond: this.rate.perSecond(),
+      loading: this.mirror.isLoading,
       behind: this.backlog.behind(),
       filter: this.tree.filter,
       editingFilter: this.editingFilter,
@@ -286,6 +287,11 @@ class LiveView {
 
   private key(key: KeyPress): void {
     this.dirty = true;
+    // Keys typed faster than a frame come as one string ("jl"): one at a time here.
+    if (!this.editingFilter && !key.ctrl && key.input.length > 1) {
+      for (const input of key.input) this.key({ ...key, input });
+      return;
+    }
     if (key.ctrl && key.input === 'c') return this.quit();
     if (this.editingFilter) {
       if (key.escape) {

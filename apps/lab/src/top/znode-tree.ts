@@ -72,6 +72,9 @@ export function looksSequential(name: string): boolean {
 
 const PREVIEW_BYTES = 64;
 
+/** Names in the order people read them: p2 before p10. */
+const byName = new Intl.Collator('en', { numeric: true });
+
 /** The start of `data` as one printable line. */
 export function previewOf(data: Buffer): string {
   const head = data.subarray(0, PREVIEW_BYTES).toString('utf8');
@@ -292,7 +295,7 @@ export class ZnodeTree {
         const open = keep !== null || this.expanded.has(entry.path);
         rows.push({ entry, depth, expanded: open && entry.children.size > 0 });
         if (!open) return;
-        for (const name of [...entry.children].sort()) {
+        for (const name of [...entry.children].sort(byName.compare)) {
           const child = this.nodes.get(childPath(entry.path, name));
           if (child !== undefined) visit(child, depth + 1);
         }
