@@ -118,8 +118,10 @@ export class SubtreeMirror {
       case EventType.NodeCreated:
       case EventType.NodeDataChanged:
         this.listener.arrived();
+        const readAt = this.tree.readStarted();
         this.client.getData(event.path).then(
-          ({ data, stat }) => this.listener.settled(this.tree.upsert(event.path, stat, data, true)),
+          ({ data, stat }) =>
+            this.listener.settled(this.tree.upsert(event.path, stat, data, true, readAt)),
           (error: unknown) => {
             // Gone before the read: its NodeDeleted follows (or came first).
             if (!(error instanceof NoNodeError)) this.failed(error);
@@ -156,6 +158,7 @@ export class SubtreeMirror {
       { op: 'getData', path },
       { op: 'getChildren', path },
     ]);
+    const readAt = this.tree.readStarted();
     const results = await this.client.multiRead(ops);
     const children: string[] = [];
     for (let i = 0; i < paths.length; i++) {
@@ -170,7 +173,7 @@ export class SubtreeMirror {
         continue; // NoAuth: its Stat cannot be read either
       }
       if (found === null) continue; // deleted since its parent was listed
-      this.tree.upsert(path, found.stat, found.data, false);
+      this.tree.upsert(path, found.stat, found.data, false, readAt);
       if ('children' in childResult) {
         for (const name of childResult.children) children.push(childPath(path, name));
       }

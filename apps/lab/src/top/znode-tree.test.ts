@@ -95,6 +95,25 @@ describe('ZnodeTree: the copy of a subtree', () => {
     expect(tree.get('/app/r')?.ghost).toBe(false);
   });
 
+  it('a read sent before a deletion and answered after it does not bring the node back', () => {
+    // The client runs watch listeners at once and awaited replies a little later.
+    const { tree } = loaded(['/app/x']);
+    const beforeDelete = tree.readStarted();
+    tree.delete('/app/x');
+    expect(tree.upsert('/app/x', stat(), Buffer.from('stale'), true, beforeDelete)).toBeNull();
+    expect(tree.get('/app/x')?.ghost).toBe(true);
+    // Unknown to the tree when deleted (a load still under way): not brought in either.
+    const loadRead = tree.readStarted();
+    tree.delete('/app/not-yet-loaded');
+    expect(tree.upsert('/app/not-yet-loaded', stat(), null, false, loadRead)).toBeNull();
+    expect(tree.get('/app/not-yet-loaded')).toBeUndefined();
+    // Made again: the read sent after the deletion counts.
+    const afterDelete = tree.readStarted();
+    expect(tree.upsert('/app/x', stat(), Buffer.from('new'), true, afterDelete)?.kind).toBe(
+      'created',
+    );
+  });
+
   it('a reload deletes what it did not see again, and keeps what it and the events saw', () => {
     const { tree } = loaded(['/app/kept', '/app/gone', '/app/touched']);
     tree.beginReload();

@@ -71,6 +71,7 @@ export function looksSequential(name: string): boolean {
 }
 
 const PREVIEW_BYTES = 64;
+const TOMBSTONE_MS = 120_000;
 
 /** Names in the order people read them: p2 before p10. */
 const byName = new Intl.Collator('en', { numeric: true });
@@ -120,6 +121,10 @@ export class ZnodeTree {
   private liveCount = 0;
   private filterText = '';
   private rowsCache: TreeRow[] | null = null;
+  /** Counts deletions: a read is stamped with it when sent (see `readStarted`). */
+  private deletions = 0;
+  /** Where deletions were seen, with their count and time, so late reads cannot undo them. */
+  private readonly tombstones = new Map<string, { deletion: number; at: number }>();
   private flashing = new Set<string>();
 
   constructor(options: ZnodeTreeOptions) {
@@ -139,13 +144,32 @@ export class ZnodeTree {
   }
 
   /**
-   * A node as a read found it. `change` says whether this is news to flash (a watch event)
-   * or a load (no flash). Returns what changed, or null when nothing did.
+   * The stamp of a read about to be sent. The client calls watch listeners at once but
+   * resumes an awaited reply a little later, so a deletion that the server sent after a
+   * reply can be applied before that reply: `upsert` then drops the reply, which the
+   * deletion made stale.
    */
-  upsert(path: string, stat: Stat, data: Buffer | null, change: boolean): AppliedChange | null {
+  readStarted(): number {
+    return this.deletions;
+  }
+
+  /**
+   * A node as a read found it. `change` says whether this is news to flash (a watch event)
+   * or a load (no flash); `readAt` is the read's stamp (`readStarted`). Returns what
+   * changed, or null when nothing did.
+   */
+  upsert(
+    path: string,
+    stat: Stat,
+    data: Buffer | null,
+    change: boolean,
+    readAt = this.deletions,
+  ): AppliedChange | null {
     if (path !== this.root && !path.startsWith(this.root === '/' ? '/' : `${this.root}/`)) {
       return null;
     }
+    const tombstone = this.tombstones.get(path);
+    if (tombstone !== undefined && tombstone.deletion > readAt) return null;
     let entry = this.nodes.get(path);
     const known = entry !== undefined && !entry.ghost;
     if (entry !== undefined && entry.stat.czxid === stat.czxid && entry.stat.mzxid > stat.mzxid) {
@@ -186,6 +210,9 @@ export class ZnodeTree {
 
   /** A node that is no longer there. Returns what changed, or null when it was not known. */
   delete(path: string, change = true): AppliedChange | null {
+    this.deletions += 1;
+    this.tombstones.delete(path); // re-inserted: the map stays in time order
+    this.tombstones.set(path, { deletion: this.deletions, at: this.now() });
     const entry = this.nodes.get(path);
     if (entry === undefined || entry.ghost) return null;
     const session = ownerSession(entry.stat);
@@ -222,6 +249,11 @@ export class ZnodeTree {
   expireFlashes(): boolean {
     const now = this.now();
     let expired = false;
+    // A read older than this has failed long ago (the client gives up within a session).
+    for (const [path, { at }] of this.tombstones) {
+      if (now - at < TOMBSTONE_MS) break;
+      this.tombstones.delete(path);
+    }
     for (const path of this.flashing) {
       const entry = this.nodes.get(path);
       if (entry?.flash == null) {
