@@ -116,7 +116,7 @@ export class SubtreeMirror {
     if (this.stopped) return;
     switch (event.type) {
       case EventType.NodeCreated:
-      case EventType.NodeDataChanged:
+      case EventType.NodeDataChanged: {
         this.listener.arrived();
         const readAt = this.tree.readStarted();
         this.client.getData(event.path).then(
@@ -129,6 +129,7 @@ export class SubtreeMirror {
           },
         );
         return;
+      }
       case EventType.NodeDeleted:
         this.listener.arrived();
         this.listener.settled(this.tree.delete(event.path, true));
