@@ -129,7 +129,7 @@ function treeLine(row: TreeRow, width: number, selected: boolean): Line {
   const text =
     `${mark}${fit(name, c.name)} ${fit(typeLabel(entry), 8)} ${fitRight(String(entry.stat.version), 4)} ` +
     `${fitRight(String(entry.children.size), 5)} ${fitRight(String(entry.stat.dataLength), 7)} ` +
-    `${fit(owner, 18)} ${fit(entry.readable ? entry.preview : '(no read access)', c.preview)}`;
+    `${fit(owner, 18)} ${fit(entry.readable ? entry.preview : '(NoAuth)', c.preview)}`;
   const segment: Segment = { text: fit(text, width) };
   if (entry.flash !== null) segment.colour = FLASH_COLOUR[entry.flash.kind];
   if (selected) segment.inverse = true;

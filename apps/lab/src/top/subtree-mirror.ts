@@ -16,6 +16,7 @@ import {
   AddWatchMode,
   dataOf,
   EventType,
+  NoAuthError,
   NoNodeError,
   type ReadOp,
   type WatchEvent,
@@ -123,6 +124,13 @@ export class SubtreeMirror {
           ({ data, stat }) =>
             this.listener.settled(this.tree.upsert(event.path, stat, data, true, readAt)),
           (error: unknown) => {
+            if (error instanceof NoAuthError) {
+              this.statOnly(event.path, true).then(
+                (change) => this.listener.settled(change),
+                () => this.listener.settled(null),
+              );
+              return;
+            }
             // Gone before the read: its NodeDeleted follows (or came first).
             if (!(error instanceof NoNodeError)) this.failed(error);
             this.listener.settled(null);
@@ -162,6 +170,7 @@ export class SubtreeMirror {
     const readAt = this.tree.readStarted();
     const results = await this.client.multiRead(ops);
     const children: string[] = [];
+    const unreadable: string[] = [];
     for (let i = 0; i < paths.length; i++) {
       const path = paths[i] as string;
       const dataResult = results[2 * i];
@@ -170,8 +179,9 @@ export class SubtreeMirror {
       let found: ReturnType<typeof dataOf>;
       try {
         found = dataOf(dataResult);
-      } catch {
-        continue; // NoAuth: its Stat cannot be read either
+      } catch (error) {
+        if (error instanceof NoAuthError) unreadable.push(path);
+        continue;
       }
       if (found === null) continue; // deleted since its parent was listed
       this.tree.upsert(path, found.stat, found.data, false, readAt);
@@ -179,6 +189,17 @@ export class SubtreeMirror {
         for (const name of childResult.children) children.push(childPath(path, name));
       }
     }
+    await Promise.all(unreadable.map((path) => this.statOnly(path, false)));
     return children;
+  }
+
+  /**
+   * A node this session may not read (NoAuth): `exists` needs no permission, so it is shown
+   * with its Stat and no data. Its children cannot be listed (that needs READ too).
+   */
+  private async statOnly(path: string, change: boolean): Promise<AppliedChange | null> {
+    const readAt = this.tree.readStarted();
+    const stat = await this.client.exists(path);
+    return stat === null ? null : this.tree.upsert(path, stat, null, change, readAt);
   }
 }

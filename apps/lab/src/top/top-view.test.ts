@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { sharedConnectString, type Terminal, testRoot, useTerminals } from '@zk-lab/test';
-import { CreateMode, ZkClient } from '@zk-lab/zk-client';
+import { CreateMode, digestAcl, Perms, ZkClient } from '@zk-lab/zk-client';
 import { sessionHex } from './znode-tree';
 
 // `lab top` as a user runs it: the built CLI (build first), in a real terminal (tmux).
@@ -27,6 +27,7 @@ describe('lab top: the live view in a real terminal', () => {
     await writer.ensurePath(root);
     await writer.create(`${root}/before-1`, 'hello');
     await writer.create(`${root}/before-2`, '{"n":2}');
+    await writer.create(`${root}/secret`, 'hidden', { acl: [digestAcl('u', 'p', Perms.ALL)] });
     top = await terminals.open(['node', MAIN, 'top', root, '--connect', connect], {
       cols: 120,
       rows: 40,
@@ -35,6 +36,7 @@ describe('lab top: the live view in a real terminal', () => {
   });
 
   afterAll(async () => {
+    await writer.delete(`${root}/secret`); // deleteRecursive cannot list what it may not read
     await writer.deleteRecursive(root);
     await writer.close();
   });
@@ -43,7 +45,13 @@ describe('lab top: the live view in a real terminal', () => {
     const screen = await top.waitForScreen(row('before-2'));
     expect(screen).toMatch(row('before-1', 'pers'));
     expect(screen).toContain('hello');
-    expect(screen).toMatch(/CONNECTED session 0x[0-9a-f]+ +3 nodes/);
+    expect(screen).toMatch(/CONNECTED session 0x[0-9a-f]+ +4 nodes/);
+  });
+
+  it('shows a node it may not read with its Stat and no data', async () => {
+    const screen = await top.waitForScreen(row('secret', 'pers'));
+    expect(screen).toMatch(/secret\s+pers\s+0\s+0\s+6\s+\(NoAuth\)/);
+    expect(screen).not.toContain('hidden');
   });
 
   it('a node created by another client appears flashing green, a change flashes yellow', async () => {
@@ -99,6 +107,28 @@ describe('lab top: the live view in a real terminal', () => {
 });
 
 describe('lab top without a terminal', () => {
+  const top = (args: string[]) =>
+    spawnSync(process.execPath, [MAIN, 'top', ...args], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 30_000,
+    });
+
+  it('--help prints its usage, keys included, and exits 0', () => {
+    const result = top(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('lab top [PATH] [--connect host:port,…]');
+    expect(result.stdout).toContain('f follow the selected node');
+  });
+
+  it('a bad path or a second path is bad usage: one line, exit code 2', () => {
+    for (const args of [['no-slash'], ['/a', '/b']]) {
+      const result = top([...args, '--connect', sharedConnectString()]);
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('refuses with one line and exit code 2', () => {
     const result = spawnSync(
       process.execPath,
