@@ -218,6 +218,16 @@ function logLine(entry: LogEntry, width: number): Line {
   );
 }
 
+/** For a terminal too narrow for the panels: the servers and sessions in a few words. */
+function ensembleSummary(state: ScreenState): string {
+  const sessions = `${state.sessions.length} sessions with ephemerals`;
+  if (state.servers === null) return sessions;
+  const up = state.servers.filter((s) => s.up && s.mode !== null);
+  const leader = state.servers.find((s) => s.mode === 'leader' || s.mode === 'standalone');
+  const lead = leader === undefined ? 'no leader' : `${leader.mode} ${leader.server}`;
+  return `servers ${up.length}/${state.servers.length}, ${lead}, ${sessions}`;
+}
+
 /** The whole screen: exactly `rows - 1` lines of `cols` characters. */
 export function layoutScreen(state: ScreenState): Line[] {
   const { cols, rows } = state;
@@ -253,21 +263,22 @@ export function layoutScreen(state: ScreenState): Line[] {
     }
   }
 
-  lines.push([{ text: fit(' Events', cols), bold: true }]);
+  // Too narrow for the panels: the servers and sessions in a few words, beside the heading.
+  const heading = rightWidth === 0 ? ` Events   ${ensembleSummary(state)}` : ' Events';
+  lines.push([{ text: fit(heading, cols), bold: true }]);
   const log = state.log(logHeight);
   for (let i = 0; i < logHeight; i++) {
     const entry = log[i];
     lines.push(entry === undefined ? [{ text: ' '.repeat(cols) }] : logLine(entry, cols));
   }
 
+  // Most urgent first: a narrow terminal cuts the end of the line.
   const status: Line = [
     {
       text: ` ${state.connection} `,
       colour: state.connection.startsWith('CONNECTED') ? 'green' : 'red',
     },
-    { text: ` ${state.nodeCount} nodes  ${state.eventsPerSecond.toFixed(1)} events/s ` },
   ];
-  if (state.loading) status.push({ text: ' reading the subtree… ', colour: 'yellow' });
   if (state.behind > 0) {
     status.push({
       text: ` falling behind: ${state.behind} events queued `,
@@ -275,6 +286,8 @@ export function layoutScreen(state: ScreenState): Line[] {
       bold: true,
     });
   }
+  if (state.loading) status.push({ text: ' reading the subtree… ', colour: 'yellow' });
+  status.push({ text: ` ${state.nodeCount} nodes  ${state.eventsPerSecond.toFixed(1)} events/s ` });
   if (state.filter !== '' && !state.editingFilter) {
     status.push({ text: ` filter: ${state.filter} ` });
   }
