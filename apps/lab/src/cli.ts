@@ -29,6 +29,7 @@ import { NoFaultProxyError } from './lab-links';
 import { delay, heal, partition } from './link-commands';
 import type { Output } from './output';
 import { zkDown, zkKill, zkPause, zkStart, zkStatus, zkUp } from './zk-commands';
+import { runMonitor } from './monitor/monitor-command';
 
 export const USAGE = `zk-lab: the operator CLI of the lab (npm run lab:cli -- <command>)
 
@@ -59,6 +60,8 @@ Usage:
   lab zk pause N         freeze server N (SIGSTOP): its sockets stay open, it answers nothing
   lab zk resume N        let a paused server run again (SIGCONT)
   lab zk down            stop every server and delete the ensemble's data
+  lab monitor [--connect H:P,…] [--watch [S]] [--json|--prometheus]   any ensemble's servers
+                         from four-letter words; exit 0 ok, 1 warning, 2 critical (--help)
   lab help               this text
 
 Options (up):
@@ -141,6 +144,7 @@ class ChaosVerdictFailed extends Error {
 
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: Output): Promise<number> {
+  if (argv[0] === 'monitor') return runMonitor(argv.slice(1), io);
   try {
     await dispatch(argv, io);
     return 0;
