@@ -1,4 +1,4 @@
-import { usePrivateEnsemble, waitFor } from '@zk-lab/test';
+import { usePrivateEnsemble, useTerminals, waitFor } from '@zk-lab/test';
 import { ZkClient } from '@zk-lab/zk-client';
 import {
   leaderBySrvr,
@@ -8,11 +8,13 @@ import {
   receivedBySrvr,
   WatchingMonitor,
 } from './__tests__/monitor-process';
+import { MAIN } from '../__tests__/lab-processes';
 
 // A 3-server ensemble of this file's own, which the lab did not start: the monitor is given
 // its servers by --connect alone, and finds no lab state (an empty ZK_LAB_STATE).
 describe('lab monitor on an ensemble the lab did not start', () => {
   const zk = usePrivateEnsemble();
+  const terminals = useTerminals();
 
   it('without --connect, ZK_CONNECT or a lab ensemble, it says so in one line (exit 3)', async () => {
     const run = await monitor([]);
@@ -78,6 +80,24 @@ describe('lab monitor on an ensemble the lab did not start', () => {
     receivedAfter.forEach((after, i) => expect(after).toBeGreaterThan(receivedBefore[i]!));
   });
 
+  it('--watch in a terminal redraws in place (one table on the screen); Ctrl+C ends it with the last status', async () => {
+    const term = await terminals.open(
+      [process.execPath, MAIN, 'monitor', '--connect', zk.connectString, '--watch', '1'],
+      { cols: 200, rows: 20, env: { ZK_LAB_STATE: '/nonexistent' } },
+    );
+    const times = new Set<string>();
+    const header = /^(\d\d:\d\d:\d\d) OK · leader /gm;
+    const screen = await term.waitForScreen((text) => {
+      for (const match of text.matchAll(header)) times.add(match[1]!);
+      return times.size >= 3;
+    });
+    expect(screen.match(header)).toHaveLength(1); // the same rows, overwritten
+    expect(screen.split('\n')[0]).toMatch(header);
+    expect(screen).toMatch(/writes\/s/);
+    await term.press('C-c');
+    expect(await term.waitForExit()).toBe(0);
+  });
+
   it('a paused server (SIGSTOP) shows as not answering within the timeout; a warning', async () => {
     const leader = await leaderBySrvr(zk.ensemble);
     const paused = zk.ensemble.nodes.find((n) => `127.0.0.1:${n.clientPort}` !== leader)!;
@@ -128,5 +148,30 @@ describe('lab monitor on an ensemble the lab did not start', () => {
     expect(after.doc.problems.map((p) => p.message)).toEqual([
       expect.stringMatching(new RegExp(`^${leader}: down \\(connect ECONNREFUSED`)),
     ]);
+  });
+
+  it('with two of three servers killed, the last is out of quorum: no leader, critical (exit 2)', async () => {
+    const running = zk.ensemble.nodes.filter((n) => zk.ensemble.isRunning(n.id));
+    await zk.ensemble.killNode(running[0]!.id, 'SIGKILL');
+    const last = running[1]!;
+    await waitFor('the last server out of quorum, by srvr', async () => {
+      const modes = await modesBySrvr(zk.ensemble);
+      return modes[zk.ensemble.nodes.findIndex((n) => n.id === last.id)] === null;
+    });
+    const { code, doc } = await monitorJson(['--connect', zk.connectString]);
+    expect(code).toBe(2);
+    expect(doc.status).toBe('critical');
+    expect(doc.leader).toBeNull();
+    expect(doc.servers.find((s) => s.port === last.clientPort)).toMatchObject({
+      state: 'up',
+      serving: false,
+      mode: null,
+    });
+    const table = await monitor(['--connect', zk.connectString]);
+    expect(table.code).toBe(2);
+    expect(table.stdout).toMatch(
+      new RegExp(`^127\\.0\\.0\\.1:${last.clientPort}\\s+out of quorum`, 'm'),
+    );
+    expect(table.stdout).toContain('CRITICAL · NO LEADER');
   });
 });
