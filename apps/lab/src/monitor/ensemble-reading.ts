@@ -133,9 +133,7 @@ export async function readServer(
     return {
       ...base,
       state: timedOut ? 'not-answering' : 'down',
-      error: [...new Set(failed.map((e) => (e instanceof Error ? e.message : String(e))))].join(
-        '; ',
-      ),
+      error: [...new Set(failed.map(messageOf))].join('; '),
     };
   }
   const refused: FourLetterWord[] = [];
@@ -178,9 +176,13 @@ export async function readServer(
     refused,
     error:
       answers
-        .flatMap((a) => ('error' in a ? [`${a.word}: ${(a.error as Error).message}`] : []))
+        .flatMap((a) => ('error' in a ? [`${a.word}: ${messageOf(a.error)}`] : []))
         .join('; ') || null,
   };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function emptyReading(host: string, port: number): ServerReading {
