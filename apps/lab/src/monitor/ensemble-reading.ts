@@ -21,7 +21,19 @@ import {
 /** up: it answered; down: nothing listens (or the host is unreachable); not-answering: it accepted but said nothing in time. */
 export type ServerState = 'up' | 'down' | 'not-answering';
 
-export interface ServerReading {
+/** The fields read from mntr, documented in MntrReport (outstanding and connections fall back on srvr's). */
+type MntrFields = Pick<
+  MntrReport,
+  | 'outstanding'
+  | 'connections'
+  | 'watches'
+  | 'ephemerals'
+  | 'dataSize'
+  | 'openFileDescriptors'
+  | 'maxFileDescriptors'
+>;
+
+export interface ServerReading extends MntrFields {
   /** `host:port`, the name the server goes by in every output. */
   server: string;
   host: string;
@@ -40,15 +52,8 @@ export interface ServerReading {
   /** Requests received and answers sent since the server started. */
   received: number | null;
   sent: number | null;
-  outstanding: number | null;
-  connections: number | null;
-  watches: number | null;
-  ephemerals: number | null;
+  /** Znodes (mntr, else srvr). */
   znodes: number | null;
-  /** Approximate size of the data tree, in bytes. */
-  dataSize: number | null;
-  openFileDescriptors: number | null;
-  maxFileDescriptors: number | null;
   version: string | null;
   /** The four-letter words it refused (not in its `4lw.commands.whitelist`). */
   refused: FourLetterWord[];
