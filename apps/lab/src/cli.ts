@@ -60,8 +60,7 @@ Usage:
   lab zk pause N         freeze server N (SIGSTOP): its sockets stay open, it answers nothing
   lab zk resume N        let a paused server run again (SIGCONT)
   lab zk down            stop every server and delete the ensemble's data
-  lab monitor [--connect H:P,…] [--watch [S]] [--json|--prometheus]   any ensemble's servers
-                         from four-letter words; exit 0 ok, 1 warning, 2 critical (--help)
+  lab monitor            any ensemble's servers from four-letter words (lab monitor --help)
   lab help               this text
 
 Options (up):

@@ -37,7 +37,13 @@ export async function runMonitor(
     io.out(MONITOR_USAGE);
     return EXIT_CODES.ok;
   }
-  return watchEnsemble(options, io, terminal.isTTY);
+  try {
+    return await watchEnsemble(options, io, terminal.isTTY);
+  } catch (err) {
+    // Whatever went wrong is not the ensemble's status: unknown, as a monitoring system reads it.
+    io.err(`lab monitor: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return EXIT_CODES.unknown;
+  }
 }
 
 async function watchEnsemble(options: MonitorOptions, io: Output, isTTY: boolean): Promise<number> {
