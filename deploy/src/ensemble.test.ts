@@ -121,6 +121,12 @@ describe('ensemble lifecycle', () => {
     );
   });
 
+  it('rejects a four-letter-word whitelist without srvr (its own status reads srvr)', async () => {
+    await expect(
+      Ensemble.create({ stateDir: join(tmpdir(), 'never'), fourLetterWords: ['mntr'] }),
+    ).rejects.toThrow(/must allow srvr/);
+  });
+
   it('stop() ends every server process and deletes the state folder', async () => {
     const ensemble = await startEnsemble(3);
     const pids = ensemble.nodes.map((n) => [n.pid!, n.configPath] as const);

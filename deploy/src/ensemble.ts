@@ -11,7 +11,13 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fourLetterWord, parseSrvr, parseWchs, type SrvrReport } from './four-letter-words';
+import {
+  fourLetterWord,
+  parseSrvr,
+  parseWchs,
+  type FourLetterWord,
+  type SrvrReport,
+} from './four-letter-words';
 import { keytoolFor, makeTlsMaterial, type TlsMaterial } from './tls-material';
 import { freePorts } from './ports';
 import {
@@ -68,6 +74,11 @@ export interface EnsembleOptions {
    * `bob`). `tls` tells the files; `secureConnectString()` the TLS ports.
    */
   tls?: boolean | { clients?: readonly string[] };
+  /**
+   * The only four-letter words the servers answer (`4lw.commands.whitelist`); default all.
+   * It must hold `srvr`, by which the ensemble itself sees its servers serve.
+   */
+  fourLetterWords?: readonly FourLetterWord[];
 }
 
 /** The name of the proxy link by which server `from` reaches server `to`'s port. */
@@ -180,6 +191,9 @@ export class Ensemble {
       await previous.proxyControl()?.stop();
       rmSync(stateDir, { recursive: true, force: true });
     }
+    if (options.fourLetterWords !== undefined && !options.fourLetterWords.includes('srvr')) {
+      throw new RangeError('fourLetterWords must allow srvr: the ensemble reads its servers by it');
+    }
     const install = options.install ?? ensureZooKeeper({ log });
     const tickTimeMs = options.tickTimeMs ?? 200;
     const secure = options.tls !== undefined && options.tls !== false;
@@ -248,6 +262,9 @@ export class Ensemble {
           dataDir,
           host: HOST,
           peerPorts: peerPorts.get(ports.id),
+          ...(options.fourLetterWords === undefined
+            ? {}
+            : { fourLetterWords: options.fourLetterWords }),
           ...(tls === null
             ? {}
             : {

@@ -1,9 +1,17 @@
 import { connect } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 
-/** The four-letter words the runner uses; the ensemble's config allows them all. */
+/**
+ * The four-letter words the runner and the monitor use; the ensemble's config allows them all
+ * unless it is given a whitelist. Never srst or crst: they reset what other tools read.
+ */
 export type FourLetterWord =
-  'ruok' | 'srvr' | 'mntr' | 'stat' | 'cons' | 'wchs' | 'wchc' | 'wchp' | 'conf';
+  'ruok' | 'srvr' | 'mntr' | 'stat' | 'cons' | 'wchs' | 'wchc' | 'wchp' | 'conf' | 'isro';
+
+/** A server accepted the connection but sent no answer in time (paused, overloaded). */
+export class FourLetterWordTimeoutError extends Error {
+  override readonly name = 'FourLetterWordTimeoutError';
+}
 
 /**
  * Sends one four-letter word to a server's client port and returns its whole answer.
@@ -22,7 +30,11 @@ export function fourLetterWord(
     const socket = tls === undefined ? connect({ host, port }) : connectTls({ ...tls, host, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`${word} to ${host}:${port}: no answer within ${timeoutMs} ms`));
+      reject(
+        new FourLetterWordTimeoutError(
+          `${word} to ${host}:${port}: no answer within ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
     socket.on(tls === undefined ? 'connect' : 'secureConnect', () => socket.end(word));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -114,4 +126,95 @@ export function parseMntr(text: string): Map<string, string> {
     if (at > 0) fields.set(line.slice(0, at), line.slice(at + 1).trim());
   }
   return fields;
+}
+
+/**
+ * The word a server refused because its `4lw.commands.whitelist` lacks it ("mntr is not
+ * executed because it is not in the whitelist."), or null when the answer is no refusal.
+ */
+export function refusedWord(text: string): string | null {
+  return /^(\w{4}) is not executed because it is not in the whitelist\./.exec(text)?.[1] ?? null;
+}
+
+/** Is the answer the one a server gives while it has no quorum (it serves no client)? */
+export function isNotServing(text: string): boolean {
+  return text.startsWith('This ZooKeeper instance is not currently serving requests');
+}
+
+/** A zxid split into the leader's epoch (high 32 bits) and the counter within it. */
+export interface Zxid {
+  hex: string;
+  epoch: number;
+  counter: number;
+}
+
+/** Parses a zxid as `srvr` prints it (`0x100000045`); null when it is not one. */
+export function parseZxid(text: string): Zxid | null {
+  if (!/^0x[0-9a-f]{1,16}$/i.test(text)) return null;
+  const value = BigInt(text);
+  return { hex: text, epoch: Number(value >> 32n), counter: Number(value & 0xffffffffn) };
+}
+
+/** What the monitor reads from `mntr` (ZooKeeper 3.8's names in the comments). */
+export interface MntrReport {
+  /** zk_server_state: leader, follower, observer, standalone. */
+  state: string | null;
+  /** zk_outstanding_requests */
+  outstanding: number | null;
+  /** zk_num_alive_connections */
+  connections: number | null;
+  /** zk_watch_count */
+  watches: number | null;
+  /** zk_ephemerals_count */
+  ephemerals: number | null;
+  /** zk_znode_count */
+  znodes: number | null;
+  /** zk_approximate_data_size, in bytes */
+  dataSize: number | null;
+  /** zk_open_file_descriptor_count */
+  openFileDescriptors: number | null;
+  /** zk_max_file_descriptor_count */
+  maxFileDescriptors: number | null;
+  /** zk_packets_received */
+  packetsReceived: number | null;
+  /** zk_packets_sent */
+  packetsSent: number | null;
+  /** zk_synced_followers (the leader only) */
+  syncedFollowers: number | null;
+  /** zk_min_latency, zk_avg_latency, zk_max_latency, in ms */
+  latency: { min: number; avg: number; max: number } | null;
+}
+
+/** Reads the monitor's fields from an answer to `mntr`; a field it lacks is null. */
+export function parseMntrReport(text: string): MntrReport {
+  const fields = parseMntr(text);
+  const num = (key: string): number | null => {
+    const value = fields.get(key);
+    return value === undefined || value === '' || Number.isNaN(Number(value))
+      ? null
+      : Number(value);
+  };
+  return {
+    state: fields.get('zk_server_state') ?? null,
+    outstanding: num('zk_outstanding_requests'),
+    connections: num('zk_num_alive_connections'),
+    watches: num('zk_watch_count'),
+    ephemerals: num('zk_ephemerals_count'),
+    znodes: num('zk_znode_count'),
+    dataSize: num('zk_approximate_data_size'),
+    openFileDescriptors: num('zk_open_file_descriptor_count'),
+    maxFileDescriptors: num('zk_max_file_descriptor_count'),
+    packetsReceived: num('zk_packets_received'),
+    packetsSent: num('zk_packets_sent'),
+    syncedFollowers: num('zk_synced_followers'),
+    latency: latencyOf(num('zk_min_latency'), num('zk_avg_latency'), num('zk_max_latency')),
+  };
+}
+
+function latencyOf(
+  min: number | null,
+  avg: number | null,
+  max: number | null,
+): { min: number; avg: number; max: number } | null {
+  return min === null || avg === null || max === null ? null : { min, avg, max };
 }

@@ -12,13 +12,20 @@ export {
 } from './ensemble';
 export {
   fourLetterWord,
+  FourLetterWordTimeoutError,
+  isNotServing,
   parseMntr,
+  parseMntrReport,
   parseSrvr,
   parseWchc,
   parseWchs,
+  parseZxid,
+  refusedWord,
   type FourLetterWord,
+  type MntrReport,
   type ServerMode,
   type SrvrReport,
+  type Zxid,
 } from './four-letter-words';
 export { freePorts } from './ports';
 export { renderZooConfig, type NodePorts } from './zoo-config';

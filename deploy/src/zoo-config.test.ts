@@ -28,6 +28,18 @@ describe('renderZooConfig', () => {
     expect(cfg.get('4lw.commands.whitelist')).toBe('*');
   });
 
+  it('allows only the four-letter words it is given', () => {
+    const cfg = parse(
+      renderZooConfig(nodes[0]!, nodes, {
+        tickTimeMs: 200,
+        dataDir: '/d',
+        host: '127.0.0.1',
+        fourLetterWords: ['srvr', 'ruok'],
+      }),
+    );
+    expect(cfg.get('4lw.commands.whitelist')).toBe('srvr, ruok');
+  });
+
   it('runs a single node standalone (no server lines)', () => {
     const text = renderZooConfig(nodes[0]!, [nodes[0]!], {
       tickTimeMs: 200,

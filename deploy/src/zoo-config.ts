@@ -27,6 +27,8 @@ export interface ZooConfigOptions {
   peerPorts?: ReadonlyMap<number, { quorumPort: number; electionPort: number }>;
   /** Serve TLS clients on `secureClientPort` too (the Netty connection factory). */
   tls?: ServerTls;
+  /** The four-letter words the server answers (`4lw.commands.whitelist`); default all (*). */
+  fourLetterWords?: readonly string[];
 }
 
 /**
@@ -37,8 +39,8 @@ export interface ZooConfigOptions {
  *   followers give up on a busy 2-core machine.
  * - forceSync=no: the tests and the lab kill processes, not machines, so the page cache
  *   keeps what was written; fsync per transaction would only slow every test.
- * - all four-letter words are allowed (the runner's status reads srvr and mntr); the admin
- *   HTTP server is off so no node fights for port 8080.
+ * - all four-letter words are allowed (the runner's status reads srvr and mntr) unless
+ *   `fourLetterWords` names some; the admin HTTP server is off so no node fights for port 8080.
  * - extendedTypesEnabled allows TTL nodes; autopurge keeps the data folders small.
  * - With `tls`, the Netty connection factory serves the plain port and a TLS port
  *   (secureClientPort) whose client certificates authenticate with the x509 scheme.
@@ -58,7 +60,7 @@ export function renderZooConfig(
     `clientPort=${self.clientPort}`,
     `clientPortAddress=${options.host}`,
     'maxClientCnxns=0',
-    '4lw.commands.whitelist=*',
+    `4lw.commands.whitelist=${options.fourLetterWords?.join(', ') ?? '*'}`,
     'admin.enableServer=false',
     'extendedTypesEnabled=true',
     'forceSync=no',

@@ -30,6 +30,7 @@ import { delay, heal, partition } from './link-commands';
 import type { Output } from './output';
 import { runTop } from './top/top-command';
 import { zkDown, zkKill, zkPause, zkStart, zkStatus, zkUp } from './zk-commands';
+import { runMonitor } from './monitor/monitor-command';
 
 export const USAGE = `zk-lab: the operator CLI of the lab (npm run lab:cli -- <command>)
 
@@ -53,7 +54,6 @@ Usage:
   lab delay NAME|LINK MS every byte on app NAME's links (or one link) MS late; 0 removes it
   lab chaos              a seeded chaos run with a verdict from outside (see Options (chaos));
                          runs on the lab that is up, or brings up one of its own
-  lab top [PATH]         the live view of a subtree, its changes, sessions and servers (--help)
   lab zk up              start an ensemble in the background and return
   lab zk status [--json] one row per server: state, mode, pid, port, latency, znodes, connections
   lab zk kill N [--signal SIG]   kill server N (SIGKILL by default; SIGTERM stops it cleanly)
@@ -61,6 +61,8 @@ Usage:
   lab zk pause N         freeze server N (SIGSTOP): its sockets stay open, it answers nothing
   lab zk resume N        let a paused server run again (SIGCONT)
   lab zk down            stop every server and delete the ensemble's data
+  lab monitor            any ensemble's servers from four-letter words (lab monitor --help)
+  lab top [PATH]         the live view of a subtree, its changes, sessions and servers (--help)
   lab help               this text
 
 Options (up):
@@ -143,6 +145,7 @@ class ChaosVerdictFailed extends Error {
 
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: Output): Promise<number> {
+  if (argv[0] === 'monitor') return runMonitor(argv.slice(1), io);
   try {
     if (argv[0] === 'top') return await runTop(argv.slice(1), io);
     await dispatch(argv, io);
