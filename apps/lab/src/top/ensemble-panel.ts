@@ -1,12 +1,14 @@
 /**
- * The ensemble panel's source: one reading per server of the connect string. For now a small
- * reader of `srvr`; `EnsembleReader` is the seam where a fuller monitor's reader can go.
+ * The ensemble panel's source: one reading per server of the connect string. It is `lab
+ * monitor`'s reader (srvr and mntr on each client port, in parallel, each within a
+ * timeout); `EnsembleReader` is the seam the view depends on.
  */
-import { fourLetterWord, parseSrvr } from '@zk-lab/deploy';
+import { readEnsemble } from '../monitor/ensemble-reading';
 
 export interface ServerReading {
   /** host:port as the connect string names it. */
   server: string;
+  /** It answered and serves clients. */
   up: boolean;
   /** leader, follower, standalone…; null when down or not serving. */
   mode: string | null;
@@ -19,39 +21,24 @@ export interface EnsembleReader {
   read(): Promise<ServerReading[]>;
 }
 
-/** host:port pairs of a connect string (its chroot dropped). */
-export function serversOf(connectString: string): { host: string; port: number }[] {
-  return connectString
-    .replace(/\/.*$/, '')
-    .split(',')
-    .map((hostPort) => {
-      const at = hostPort.lastIndexOf(':');
-      return { host: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)) };
-    });
-}
-
-/** Asks each server `srvr`, all at once, each within `timeoutMs`. */
-export class SrvrEnsembleReader implements EnsembleReader {
+/** Reads the servers with `lab monitor`'s reader, each within `timeoutMs`. */
+export class MonitorEnsembleReader implements EnsembleReader {
   constructor(
     private readonly connectString: string,
     private readonly timeoutMs = 1_000,
   ) {}
 
-  read(): Promise<ServerReading[]> {
-    return Promise.all(
-      serversOf(this.connectString).map(async ({ host, port }): Promise<ServerReading> => {
-        const server = `${host}:${port}`;
-        try {
-          const report = parseSrvr(await fourLetterWord(host, port, 'srvr', this.timeoutMs));
-          if (report === null) {
-            return { server, up: true, mode: null, zxid: null, problem: 'not serving' };
-          }
-          return { server, up: true, mode: report.mode, zxid: report.zxid, problem: null };
-        } catch (error) {
-          const problem = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-          return { server, up: false, mode: null, zxid: null, problem };
-        }
-      }),
-    );
+  async read(): Promise<ServerReading[]> {
+    const reading = await readEnsemble(this.connectString, { timeoutMs: this.timeoutMs });
+    return reading.servers.map((s) => ({
+      server: s.server,
+      up: s.state === 'up',
+      mode: s.mode,
+      zxid: s.zxid?.hex ?? null,
+      problem:
+        s.state === 'not-answering'
+          ? 'not answering'
+          : (s.error ?? (s.serving === false ? 'not serving' : null)),
+    }));
   }
 }

@@ -138,7 +138,7 @@ function treeLine(row: TreeRow, width: number, selected: boolean): Line {
 
 function serverLines(servers: ServerReading[] | null): Line[] {
   const lines: Line[] = [[{ text: 'Ensemble', bold: true }]];
-  if (servers === null) return [...lines, [{ text: ' reading srvr…', colour: 'gray' }]];
+  if (servers === null) return [...lines, [{ text: ' reading the servers…', colour: 'gray' }]];
   for (const s of servers) {
     const state = s.up ? (s.mode ?? s.problem ?? '?') : `down (${s.problem ?? '?'})`;
     lines.push([

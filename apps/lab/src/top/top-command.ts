@@ -18,7 +18,7 @@ import {
 import { stateDir } from '../options';
 import type { Output } from '../output';
 import { ChangeLog, EventRate, RenderBacklog } from './change-log';
-import { type EnsembleReader, type ServerReading, SrvrEnsembleReader } from './ensemble-panel';
+import { type EnsembleReader, MonitorEnsembleReader, type ServerReading } from './ensemble-panel';
 import { layoutScreen, type Followed } from './screen-layout';
 import { SubtreeMirror } from './subtree-mirror';
 import { type KeyPress, openScreen, type TerminalScreen } from './top-screen';
@@ -30,7 +30,7 @@ export const TOP_USAGE = `lab top [PATH] [--connect host:port,…] [--state DIR]
 The live view of the subtree under PATH (default: the lab's root ${DEFAULT_ROOT} on the lab's
 ensemble, / on any other): one persistent recursive watch keeps it current; created,
 changed and deleted nodes flash green, yellow and red with the owning session of ephemeral
-ones; an ensemble panel (srvr every 2 s), the sessions and their ephemeral nodes, an event
+ones; an ensemble panel (lab monitor's reading every 2 s), the sessions and their ephemeral nodes, an event
 log and a status line (connection, nodes, events/s, falling behind).
 
 Keys: ↑/↓ or k/j move, PgUp/PgDn a page, →/Enter/l expand, ←/h collapse (or go to the
@@ -88,7 +88,7 @@ export async function runTop(argv: string[], io: Output): Promise<number> {
     io.err(`error: cannot connect to ${target.connectString}: ${(error as Error).message}`);
     return 1;
   }
-  const view = new LiveView(client, target, new SrvrEnsembleReader(target.connectString));
+  const view = new LiveView(client, target, new MonitorEnsembleReader(target.connectString));
   try {
     await view.run();
   } finally {

@@ -48,6 +48,14 @@ describe('lab top: the live view in a real terminal', () => {
     expect(screen).toMatch(/CONNECTED session 0x[0-9a-f]+ +4 nodes/);
   });
 
+  it('the ensemble panel names each server with its mode and zxid, one of them the leader', async () => {
+    const screen = await top.waitForScreen(/127\.0\.0\.1:\d+ leader 0x[0-9a-f]+/);
+    const servers = sharedConnectString().split(',');
+    for (const server of servers) {
+      expect(screen).toMatch(new RegExp(`${server.replace(/\./g, '\\.')} (leader|follower) 0x`));
+    }
+  });
+
   it('shows a node it may not read with its Stat and no data', async () => {
     const screen = await top.waitForScreen(row('secret', 'pers'));
     expect(screen).toMatch(/secret\s+pers\s+0\s+0\s+6\s+\(NoAuth\)/);
