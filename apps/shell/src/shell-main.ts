@@ -27,7 +27,7 @@ export async function runShell(argv: string[]): Promise<number> {
       return EXIT_OK;
     }
     const connection = shellConnection(flags);
-    client = await connectShell(connection);
+    client = await connectShell(connection, flags.connectTimeoutMs);
     const interactive = flags.command.length === 0 && process.stdin.isTTY === true;
     if (interactive) {
       return await runInteractive({

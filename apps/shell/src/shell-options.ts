@@ -4,6 +4,7 @@ import { UsageError } from './shell-errors';
 export interface ShellFlags {
   connect: string | undefined;
   sessionTimeoutMs: string | undefined;
+  connectTimeoutMs: number;
   json: boolean;
   readOnly: boolean;
   keepGoing: boolean;
@@ -14,7 +15,7 @@ export interface ShellFlags {
 
 export const SHELL_USAGE = [
   'usage: npm run zk -- [--connect HOST:PORT,…] [--json] [--read-only] [--keep-going]',
-  '                     [--session-timeout MS] [COMMAND [ARGS…]]',
+  '                     [--session-timeout MS] [--connect-timeout MS] [COMMAND [ARGS…]]',
   '',
   '  no COMMAND, on a terminal: the interactive shell (Tab completes, history kept)',
   '  no COMMAND, stdin not a terminal: a script, one command a line (# comments)',
@@ -25,6 +26,7 @@ export const SHELL_USAGE = [
   '  --read-only        refuse every write before sending it',
   '  --keep-going       a script goes on after a failing line',
   '  --session-timeout  the session timeout asked for, ms (default 4000, $ZK_SESSION_TIMEOUT_MS)',
+  '  --connect-timeout  how long to try for the first session, ms (default 10000), else exit 3',
   '',
   'exit codes: 0 ok, 1 a ZooKeeper or operation failure, 2 bad usage, 3 cannot connect',
 ];
@@ -33,6 +35,7 @@ export function parseShellFlags(argv: string[]): ShellFlags {
   const flags: ShellFlags = {
     connect: undefined,
     sessionTimeoutMs: undefined,
+    connectTimeoutMs: 10_000,
     json: false,
     readOnly: false,
     keepGoing: false,
@@ -49,6 +52,7 @@ export function parseShellFlags(argv: string[]): ShellFlags {
     };
     if (name === '--connect' || name === '-c') flags.connect = value();
     else if (name === '--session-timeout') flags.sessionTimeoutMs = value();
+    else if (name === '--connect-timeout') flags.connectTimeoutMs = milliseconds(name, value());
     else if (name === '--json') flags.json = true;
     else if (name === '--read-only') flags.readOnly = true;
     else if (name === '--keep-going') flags.keepGoing = true;
@@ -60,4 +64,12 @@ export function parseShellFlags(argv: string[]): ShellFlags {
     }
   }
   return flags;
+}
+
+function milliseconds(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 600_000) {
+    throw new UsageError(`${flag}: expected milliseconds, 1 to 600000, not ${text}`);
+  }
+  return value;
 }

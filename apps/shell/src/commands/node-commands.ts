@@ -219,7 +219,8 @@ const rmr: CommandSpec = {
       if (!shell.canAsk) {
         throw new RefusedError(path, `${count} nodes: without a terminal to ask, pass -f`);
       }
-      if (!(await shell.confirm(`rmr: delete ${path} and all ${count} nodes under it?`))) {
+      const question = `rmr: delete ${path} and the ${count - 1} nodes under it (${count} in all)?`;
+      if (!(await shell.confirm(question))) {
         throw new RefusedError(path, 'not deleted');
       }
     }

@@ -43,11 +43,12 @@ const whoami: CommandSpec = {
 const ephemerals: CommandSpec = {
   name: 'ephemerals',
   usage: '[--session 0xID] [PATH]',
-  summary: "this session's ephemeral nodes, or another session's (scans the subtree)",
+  summary: "this session's ephemeral nodes, or another session's (scans the subtree); PATH: /",
   flags: [{ name: 'session', value: 'text', help: "another session's id, 0x…" }],
   args: [0, 1],
   async run(shell, args) {
-    const root = shell.resolve(args.positional[0]);
+    // Unlike other commands, the whole tree by default: a session's nodes are anywhere.
+    const root = shell.resolve(args.positional[0] ?? '/');
     const other = textFlag(args, 'session');
     let paths: string[];
     if (other === undefined) {
