@@ -1,0 +1,74 @@
+/**
+ * The interactive shell through a fault-proxy link to the shared ensemble's first server:
+ * a short partition is announced and healed with the same session; one longer than the
+ * session is announced as an expiry, ephemeral nodes gone, and a new session goes on.
+ */
+import { resolve } from 'node:path';
+import { ZkClient } from '@zk-lab/zk-client';
+import { sharedConnectString, testRoot, useFaultProxy, useTerminals } from '@zk-lab/test';
+
+const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
+const LINK = 'shell';
+
+describe('zk in a terminal when the connection goes', () => {
+  const terminals = useTerminals();
+  const { proxy } = useFaultProxy();
+  const root = testRoot();
+  let client: ZkClient;
+
+  beforeAll(async () => {
+    client = await ZkClient.connect({ connectString: sharedConnectString() });
+    await client.ensurePath(root);
+  });
+  afterAll(async () => {
+    await client.deleteRecursive(root);
+    await client.close();
+  });
+
+  it('says so on one line, goes on when reconnected, and starts a new session after an expiry', async () => {
+    const server = sharedConnectString().split(',')[0]!;
+    const { listenPort } = await proxy().addLink(LINK, {
+      targetPort: Number(server.split(':')[1]),
+    });
+    const term = await terminals.open([
+      'node',
+      MAIN,
+      '--connect',
+      `127.0.0.1:${listenPort}`,
+      '--session-timeout',
+      '2000',
+    ]);
+    await term.waitForScreen('zk:/>');
+    await term.type(`create -e ${root}/mine`);
+    await term.press('Enter');
+    await term.waitForScreen(new RegExp(`^${root}/mine$`, 'm'));
+
+    // The connection is cut and every new one is held.
+    proxy().setMode(LINK, { kind: 'reset' });
+    proxy().setMode(LINK, { kind: 'partition' });
+    await term.waitForScreen(
+      /^connection lost: reconnecting; session 0x[0-9a-f]+ lives for \d+ ms more at most$/m,
+    );
+    await term.waitForScreen(/^zk\(suspended\):\/>$/m);
+    proxy().heal(LINK);
+    await term.waitForScreen(
+      /^reconnected: session 0x[0-9a-f]+ goes on, its ephemeral nodes and watches kept$/m,
+    );
+    expect(await client.exists(`${root}/mine`)).not.toBeNull();
+
+    proxy().setMode(LINK, { kind: 'reset' });
+    proxy().setMode(LINK, { kind: 'partition' });
+    await term.waitForScreen(
+      /expired: its ephemeral nodes are gone and its watches ended; starting a new session$/m,
+    );
+    proxy().heal(LINK);
+    await term.waitForScreen(/^new session 0x[0-9a-f]+$/m);
+    expect(await client.exists(`${root}/mine`)).toBeNull();
+    await term.type(`ls ${root}`);
+    await term.press('Enter');
+    await term.waitForScreen(`zk:/> ls ${root}\nzk:/>`);
+    await term.type('quit');
+    await term.press('Enter');
+    expect(await term.waitForExit()).toBe(0);
+  });
+});
