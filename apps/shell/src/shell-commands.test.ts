@@ -3,12 +3,9 @@
  * run's shared ensemble, judged by its stdout, stderr and exit code.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { CreateMode, digestAcl, OPEN_ACL_UNSAFE, Perms, ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot } from '@zk-lab/test';
-
-const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
+import { sharedConnectString } from '@zk-lab/test';
+import { SHELL_MAIN as MAIN, useShellFixture } from './__tests__/shell-fixture';
 
 interface Run {
   code: number | null;
@@ -33,23 +30,11 @@ function zk(args: string[], input = ''): Promise<Run> & { child: ReturnType<type
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build @zk-lab/shell first`);
-});
-
 describe('zk one-shot commands and scripts', () => {
-  const root = testRoot();
+  const fixture = useShellFixture('alice:pw'); // alice: the ACL test's node
+  const root = fixture.root;
   let client: ZkClient;
-
-  beforeAll(async () => {
-    client = await ZkClient.connect({ connectString: sharedConnectString() });
-    await client.ensurePath(root);
-  });
-  afterAll(async () => {
-    await client.addAuth('digest', 'alice:pw'); // for the node the ACL test locks
-    await client.deleteRecursive(root);
-    await client.close();
-  });
+  beforeAll(() => (client = fixture.client()));
 
   it('creates, lists and reads: JSON data comes out indented', async () => {
     const made = await zk(['create', `${root}/conf`, '{"workers":3}']);

@@ -3,27 +3,19 @@
  * a short partition is announced and healed with the same session; one longer than the
  * session is announced as an expiry, ephemeral nodes gone, and a new session goes on.
  */
-import { resolve } from 'node:path';
-import { ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot, useFaultProxy, useTerminals } from '@zk-lab/test';
+import type { ZkClient } from '@zk-lab/zk-client';
+import { sharedConnectString, useFaultProxy, useTerminals } from '@zk-lab/test';
+import { SHELL_MAIN as MAIN, useShellFixture } from './__tests__/shell-fixture';
 
-const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
 const LINK = 'shell';
 
 describe('zk in a terminal when the connection goes', () => {
   const terminals = useTerminals();
   const { proxy } = useFaultProxy();
-  const root = testRoot();
+  const fixture = useShellFixture();
+  const root = fixture.root;
   let client: ZkClient;
-
-  beforeAll(async () => {
-    client = await ZkClient.connect({ connectString: sharedConnectString() });
-    await client.ensurePath(root);
-  });
-  afterAll(async () => {
-    await client.deleteRecursive(root);
-    await client.close();
-  });
+  beforeAll(() => (client = fixture.client()));
 
   it('says so on one line, goes on when reconnected, and starts a new session after an expiry', async () => {
     const server = sharedConnectString().split(',')[0]!;

@@ -4,28 +4,20 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ZkClient } from '@zk-lab/zk-client';
-import { sharedConnectString, testRoot, useTerminals } from '@zk-lab/test';
-
-const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
+import { join } from 'node:path';
+import type { ZkClient } from '@zk-lab/zk-client';
+import { sharedConnectString, useTerminals } from '@zk-lab/test';
+import { SHELL_MAIN as MAIN, useShellFixture } from './__tests__/shell-fixture';
 
 describe('zk, the interactive shell, in a terminal', () => {
   const terminals = useTerminals();
-  const root = testRoot();
+  const fixture = useShellFixture();
+  const root = fixture.root;
   const home = mkdtempSync(join(tmpdir(), 'zk-shell-test-'));
   const history = join(home, 'shell_history');
   let client: ZkClient;
-
-  beforeAll(async () => {
-    client = await ZkClient.connect({ connectString: sharedConnectString() });
-    await client.ensurePath(root);
-  });
-  afterAll(async () => {
-    await client.deleteRecursive(root);
-    await client.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  beforeAll(() => (client = fixture.client()));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   const openShell = () =>
     terminals.open(['node', MAIN, '--connect', sharedConnectString()], {
