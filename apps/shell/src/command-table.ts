@@ -18,7 +18,12 @@ const help: CommandSpec = {
   pathArgs: [],
   run(shell, args) {
     const name = args.positional[0];
-    shell.out.result(null, () => (name === undefined ? commandList() : commandHelp(name)));
+    const about = (c: CommandSpec) => ({ name: c.name, usage: c.usage, summary: c.summary });
+    const value =
+      name === undefined
+        ? COMMANDS.map(about)
+        : { ...about(commandOrUsage(name)), help: commandHelp(name) };
+    shell.out.result(value, () => (name === undefined ? commandList() : commandHelp(name)));
     return Promise.resolve();
   },
 };
