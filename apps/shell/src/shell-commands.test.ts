@@ -47,6 +47,10 @@ describe('zk one-shot commands and scripts', () => {
   it('a missing node is one clean line naming the path, and exit code 1', async () => {
     const run = await zk(['ls', `${root}/nope`]);
     expect(run).toEqual({ code: 1, stdout: '', stderr: `ls: ${root}/nope: no such node\n` });
+    const orphan = await zk(['create', `${root}/nope/child`]);
+    expect(orphan.stderr).toBe(
+      `create: ${root}/nope/child: no parent node ${root}/nope (-p creates it)\n`,
+    );
   });
 
   it('bad usage is exit code 2, and no connection exit code 3, each one line', async () => {

@@ -1,5 +1,5 @@
 /** The commands on single nodes: ls, stat, get, create, set, rm, rmr. */
-import { BadVersionError, CreateMode, type Stat } from '@zk-lab/zk-client';
+import { BadVersionError, CreateMode, NoNodeError, type Stat } from '@zk-lab/zk-client';
 import { numberFlag, type ParsedArgs } from '../command-line';
 import type { CommandSpec, ShellContext } from '../command-spec';
 import { chooseEncoding, dataAsJson, type DataEncoding, formatData } from '../data-format';
@@ -33,16 +33,19 @@ const ls: CommandSpec = {
       rows.map(({ name, stat }) => ({ name, ...statJson(stat) })),
       () =>
         columns(
-          rows.map(({ name, stat }) => [
-            nodeKind(stat),
-            `v${stat.version}`,
-            String(stat.numChildren),
-            String(stat.dataLength),
-            ownerOf(stat) || '-',
-            isoTime(stat.mtime),
-            name,
-          ]),
-          new Set([2, 3]),
+          [
+            ['KIND', 'VERSION', 'CHILDREN', 'BYTES', 'OWNER', 'MTIME', 'NAME'],
+            ...rows.map(({ name, stat }) => [
+              nodeKind(stat),
+              String(stat.version),
+              String(stat.numChildren),
+              String(stat.dataLength),
+              ownerOf(stat) || '-',
+              isoTime(stat.mtime),
+              name,
+            ]),
+          ],
+          new Set([1, 2, 3]),
         ),
     );
   },
@@ -122,10 +125,16 @@ const create: CommandSpec = {
     const mode = createMode(args);
     const ttlMs = numberFlag(args, 'ttl');
     if (args.flags.has('parents')) await shell.client.ensurePath(parentOf(path));
-    const created = await shell.client.createWithStat(path, args.positional[1] ?? '', {
-      mode,
-      ...(ttlMs === undefined ? {} : { ttlMs }),
-    });
+    const created = await shell.client
+      .createWithStat(path, args.positional[1] ?? '', {
+        mode,
+        ...(ttlMs === undefined ? {} : { ttlMs }),
+      })
+      .catch((error: unknown) => {
+        // Create fails with NoNode for one reason only: the parent is missing.
+        if (!(error instanceof NoNodeError)) throw error;
+        throw new RefusedError(path, `no parent node ${parentOf(path)} (-p creates it)`);
+      });
     shell.out.result({ path: created.path, ...statJson(created.stat) }, () => created.path);
   },
 };
