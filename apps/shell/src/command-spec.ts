@@ -14,6 +14,8 @@ export interface CommandSpec {
   args: [min: number, max: number];
   /** It changes the tree: refused under --read-only. */
   writes?: boolean;
+  /** It ends by itself on Ctrl+C (watch), quietly, instead of being cut off as interrupted. */
+  endsOnInterrupt?: boolean;
   /** Tab completes a znode path for these positional arguments (0-based); all by default. */
   pathArgs?: number[];
   run(shell: ShellContext, args: ParsedArgs): Promise<void>;

@@ -21,6 +21,7 @@ export async function complete(client: ZkClient, cwd: string, line: string): Pro
   const command = findCommand(before[0] ?? '');
   if (command === undefined) return [[], word];
   if (word.startsWith('-')) return [flagNames(command).filter((f) => f.startsWith(word)), word];
+  if (command.name === 'help') return [commandNames().filter((n) => n.startsWith(word)), word];
   const position = positionalIndex(command, before.slice(1));
   const pathArgs = command.pathArgs;
   if (pathArgs !== undefined && !pathArgs.includes(position)) return [[], word];

@@ -28,7 +28,7 @@ describe('zk in a terminal when the connection goes', () => {
       '--connect',
       `127.0.0.1:${listenPort}`,
       '--session-timeout',
-      '2000',
+      '4000',
     ]);
     await term.waitForScreen('zk:/>');
     await term.type(`create -e ${root}/mine`);
@@ -42,6 +42,11 @@ describe('zk in a terminal when the connection goes', () => {
       /^connection lost: reconnecting; session 0x[0-9a-f]+ lives for \d+ ms more at most$/m,
     );
     await term.waitForScreen(/^zk\(suspended\):\/>$/m);
+    // A command waiting for the connection: Ctrl+C gives the prompt back at once.
+    await term.type(`ls ${root}`);
+    await term.press('Enter');
+    await term.press('C-c');
+    await term.waitForScreen(/^ls: interrupted\nzk\(suspended\):\/>$/m);
     proxy().heal(LINK);
     await term.waitForScreen(
       /^reconnected: session 0x[0-9a-f]+ goes on, its ephemeral nodes and watches kept$/m,

@@ -64,7 +64,8 @@ export class Shell {
       if (command.writes === true && this.options.readOnly) {
         throw new RefusedError(undefined, 'refused: the shell is read-only (--read-only)');
       }
-      await command.run(this.context(signal), args);
+      const running = command.run(this.context(signal), args);
+      await (command.endsOnInterrupt === true ? running : untilInterrupted(running, signal));
       return EXIT_OK;
     } catch (error) {
       return this.failed(name, error, signal, where);
@@ -120,4 +121,19 @@ class CommandRun implements ShellContext {
   requestExit(): void {
     this.shell.exitRequested = true;
   }
+}
+
+/**
+ * The command's own promise, or a rejection as soon as Ctrl+C aborts the signal: a request
+ * waiting for a lost connection gives the prompt back at once. What it was waiting for may
+ * still happen; its outcome is dropped.
+ */
+function untilInterrupted(running: Promise<void>, signal: AbortSignal): Promise<void> {
+  running.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(new Error('interrupted'));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('interrupted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    running.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

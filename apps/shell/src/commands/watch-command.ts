@@ -20,6 +20,7 @@ export const watchCommand: CommandSpec = {
     { name: 'recursive', short: 'r', help: 'every change in the subtree, until Ctrl+C' },
   ],
   args: [1, 1],
+  endsOnInterrupt: true,
   async run(shell, args) {
     const path = shell.resolve(args.positional[0]);
     const modes = ['once', 'persistent', 'recursive'].filter((m) => args.flags.has(m));
