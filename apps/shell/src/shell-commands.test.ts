@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { CreateMode, digestAcl, OPEN_ACL_UNSAFE, Perms, ZkClient } from '@zk-lab/zk-client';
 import { sharedConnectString } from '@zk-lab/test';
 import { SHELL_MAIN as MAIN, useShellFixture } from './__tests__/shell-fixture';
+import { complete } from './completion';
 
 interface Run {
   code: number | null;
@@ -260,5 +261,21 @@ describe('zk one-shot commands and scripts', () => {
     expect(srvr.stdout).toMatch(/^Mode: (leader|follower)$/m);
     const all = await zk(['4lw', '--all', 'ruok']);
     expect(lines(all.stdout).filter((l) => l === 'imok')).toHaveLength(3);
+  });
+
+  it('completion offers command names, then flags, then live paths relative to the working node', async () => {
+    await client.create(`${root}/comp`);
+    await client.create(`${root}/comp/alpha`);
+    await client.create(`${root}/comp/alpha/inner`);
+    await client.create(`${root}/comp/alps`);
+    expect(await complete(client, '/', 'wh')).toEqual([['whoami'], 'wh']);
+    expect(await complete(client, '/', 'create --p')).toEqual([['--parents'], '--p']);
+    expect(await complete(client, `${root}/comp`, 'ls al')).toEqual([['alpha', 'alps'], 'al']);
+    // One match with children gets its slash, so the next Tab goes on down.
+    expect(await complete(client, root, 'get comp/alph')).toEqual([['comp/alpha/'], 'comp/alph']);
+    expect(await complete(client, root, 'ls ../nothing-here/x')).toEqual([[], '../nothing-here/x']);
+    // set's second argument is data, not a path.
+    expect(await complete(client, root, 'set comp ')).toEqual([[], '']);
+    expect(await complete(client, root, 'help cou')).toEqual([['count'], 'cou']);
   });
 });
