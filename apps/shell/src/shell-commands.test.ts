@@ -229,6 +229,8 @@ describe('zk one-shot commands and scripts', () => {
     expect(denied.stderr).toBe(
       `get: ${root}/secret: not authorized (see getacl; addauth proves an identity)\n`,
     );
+    // stat needs no permission on the node.
+    expect((await zk(['stat', `${root}/secret`])).code).toBe(0);
     const allowed = await zk([], `addauth digest alice:pw\nget ${root}/secret\nwhoami`);
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toContain('hidden\n');

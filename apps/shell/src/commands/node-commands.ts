@@ -59,7 +59,9 @@ const stat: CommandSpec = {
   args: [0, 1],
   async run(shell, args) {
     const path = shell.resolve(args.positional[0]);
-    const { stat } = await shell.client.getChildrenWithStat(path);
+    // exists needs no permission on the node, so stat works where get is refused.
+    const stat = await shell.client.exists(path);
+    if (stat === null) throw new NoNodeError({ op: 'exists', path });
     printStat(shell, path, stat, args.flags.has('explain'));
   },
 };
