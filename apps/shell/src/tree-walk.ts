@@ -36,7 +36,8 @@ export async function walkTree(
         const path = chunk[k]!;
         const children = node.children.sort();
         visited.push({ path, depth, stat: node.stat, children });
-        if (depth < maxDepth) next.push(...children.map((name) => joinPath(path, name)));
+        // A loop, not push(...children): a node may have 100,000 children.
+        if (depth < maxDepth) for (const name of children) next.push(joinPath(path, name));
       });
     }
     level = next;

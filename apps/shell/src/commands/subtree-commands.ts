@@ -1,7 +1,7 @@
 /** The commands over a whole subtree: tree, find, grep, du, count. */
 import { NoNodeError } from '@zk-lab/zk-client';
-import { numberFlag, textFlag } from '../command-line';
-import type { CommandSpec } from '../command-spec';
+import { numberFlag, type ParsedArgs, textFlag } from '../command-line';
+import type { CommandSpec, ShellContext } from '../command-spec';
 import { UsageError } from '../shell-errors';
 import { nodeKind, ownerOf } from '../stat-format';
 import { columns } from '../text-columns';
@@ -15,7 +15,7 @@ const depthFlag = {
   help: 'go at most this many levels down',
 };
 
-function depthOf(args: Parameters<CommandSpec['run']>[1], fallback?: number): number | undefined {
+function depthOf(args: ParsedArgs, fallback?: number): number | undefined {
   const depth = numberFlag(args, 'depth') ?? fallback;
   if (depth !== undefined && depth < 0) throw new UsageError('--depth must be 0 or more');
   return depth;
@@ -47,7 +47,7 @@ const tree: CommandSpec = {
     };
     const top = byPath.get(root);
     if (top !== undefined) draw(top, '', true);
-    const levels = Math.max(...nodes.map((n) => n.depth)) + 1;
+    const levels = nodes.reduce((deepest, n) => Math.max(deepest, n.depth), 0) + 1;
     lines.push(`${nodes.length} nodes, ${levels} levels`);
     shell.out.result(
       nodes.map((n) => ({ path: n.path, depth: n.depth, children: n.children.length })),
@@ -146,10 +146,7 @@ const grep: CommandSpec = {
   },
 };
 
-async function dataOrNull(
-  shell: Parameters<CommandSpec['run']>[0],
-  path: string,
-): Promise<string | null> {
+async function dataOrNull(shell: ShellContext, path: string): Promise<string | null> {
   try {
     return (await shell.client.getData(path)).data.toString('utf8');
   } catch (error) {
