@@ -3,6 +3,9 @@
  * run's shared ensemble, judged by its stdout, stderr and exit code.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateMode, digestAcl, OPEN_ACL_UNSAFE, Perms, ZkClient } from '@zk-lab/zk-client';
 import { sharedConnectString } from '@zk-lab/test';
 import { SHELL_MAIN as MAIN, useShellFixture } from './__tests__/shell-fixture';
@@ -279,5 +282,24 @@ describe('zk one-shot commands and scripts', () => {
     // set's second argument is data, not a path.
     expect(await complete(client, root, 'set comp ')).toEqual([[], '']);
     expect(await complete(client, root, 'help cou')).toEqual([['count'], 'cou']);
+  });
+
+  it('data from a local file keeps its bytes; binary data is shown as hex', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zk-shell-data-'));
+    try {
+      writeFileSync(join(dir, 'blob'), Buffer.from([0x00, 0xff, 0x41]));
+      writeFileSync(join(dir, 'conf.json'), '[1,2]');
+      expect((await zk(['create', '--file', join(dir, 'blob'), `${root}/blob`])).code).toBe(0);
+      expect((await client.getData(`${root}/blob`)).data).toEqual(Buffer.from([0x00, 0xff, 0x41]));
+      expect((await zk(['get', `${root}/blob`])).stdout).toBe(
+        '00000000: 00ff 41                                  ..A\n',
+      );
+      expect((await zk(['set', `${root}/blob`, '--file', join(dir, 'conf.json')])).code).toBe(0);
+      expect((await zk(['get', `${root}/blob`])).stdout).toBe('[\n  1,\n  2\n]\n');
+      const both = await zk(['set', `${root}/blob`, 'x', '--file', join(dir, 'conf.json')]);
+      expect(both).toMatchObject({ code: 2, stderr: 'set: give the data or --file, not both\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -147,4 +147,23 @@ describe('zk, the interactive shell, in a terminal', () => {
     await term.press('C-d');
     expect(await term.waitForExit()).toBe(0);
   });
+
+  it('a one-shot rmr on a terminal asks there too', async () => {
+    await client.create(`${root}/big2`);
+    for (let i = 0; i < 11; i++) await client.create(`${root}/big2/n${i}`);
+    const term = await terminals.open([
+      'node',
+      MAIN,
+      '--connect',
+      sharedConnectString(),
+      'rmr',
+      `${root}/big2`,
+    ]);
+    await term.waitForScreen(/\(12 in all\)\? \[y\/N\]$/m);
+    await term.type('y');
+    await term.press('Enter');
+    expect(await term.waitForExit()).toBe(0);
+    expect(await term.screen()).toContain('deleted 12 nodes');
+    expect(await client.exists(`${root}/big2`)).toBeNull();
+  });
 });

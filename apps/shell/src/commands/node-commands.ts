@@ -1,6 +1,7 @@
 /** The commands on single nodes: ls, stat, get, create, set, rm, rmr. */
+import { readFileSync } from 'node:fs';
 import { BadVersionError, CreateMode, NoNodeError, type Stat } from '@zk-lab/zk-client';
-import { numberFlag, type ParsedArgs } from '../command-line';
+import { numberFlag, type ParsedArgs, textFlag } from '../command-line';
 import type { CommandSpec, ShellContext } from '../command-spec';
 import { chooseEncoding, dataAsJson, type DataEncoding, formatData } from '../data-format';
 import { RefusedError, UsageError } from '../shell-errors';
@@ -108,9 +109,29 @@ const get: CommandSpec = {
   },
 };
 
+const fileFlag = {
+  name: 'file',
+  value: 'text' as const,
+  help: "the data is this local file's bytes",
+};
+
+/** The data argument at `index`, or the bytes of --file; undefined when neither is given. */
+function dataOf(command: string, args: ParsedArgs, index: number): Buffer | string | undefined {
+  const file = textFlag(args, 'file');
+  const text = args.positional[index];
+  if (file === undefined) return text;
+  if (text !== undefined) throw new UsageError(`${command}: give the data or --file, not both`);
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`${command}: cannot read ${file}: ${reason}`);
+  }
+}
+
 const create: CommandSpec = {
   name: 'create',
-  usage: '[-e] [-s] [-c] [-t MS] [-p] PATH [DATA]',
+  usage: '[-e] [-s] [-c] [-t MS] [-p] PATH [DATA | --file FILE]',
   summary: 'create a node and print its path',
   flags: [
     { name: 'ephemeral', short: 'e', help: 'deleted when this session ends' },
@@ -118,6 +139,7 @@ const create: CommandSpec = {
     { name: 'container', short: 'c', help: 'deleted by the server once its last child goes' },
     { name: 'ttl', short: 't', value: 'number', help: 'deleted after MS ms without change' },
     { name: 'parents', short: 'p', help: 'create missing parents (persistent, empty)' },
+    fileFlag,
   ],
   args: [1, 2],
   writes: true,
@@ -128,7 +150,7 @@ const create: CommandSpec = {
     const ttlMs = numberFlag(args, 'ttl');
     if (args.flags.has('parents')) await shell.client.ensurePath(parentOf(path));
     const created = await shell.client
-      .createWithStat(path, args.positional[1] ?? '', {
+      .createWithStat(path, dataOf('create', args, 1) ?? '', {
         mode,
         ...(ttlMs === undefined ? {} : { ttlMs }),
       })
@@ -172,19 +194,17 @@ const versionFlag = {
 
 const set: CommandSpec = {
   name: 'set',
-  usage: '[-v VERSION] PATH DATA',
+  usage: '[-v VERSION] PATH DATA | --file FILE',
   summary: "set a node's data; prints the new version",
-  flags: [versionFlag],
-  args: [2, 2],
+  flags: [versionFlag, fileFlag],
+  args: [1, 2],
   writes: true,
   pathArgs: [0],
   async run(shell, args) {
     const path = shell.resolve(args.positional[0]);
-    const stat = await shell.client.setData(
-      path,
-      args.positional[1] ?? '',
-      numberFlag(args, 'version') ?? -1,
-    );
+    const data = dataOf('set', args, 1);
+    if (data === undefined) throw new UsageError('usage: set [-v VERSION] PATH DATA | --file FILE');
+    const stat = await shell.client.setData(path, data, numberFlag(args, 'version') ?? -1);
     shell.out.result({ path, version: stat.version }, () => `${path}: version ${stat.version}`);
   },
 };
