@@ -26,7 +26,8 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   const rl = createInterface({
     input: process.stdin,
     output: process.stdout,
-    terminal: true,
+    // Piped output (`npm run zk | tee log`) gets plain lines, no cursor movements.
+    terminal: process.stdout.isTTY === true,
     history: history.load(),
     historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
