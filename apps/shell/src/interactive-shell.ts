@@ -23,11 +23,12 @@ export interface InteractiveOptions {
 export async function runInteractive(options: InteractiveOptions): Promise<number> {
   const { client } = options;
   const history = new HistoryFile(historyPath());
+  const terminal = process.stdout.isTTY === true;
   const rl = createInterface({
     input: process.stdin,
     output: process.stdout,
     // Piped output (`npm run zk | tee log`) gets plain lines, no cursor movements.
-    terminal: process.stdout.isTTY === true,
+    terminal,
     history: history.load(),
     historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
@@ -47,7 +48,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
       stream.write(`${text}\n`);
       return;
     }
-    stream.write(`\r\x1b[K${text}\n`);
+    stream.write(terminal ? `\r\x1b[K${text}\n` : `${text}\n`);
     rl.setPrompt(promptOf(client, shell.cwd, options.readOnly));
     rl.prompt(true);
   };
@@ -68,7 +69,12 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   const queue: string[] = [];
   const closed = new Promise<void>((resolve) => rl.once('close', resolve));
   let ended = false;
-  rl.on('close', () => (ended = true));
+  rl.on('close', () => {
+    // Ctrl-D means leave: a pending question is answered no, a running watch stopped.
+    ended = true;
+    answer?.('');
+    running?.abort();
+  });
   rl.on('SIGINT', () => {
     if (running !== null) running.abort();
     else if (answer !== null) answer('');
@@ -116,10 +122,10 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
 function ask(
   rl: Interface,
   question: string,
-  await_: (resolve: (line: string) => void) => void,
+  onAnswer: (resolve: (line: string) => void) => void,
 ): Promise<boolean> {
   return new Promise((resolve) => {
-    await_((line) => resolve(/^y(es)?$/i.test(line.trim())));
+    onAnswer((line) => resolve(/^y(es)?$/i.test(line.trim())));
     rl.setPrompt(`${question} [y/N] `);
     rl.prompt();
   });

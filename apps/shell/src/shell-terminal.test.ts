@@ -144,6 +144,10 @@ describe('zk, the interactive shell, in a terminal', () => {
     await term.waitForScreen(new RegExp(`NodeDataChanged ${root}/watched$`, 'm'));
     await term.press('C-c');
     await term.waitForScreen(/^zk:\/>$/m);
+    // Ctrl-D during a watch leaves too.
+    await term.type(`watch --persistent ${root}`);
+    await term.press('Enter');
+    await term.waitForScreen(`watching ${root} (persistent); Ctrl+C stops`);
     await term.press('C-d');
     expect(await term.waitForExit()).toBe(0);
   });
