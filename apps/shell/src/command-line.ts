@@ -11,6 +11,8 @@ export interface FlagSpec {
   short?: string;
   /** What the flag takes, when it takes a value; a bare flag otherwise. */
   value?: 'number' | 'text';
+  /** The value's name in help: `MS` in `--ttl MS`. */
+  valueName?: string;
   help: string;
 }
 

@@ -7,6 +7,7 @@ import { sessionCommands } from './commands/session-commands';
 import { subtreeCommands } from './commands/subtree-commands';
 import { watchCommand } from './commands/watch-command';
 import { UsageError } from './shell-errors';
+import type { ShellOutput } from './shell-output';
 import { columns } from './text-columns';
 
 const help: CommandSpec = {
@@ -17,13 +18,7 @@ const help: CommandSpec = {
   args: [0, 1],
   pathArgs: [],
   run(shell, args) {
-    const name = args.positional[0];
-    const about = (c: CommandSpec) => ({ name: c.name, usage: c.usage, summary: c.summary });
-    const value =
-      name === undefined
-        ? COMMANDS.map(about)
-        : { ...about(commandOrUsage(name)), help: commandHelp(name) };
-    shell.out.result(value, () => (name === undefined ? commandList() : commandHelp(name)));
+    printHelp(shell.out, args.positional[0]);
     return Promise.resolve();
   },
 };
@@ -53,6 +48,16 @@ export function commandNames(): string[] {
   return COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]).sort();
 }
 
+/** The command list, or one command's help, as JSON or text. */
+export function printHelp(out: ShellOutput, name: string | undefined): void {
+  const about = (c: CommandSpec) => ({ name: c.name, usage: c.usage, summary: c.summary });
+  const value =
+    name === undefined
+      ? COMMANDS.map(about)
+      : { ...about(commandOrUsage(name)), help: commandHelp(name) };
+  out.result(value, () => (name === undefined ? commandList() : commandHelp(name)));
+}
+
 export function commandList(): string[] {
   return columns(
     COMMANDS.map((c) => {
@@ -70,7 +75,8 @@ export function commandHelp(name: string): string[] {
   if (command.flags.length > 0) {
     lines.push('flags:');
     const rows = command.flags.map((f) => {
-      const value = f.value === undefined ? '' : f.value === 'number' ? ' N' : ' TEXT';
+      const value =
+        f.value === undefined ? '' : ` ${f.valueName ?? (f.value === 'number' ? 'N' : 'TEXT')}`;
       const names = [f.short === undefined ? null : `-${f.short}`, `--${f.name}`];
       return [`  ${names.filter((n) => n !== null).join(', ')}${value}`, f.help];
     });

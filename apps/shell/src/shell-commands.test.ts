@@ -302,4 +302,18 @@ describe('zk one-shot commands and scripts', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('--help and help COMMAND answer without ZooKeeper', async () => {
+    const noServer = ['--connect', '127.0.0.1:1', '--connect-timeout', '500'];
+    const usage = await zk([...noServer, '--help']);
+    expect(usage.code).toBe(0);
+    expect(usage.stdout).toMatch(/^exit codes: 0 ok, 1 .*, 2 bad usage, 3 cannot connect$/m);
+    const create = await zk([...noServer, 'help', 'create']);
+    expect(lines(create.stdout)).toContain(
+      '  -t, --ttl MS      deleted after MS ms without change',
+    );
+    const json = await zk([...noServer, '--json', 'help', 'ls']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'ls', usage: '[-l] [PATH]' });
+    expect((await zk([...noServer, 'help', 'frobnicate'])).code).toBe(2);
+  });
 });

@@ -4,7 +4,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { ZkClient } from '@zk-lab/zk-client';
-import { commandHelp, commandList } from './command-table';
+import { commandList, printHelp } from './command-table';
 import { runInteractive } from './interactive-shell';
 import { runScript } from './script-runner';
 import { Shell } from './shell';
@@ -17,13 +17,13 @@ export async function runShell(argv: string[]): Promise<number> {
   let client: ZkClient | undefined;
   try {
     const flags = parseShellFlags(argv);
-    if (flags.help || flags.command[0] === 'help') {
-      const topic = flags.command[1];
-      const lines =
-        topic === undefined
-          ? [...SHELL_USAGE, '', 'commands:', ...commandList()]
-          : commandHelp(topic);
-      for (const line of lines) processSink.out(line);
+    if (flags.help) {
+      for (const line of [...SHELL_USAGE, '', 'commands:', ...commandList()]) processSink.out(line);
+      return EXIT_OK;
+    }
+    if (flags.command[0] === 'help') {
+      // Help needs no ZooKeeper.
+      printHelp(new ShellOutput(processSink, flags.json), flags.command[1]);
       return EXIT_OK;
     }
     const connection = shellConnection(flags);

@@ -28,7 +28,13 @@ const setacl: CommandSpec = {
   usage: '[-v ACLVERSION] PATH ACL',
   summary: "replace a node's ACL: setacl /x world:anyone:r,digest:bob:HASH:cdrwa",
   flags: [
-    { name: 'version', short: 'v', value: 'number', help: 'only if the ACL is at this version' },
+    {
+      name: 'version',
+      short: 'v',
+      value: 'number',
+      valueName: 'ACLVERSION',
+      help: 'only if the ACL is at this version',
+    },
   ],
   args: [2, 2],
   writes: true,

@@ -112,6 +112,7 @@ const get: CommandSpec = {
 const fileFlag = {
   name: 'file',
   value: 'text' as const,
+  valueName: 'FILE',
   help: "the data is this local file's bytes",
 };
 
@@ -137,7 +138,13 @@ const create: CommandSpec = {
     { name: 'ephemeral', short: 'e', help: 'deleted when this session ends' },
     { name: 'sequential', short: 's', help: 'a 10-digit counter is appended to the name' },
     { name: 'container', short: 'c', help: 'deleted by the server once its last child goes' },
-    { name: 'ttl', short: 't', value: 'number', help: 'deleted after MS ms without change' },
+    {
+      name: 'ttl',
+      short: 't',
+      value: 'number',
+      valueName: 'MS',
+      help: 'deleted after MS ms without change',
+    },
     { name: 'parents', short: 'p', help: 'create missing parents (persistent, empty)' },
     fileFlag,
   ],
@@ -189,6 +196,7 @@ const versionFlag = {
   name: 'version',
   short: 'v',
   value: 'number' as const,
+  valueName: 'VERSION',
   help: 'only if the node is at this version',
 };
 

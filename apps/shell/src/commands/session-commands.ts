@@ -44,7 +44,7 @@ const ephemerals: CommandSpec = {
   name: 'ephemerals',
   usage: '[--session 0xID] [PATH]',
   summary: "this session's ephemeral nodes, or another session's (scans the subtree); PATH: /",
-  flags: [{ name: 'session', value: 'text', help: "another session's id, 0x…" }],
+  flags: [{ name: 'session', value: 'text', valueName: '0xID', help: "another session's id, 0x…" }],
   args: [0, 1],
   async run(shell, args) {
     // Unlike other commands, the whole tree by default: a session's nodes are anywhere.

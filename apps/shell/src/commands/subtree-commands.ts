@@ -12,6 +12,7 @@ const depthFlag = {
   name: 'depth',
   short: 'd',
   value: 'number' as const,
+  valueName: 'DEPTH',
   help: 'go at most this many levels down',
 };
 
@@ -81,7 +82,13 @@ const find: CommandSpec = {
   usage: '[-n GLOB] [-d DEPTH] [--ephemeral] [PATH]',
   summary: 'the paths under a node whose name matches a glob',
   flags: [
-    { name: 'name', short: 'n', value: 'text', help: "the name's glob: 'lock-*'" },
+    {
+      name: 'name',
+      short: 'n',
+      value: 'text',
+      valueName: 'GLOB',
+      help: "the name's glob: 'lock-*'",
+    },
     depthFlag,
     { name: 'ephemeral', short: 'e', help: 'ephemeral nodes only' },
   ],
