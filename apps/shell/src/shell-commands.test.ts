@@ -2,7 +2,7 @@
  * The built shell as a script or a one-shot command runs it: a child process against the
  * run's shared ensemble, judged by its stdout, stderr and exit code.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,18 @@ describe('zk one-shot commands and scripts', () => {
     expect(code).toBe(3);
     expect(lines(stderr)).toHaveLength(1);
     expect(stderr).toMatch(/^zk: cannot connect to 127\.0\.0\.1:1: /);
+    // Nothing named and no lab running is "cannot connect" too; a malformed string is usage.
+    const emptyLab = mkdtempSync(join(tmpdir(), 'zk-shell-nolab-'));
+    const env = { ...process.env, ZK_CONNECT: '', ZK_LAB_STATE: emptyLab };
+    const nothing = spawnSync(process.execPath, [MAIN, 'ls', '/'], { env, encoding: 'utf8' });
+    rmSync(emptyLab, { recursive: true, force: true });
+    expect(nothing.status).toBe(3);
+    expect(nothing.stderr).toMatch(/^zk: no ZooKeeper to connect to: pass --connect/);
+    const malformed = spawnSync(process.execPath, [MAIN, '--connect', 'no port', 'ls', '/'], {
+      encoding: 'utf8',
+    });
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toMatch(/^zk: bad connect string "no port"/);
   });
 
   it('--json prints one JSON value a result: ls -l, stat, get', async () => {

@@ -9,7 +9,7 @@ import { runInteractive } from './interactive-shell';
 import { runScript } from './script-runner';
 import { Shell } from './shell';
 import { announceStates, connectShell, shellConnection } from './shell-connection';
-import { errorLine, EXIT_OK, EXIT_USAGE, exitCodeOf } from './shell-errors';
+import { errorLine, EXIT_OK, EXIT_USAGE, exitCodeOf, UsageError } from './shell-errors';
 import { parseShellFlags, SHELL_USAGE } from './shell-options';
 import { processSink, ShellOutput } from './shell-output';
 
@@ -60,7 +60,8 @@ export async function runShell(argv: string[]): Promise<number> {
       process.removeListener('SIGINT', onSigint);
     }
   } catch (error) {
-    processSink.err(errorLine('zk', error));
+    const line = errorLine('zk', error);
+    processSink.err(error instanceof UsageError ? `zk: ${line}` : line);
     const code = exitCodeOf(error);
     if (code === EXIT_USAGE) processSink.err('(npm run zk -- --help shows the usage)');
     return code;
