@@ -8,6 +8,7 @@ import { sharedConnectString, useFaultProxy, useTerminals, waitFor } from '@zk-l
 import { SHELL_MAIN as MAIN, useShellFixture } from './__tests__/shell-fixture';
 
 const LINK = 'shell';
+const SESSION_TIMEOUT_MS = 4_000;
 
 describe('zk in a terminal when the connection goes', () => {
   const terminals = useTerminals();
@@ -28,7 +29,7 @@ describe('zk in a terminal when the connection goes', () => {
       '--connect',
       `127.0.0.1:${listenPort}`,
       '--session-timeout',
-      '4000',
+      String(SESSION_TIMEOUT_MS),
     ]);
     await term.waitForScreen('zk:/>');
     await term.type(`create -e ${root}/mine`);
@@ -43,6 +44,31 @@ describe('zk in a terminal when the connection goes', () => {
     );
     await term.waitForScreen(/^zk\(suspended\):\/>$/m);
     // A command waiting for the connection: Ctrl+C gives the prompt back at once.
+    await term.type(`ls ${root}`);
+    await term.press('Enter');
+    await term.press('C-c');
+    await term.waitForScreen(/^ls: interrupted\nzk\(suspended\):\/>$/m);
+    proxy().heal(LINK);
+    await term.waitForScreen(
+      /^reconnected: session 0x[0-9a-f]+ goes on, its ephemeral nodes and watches kept$/m,
+    );
+    expect(await client.exists(`${root}/mine`)).not.toBeNull();
+
+    proxy().setMode(LINK, { kind: 'reset' });
+    proxy().setMode(LINK, { kind: 'partition' });
+    await term.waitForScreen(
+      /expired: its ephemeral nodes are gone or going, its watches ended; starting a new session$/m,
+    );
+    proxy().heal(LINK);
+    await term.waitForScreen(/^new session 0x[0-9a-f]+$/m);
+    // The client gives the session up by its own clock. The server expires it at most one
+    // session timeout after its last contact, which may be as late as the heal (a connect
+    // attempt the partition held, carrying the old session); then its node goes.
+    await waitFor(
+      'the old session’s node to go',
+      async () => (await client.exists(`${root}/mine`)) === null,
+      SESSION_TIMEOUT_MS + 1_000,
+    );
     await term.type(`ls ${root}`);
     await term.press('Enter');
     await term.press('C-c');

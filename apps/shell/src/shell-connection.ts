@@ -64,8 +64,8 @@ export function announceStates(client: ZkClient, say: (line: string) => void): v
     } else if (event === 'RECONNECTED') {
       say(`reconnected: session ${hex(session)} goes on, its ephemeral nodes and watches kept`);
     } else if (event === 'LOST') {
-      // LOST may come from the client's own clock (a whole timeout without a server), a
-      // moment before the server expires the session and deletes its ephemeral nodes.
+      // LOST may come from the client's own clock (a whole timeout without a server), before
+      // the server expires the session and deletes its ephemeral nodes.
       expired = true;
       say(
         `session ${hex(session)} expired: its ephemeral nodes are gone or going, its watches ended; starting a new session`,
