@@ -23,14 +23,17 @@ describe('zk in a terminal when the connection goes', () => {
     const { listenPort } = await proxy().addLink(LINK, {
       targetPort: Number(server.split(':')[1]),
     });
-    const term = await terminals.open([
-      'node',
-      MAIN,
-      '--connect',
-      `127.0.0.1:${listenPort}`,
-      '--session-timeout',
-      String(SESSION_TIMEOUT_MS),
-    ]);
+    const term = await terminals.open(
+      [
+        'node',
+        MAIN,
+        '--connect',
+        `127.0.0.1:${listenPort}`,
+        '--session-timeout',
+        String(SESSION_TIMEOUT_MS),
+      ],
+      { env: fixture.env },
+    );
     await term.waitForScreen('zk:/>');
     await term.type(`create -e ${root}/mine`);
     await term.press('Enter');

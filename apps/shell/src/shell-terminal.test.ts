@@ -2,9 +2,7 @@
  * The interactive shell in a real terminal (tmux): what a person types, what the screen
  * shows. The built shell runs against the shared ensemble with a history file of its own.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { ZkClient } from '@zk-lab/zk-client';
 import { sharedConnectString, useTerminals } from '@zk-lab/test';
 import { SHELL_MAIN as MAIN, useShellFixture } from './__tests__/shell-fixture';
@@ -13,15 +11,13 @@ describe('zk, the interactive shell, in a terminal', () => {
   const terminals = useTerminals();
   const fixture = useShellFixture();
   const root = fixture.root;
-  const home = mkdtempSync(join(tmpdir(), 'zk-shell-test-'));
-  const history = join(home, 'shell_history');
+  const history = fixture.history;
   let client: ZkClient;
   beforeAll(() => (client = fixture.client()));
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   const openShell = () =>
     terminals.open(['node', MAIN, '--connect', sharedConnectString()], {
-      env: { ZK_SHELL_HISTORY: history },
+      env: fixture.env,
     });
 
   it('Tab completes a live path, created by another client', async () => {
@@ -155,14 +151,10 @@ describe('zk, the interactive shell, in a terminal', () => {
   it('a one-shot rmr on a terminal asks there too', async () => {
     await client.create(`${root}/big2`);
     for (let i = 0; i < 11; i++) await client.create(`${root}/big2/n${i}`);
-    const term = await terminals.open([
-      'node',
-      MAIN,
-      '--connect',
-      sharedConnectString(),
-      'rmr',
-      `${root}/big2`,
-    ]);
+    const term = await terminals.open(
+      ['node', MAIN, '--connect', sharedConnectString(), 'rmr', `${root}/big2`],
+      { env: fixture.env },
+    );
     await term.waitForScreen(/\(12 in all\)\? \[y\/N\]$/m);
     await term.type('y');
     await term.press('Enter');
