@@ -3,7 +3,8 @@
 //   1. checks the Node version;
 //   2. installs the npm packages exactly as locked (npm ci) when node_modules is missing or
 //      older than package-lock.json;
-//   3. builds the projects (Nx, cached: a no-op when nothing changed).
+//   3. builds the projects (Nx, cached: a no-op when nothing changed); with --quiet, its
+//      output is shown only when it fails.
 // The ZooKeeper server is installed, when missing, by the ensemble runner itself
 // (deploy/src/zookeeper-install.ts), the one place that knows how to find it.
 import { spawnSync } from 'node:child_process';
@@ -14,15 +15,19 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (line) => process.stderr.write(`[bootstrap] ${line}\n`);
 
-function run(command, args) {
-  say(`$ ${command} ${args.join(' ')}`);
+// --quiet (before the shell's prompt): the build says nothing unless it fails.
+const quiet = process.argv.includes('--quiet');
+
+function run(command, args, { hush = false } = {}) {
+  if (!hush) say(`$ ${command} ${args.join(' ')}`);
   // stdout goes to stderr: the command after this one (say, `npm run produce -- --json`) owns stdout.
   const result = spawnSync(command, args, {
     cwd: root,
-    stdio: ['inherit', 2, 'inherit'],
+    stdio: hush ? ['inherit', 'pipe', 'pipe'] : ['inherit', 2, 'inherit'],
     env: ciEnv(),
   });
   if (result.status !== 0) {
+    if (hush) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
     say(`\`${command} ${args.join(' ')}\` failed (exit ${result.status ?? result.signal}).`);
     process.exit(1);
   }
@@ -54,6 +59,6 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
 
 const targets = process.argv.slice(2);
 if (targets.includes('--build')) {
-  say('building (nx, cached)…');
-  run('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=stream']);
+  if (!quiet) say('building (nx, cached)…');
+  run('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=stream'], { hush: quiet });
 }
