@@ -69,6 +69,9 @@ describe('ServiceRegistry', () => {
     );
 
     await registry.unregister(api);
+    // The observer may be on a server that has not applied the delete yet (CI saw the node
+    // still there): ZooKeeper orders one client's view, so it catches up first.
+    await observer.sync(basePath);
     expect(await observer.exists(`${basePath}/api/host-1`)).toBeNull();
     expect(await ownedByNewSession(`${basePath}/metrics/host-1`)).toBe(true);
     expect(registry.instances().map((i) => `${i.name}/${i.id}`)).toEqual(['metrics/host-1']);
@@ -128,6 +131,7 @@ describe('ServiceRegistry', () => {
 
     const registry = registryOn(client, basePath);
     await registry.register({ name: 'api', id: 'host-1', address: 'a', port: 1 });
+    await observer.sync(basePath);
     const { data, stat } = await observer.getData(`${basePath}/api/host-1`);
     expect(stat.ephemeralOwner).toBe(client.sessionId);
     expect(JSON.parse(data.toString())).toMatchObject({ name: 'api', id: 'host-1', port: 1 });
