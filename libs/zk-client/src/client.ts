@@ -25,6 +25,7 @@ import {
   type ZkStateEvent,
 } from './client-options';
 import { Session } from './session';
+import { DispatchOrder } from './dispatch-order';
 import { authRequest, CredentialStore, toCredential } from './auth';
 import type { Connection, OutgoingRequest, Reply } from './connection';
 import {
@@ -109,6 +110,11 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   private readonly retryPolicy: RetryPolicy;
   /** Connections, the session and its states (session.ts). */
   private readonly session: Session;
+  /**
+   * Replies, watch events and state events reach the caller in arrival order
+   * (dispatch-order.ts): an event read behind a reply waits until the reply was seen.
+   */
+  private readonly order = new DispatchOrder();
   /** One-shot and persistent watches (watches.ts). */
   private readonly watches = new WatchRegistry({
     send: (request) => this.session.send(request),
@@ -193,14 +199,16 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
         newSessionAfterLost: options.newSessionAfterLost ?? true,
         reconnectBackoff: { ...DEFAULT_RECONNECT_BACKOFF, ...options.reconnectBackoff },
         tls: options.tls,
+        order: this.order,
       },
       {
         restore: (connection, reattached, lastZxidSeen) =>
           this.restoreSession(connection, reattached, lastZxidSeen),
-        onDisconnected: () => this.watches.onDisconnected(),
-        onEnded: (state) => this.watches.dropAll(state),
+        // Behind the replies and events read before, if any still wait (dispatch-order.ts).
+        onDisconnected: () => this.order.state(() => this.watches.onDisconnected()),
+        onEnded: (state) => this.order.state(() => this.watches.dropAll(state)),
         onNotification: (event) => this.onNotification(event),
-        announce: (state) => this.notify('state', state),
+        announce: (state) => this.order.state(() => this.notify('state', state)),
       },
     );
   }

@@ -7,6 +7,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
+import { DispatchOrder } from './dispatch-order';
 import { AuthFailedError, ConnectionLossError, ErrorCode, type ZkErrorContext } from './errors';
 import { Fifo } from './fifo';
 import { JuteReader, JuteWriter } from './jute';
@@ -30,7 +31,10 @@ import {
 const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
 export interface ConnectionHandlers {
-  /** A watch notification (xid -1). */
+  /**
+   * A watch notification (xid -1), called in arrival order with the replies: at once, or,
+   * when a reply was settled before it in the same turn, on a later one (dispatch-order.ts).
+   */
   onNotification(event: WatchEvent): void;
   /** A reply with a positive zxid arrived; called before the request's promise settles. */
   onZxid(zxid: bigint): void;
@@ -54,6 +58,11 @@ export interface ConnectionOptions {
   tls?: tls.ConnectionOptions;
   /** The host name `host` was resolved from: what the server's certificate must name. */
   servername?: string;
+  /**
+   * Orders replies, notifications and the failure of the requests in flight as the caller
+   * sees them (dispatch-order.ts); one per client, shared by its connections.
+   */
+  order?: DispatchOrder;
 }
 
 export interface OutgoingRequest {
@@ -65,7 +74,7 @@ export interface OutgoingRequest {
   /** A reserved xid (e.g. setWatches -8); by default the next sequence number. */
   xid?: number;
   /**
-   * Called with the reply header as the reply is read, before any later frame (such as a
+   * Called with the reply header as the reply is settled, before any later frame (such as a
    * notification in the same read) is handled: watches are registered here, so none is missed.
    */
   onReply?: (header: ReplyHeader) => void;
@@ -95,6 +104,7 @@ export class Connection {
 
   private readonly socket: net.Socket;
   private readonly handlers: ConnectionHandlers;
+  private readonly order: DispatchOrder;
   private readonly inFlight = new Fifo<InFlight>();
   /**
    * Auth requests (xid -4), answered in their own order: the server handles them as they
@@ -132,6 +142,7 @@ export class Connection {
     this.host = options.host;
     this.port = options.port;
     this.handlers = options.handlers;
+    this.order = options.order ?? new DispatchOrder();
     this.handshake = handshake;
 
     this.connectTimer = setTimeout(
@@ -317,11 +328,14 @@ export class Connection {
     switch (header.xid) {
       case Xid.ping:
         return;
-      case Xid.notification:
-        this.handlers.onNotification(readWatchEvent(reader));
+      case Xid.notification: {
+        const event = readWatchEvent(reader);
+        this.order.event(() => this.handlers.onNotification(event));
         return;
+      }
       case Xid.auth: {
-        this.authInFlight.shift()?.resolve({ header, body: reader });
+        const auth = this.authInFlight.shift();
+        if (auth !== undefined) this.order.reply(() => auth.resolve({ header, body: reader }));
         // The server closes the connection after a refused auth: fail it now, so nothing
         // more is sent on it and the client moves on at once.
         if (header.err === ErrorCode.AUTH_FAILED) {
@@ -343,7 +357,7 @@ export class Connection {
     }
     this.inFlight.shift();
     if (header.zxid > 0n) this.handlers.onZxid(header.zxid);
-    request.resolve({ header, body: reader });
+    this.order.reply(() => request.resolve({ header, body: reader }));
   }
 
   private startHeartbeat(negotiatedTimeoutMs: number): void {
@@ -411,7 +425,10 @@ export class Connection {
       return;
     }
     const lost = [...this.authInFlight.drain(), ...this.inFlight.drain()];
-    for (const request of lost) request.reject(new ConnectionLossError(request.context));
+    // Behind the replies and events read before the loss, if any still wait.
+    this.order.state(() => {
+      for (const request of lost) request.reject(new ConnectionLossError(request.context));
+    });
     this.handlers.onClose(this, reason);
   }
 }

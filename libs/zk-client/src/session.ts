@@ -12,6 +12,7 @@
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Connection, type OpenedConnection, type OutgoingRequest, type Reply } from './connection';
+import type { DispatchOrder } from './dispatch-order';
 import {
   CallAbortedError,
   ClientClosedError,
@@ -58,6 +59,8 @@ export interface SessionSettings {
   newSessionAfterLost: boolean;
   reconnectBackoff: ReconnectBackoff;
   tls: TlsConnectionOptions | undefined;
+  /** The client's order of replies and events, given to each of its connections. */
+  order: DispatchOrder;
 }
 
 interface WaitingRequest {
@@ -79,6 +82,7 @@ export class Session {
   private readonly newSessionAfterLost: boolean;
   private readonly reconnectBackoff: ReconnectBackoff;
   private readonly tls: TlsConnectionOptions | undefined;
+  private readonly order: DispatchOrder;
   /** Why the last connection attempt failed, when the socket said (for connect()'s error). */
   private _lastAttemptFailure: string | null = null;
   /** Declares the session LOST when SUSPENDED lasts a whole session timeout. */
@@ -102,6 +106,7 @@ export class Session {
     this.newSessionAfterLost = settings.newSessionAfterLost;
     this.reconnectBackoff = settings.reconnectBackoff;
     this.tls = settings.tls;
+    this.order = settings.order;
   }
 
   get state(): ZkClientState {
@@ -215,6 +220,7 @@ export class Session {
         servername: endpoint.host,
         ...(this.tls === undefined ? {} : { tls: this.tls }),
         signal: this.closeSignal.signal,
+        order: this.order,
         connectTimeoutMs: Math.max(
           MIN_ATTEMPT_TIMEOUT_MS,
           this.sessionTimeoutMs() / this.hosts.size,
