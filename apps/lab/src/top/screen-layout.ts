@@ -244,7 +244,11 @@ export function layoutScreen(state: ScreenState): Line[] {
   const left: Line[] = [treeHeading(leftWidth)];
   window.rows.forEach((row, i) => left.push(treeLine(row, leftWidth, i === window.selected)));
   if (window.rows.length === 0) {
-    left.push([{ text: ` no node at ${state.root} (yet)`, colour: 'gray' }]);
+    const none =
+      state.filter === ''
+        ? ` no node at ${state.root} (yet)`
+        : ` no node under ${state.root} matches the filter ${JSON.stringify(state.filter)}`;
+    left.push([{ text: none, colour: 'gray' }]);
   }
 
   const right: Line[] = [...serverLines(state.servers), []];

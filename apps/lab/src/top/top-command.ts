@@ -22,6 +22,7 @@ import { type EnsembleReader, MonitorEnsembleReader, type ServerReading } from '
 import { layoutScreen, type Followed } from './screen-layout';
 import { SubtreeMirror } from './subtree-mirror';
 import { type KeyPress, openScreen, type TerminalScreen } from './top-screen';
+import { splitKeys } from './key-presses';
 import { TreeWindow } from './tree-window';
 import { parentOf, sessionHex, ZnodeTree } from './znode-tree';
 
@@ -287,9 +288,9 @@ class LiveView {
 
   private key(key: KeyPress): void {
     this.dirty = true;
-    // Keys typed faster than a frame come as one string ("jl"): one at a time here.
-    if (!this.editingFilter && !key.ctrl && key.input.length > 1) {
-      for (const input of key.input) this.key({ ...key, input });
+    // Keys typed faster than a frame come as one string ("jl", "before-2\r"): one at a time.
+    if (!key.ctrl && key.input.length > 1) {
+      for (const one of splitKeys(key.input)) this.key(one);
       return;
     }
     if (key.ctrl && key.input === 'c') return this.quit();
