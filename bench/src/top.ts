@@ -72,7 +72,7 @@ Options:
   --no-save          print the report only
   -h, --help         this text
 
-It takes about 1.5 minutes. Build first is done by npm run bench. Ctrl+C stops every
+It takes about 1.5 minutes (npm run bench builds the view first). Ctrl+C stops every
 server and process it started, the tmux server included.`;
 
 const ROOT = '/bench-top';
