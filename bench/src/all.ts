@@ -14,6 +14,7 @@ import { gitCommit, main as clientMain } from './main';
 import { pipelineMain } from './pipeline';
 import { scaleMain } from './scale';
 import { systemMain } from './system';
+import { topMain } from './top';
 
 export const ALL_HELP = `Usage: npm run bench [-- all]
 
@@ -26,11 +27,12 @@ ensemble of its own:
   pipeline   the pipeline beside the ensemble's ceiling for its design, and their ratio
   locks      one lock at 1, 2, 4 and 8 contender processes
   scale      10,000 and then 100,000 jobs through one system, and what fails first
+  top        the live view (lab top) in tmux on 10,000 znodes under 200 changes/s
 
 Each writes its own report (bench/results/<name>-<date>.md and .json); then this writes
 bench/results/latest.json (every report of the run, with the machine and the commit) and
 bench/RESULTS.md. A benchmark that fails is named at the end and the others still run
-(exit 1). About 10 minutes on a 2-core machine. Each benchmark has --help for its options;
+(exit 1). About 12 minutes on a 2-core machine. Each benchmark has --help for its options;
 run one alone to change them.`;
 
 interface Bench {
@@ -45,6 +47,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'pipeline', run: (dir) => pipelineMain([], dir) },
   { name: 'locks', run: (dir) => locksMain([], dir) },
   { name: 'scale', run: (dir) => scaleMain([], dir) },
+  { name: 'top', run: (dir) => topMain([], dir) },
 ];
 
 const say = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);

@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { osName } from './main';
 
@@ -132,4 +133,39 @@ export function benchFailed(error: unknown): 1 {
     `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
   return 1;
+}
+
+/**
+ * Runs `cleanup` on Ctrl+C or SIGTERM, then exits 130 or 143; returns what takes the
+ * handlers off again (for the end of a run that cleaned up by itself).
+ */
+export function stopOnSignals(
+  cleanup: () => Promise<void>,
+  say: (line: string) => void,
+): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    say(`${signal}: stopping everything this bench started`);
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/** Writes a report to `<out>/<name>-<day of date>.md` and `.json`. */
+export function saveReport(
+  out: string,
+  name: string,
+  report: { date: string },
+  markdown: string,
+  say: (line: string) => void,
+): void {
+  mkdirSync(out, { recursive: true });
+  const base = join(out, `${name}-${report.date.slice(0, 10)}`);
+  writeFileSync(`${base}.md`, markdown);
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  say(`written: ${relative(process.cwd(), base)}.md and .json`);
 }

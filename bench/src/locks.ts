@@ -5,9 +5,9 @@
  * and the requests the servers took per acquisition (server-work.ts), so the uncontended
  * acquisition's cost in requests is measured, not assumed.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Ensemble, fourLetterWord, parseSrvr } from '@zk-lab/deploy';
 import { ZkClient } from '@zk-lab/zk-client';
 import type { ContenderInput, ContenderResult } from './drivers/lock-contender';
@@ -19,9 +19,11 @@ import {
   parseBenchArgs,
   readOptions,
   runJsonDriver,
+  saveReport,
+  stopOnSignals,
 } from './bench-cli';
 import { gitCommit } from './main';
-import { type Distribution, distribution } from './percentiles';
+import { type Distribution, distribution, roundDistribution } from './percentiles';
 import { sampleServers, serverWork } from './server-work';
 
 export const LOCKS_HELP = `Usage: npm run bench -- locks [options]
@@ -171,20 +173,6 @@ function level(contenders: number, stretches: Stretch[], seconds: number): LockL
   };
 }
 
-function roundDistribution(d: Distribution | null): Distribution | null {
-  if (d === null) return null;
-  const r = (v: number): number => Math.round(v * 10) / 10;
-  return {
-    count: d.count,
-    min: r(d.min),
-    p50: r(d.p50),
-    p90: r(d.p90),
-    p95: r(d.p95),
-    p99: r(d.p99),
-    max: r(d.max),
-  };
-}
-
 export async function locksMain(argv: string[], benchDir: string): Promise<number> {
   const options = readOptions(() => parseOptions(argv, benchDir), LOCKS_HELP);
   if (typeof options === 'number') return options;
@@ -204,12 +192,7 @@ export async function locksMain(argv: string[], benchDir: string): Promise<numbe
     })();
     return stopping;
   };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    say(`${signal}: stopping everything this bench started`);
-    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const offSignals = stopOnSignals(cleanup, say);
 
   try {
     say(`starting a 3-server ensemble in ${runDir}`);
@@ -255,20 +238,13 @@ export async function locksMain(argv: string[], benchDir: string): Promise<numbe
     };
     const markdown = renderLocks(report);
     process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `\n${markdown}`);
-    if (options.save) {
-      mkdirSync(options.out, { recursive: true });
-      const base = join(options.out, `locks-${report.date.slice(0, 10)}`);
-      writeFileSync(`${base}.md`, markdown);
-      writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
-      say(`written: ${relative(process.cwd(), base)}.md and .json`);
-    }
+    if (options.save) saveReport(options.out, 'locks', report, markdown, say);
     return 0;
   } catch (error) {
     return benchFailed(error);
   } finally {
     await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
   }
 }
 

@@ -42,6 +42,7 @@ export const HELP = `Usage: npm run bench                     (every benchmark: 
        npm run bench -- pipeline [options]   (see npm run bench -- pipeline --help)
        npm run bench -- locks [options]      (see npm run bench -- locks --help)
        npm run bench -- scale [options]      (see npm run bench -- scale --help)
+       npm run bench -- top [options]        (see npm run bench -- top --help)
 
 Measures, on one freshly started 3-server ZooKeeper ensemble on 127.0.0.1, three clients,
 each in a process of its own, taking turns within every round:
@@ -117,8 +118,8 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (positionals.length !== 1 || positionals[0] !== 'client') {
     throw new UsageError(
       positionals.length === 0
-        ? 'say which benchmark: `client`, `failover`, `system`, `pipeline`, `locks` or `scale` (each has --help), or none for all'
-        : `unknown benchmark "${positionals.join(' ')}": \`client\`, \`failover\`, \`system\`, \`pipeline\`, \`locks\` or \`scale\``,
+        ? 'say which benchmark: `client`, `failover`, `system`, `pipeline`, `locks`, `scale` or `top` (each has --help), or none for all'
+        : `unknown benchmark "${positionals.join(' ')}": \`client\`, \`failover\`, \`system\`, \`pipeline\`, \`locks\`, \`scale\` or \`top\``,
     );
   }
   const int = (name: string, text: string, min: number): number => {

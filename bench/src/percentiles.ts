@@ -30,3 +30,18 @@ export function distribution(values: readonly number[]): Distribution | null {
     max: sorted[sorted.length - 1]!,
   };
 }
+
+/** The same with every figure rounded to 0.1, for a report. */
+export function roundDistribution(d: Distribution | null): Distribution | null {
+  if (d === null) return null;
+  const r = (v: number): number => Math.round(v * 10) / 10;
+  return {
+    count: d.count,
+    min: r(d.min),
+    p50: r(d.p50),
+    p90: r(d.p90),
+    p95: r(d.p95),
+    p99: r(d.p99),
+    max: r(d.max),
+  };
+}
