@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -164,6 +164,8 @@ const REAPER = resolve(__dirname, '..', 'reaper.cjs');
 export class Ensemble {
   /** How servers started by this process ended, for start errors. */
   private readonly exits = new Map<number, string>();
+  /** The server processes this object spawned, by server id (the last one of each). */
+  private readonly children = new Map<number, ChildProcess>();
 
   private constructor(
     readonly stateDir: string,
@@ -607,7 +609,7 @@ export class Ensemble {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const rows = (await this.status()).filter((r) => ids.includes(r.id));
-      const dead = rows.find((r) => r.state === 'down');
+      const dead = rows.find((r) => r.state === 'down' && !this.spawnedAndAlive(r.id));
       if (dead) {
         await sleep(100); // let the exit event of a server this process started arrive
         const how = this.exits.get(dead.id);
@@ -623,6 +625,16 @@ export class Ensemble {
       }
       await sleep(50);
     }
+  }
+
+  /**
+   * A server this process spawned and has heard no exit of: not dead, whatever a read of
+   * /proc said a moment ago (a CI run under load was told "server 2 exited while starting"
+   * of a server whose exit never came).
+   */
+  private spawnedAndAlive(id: number): boolean {
+    const child = this.children.get(id);
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   private startError(what: string, timeoutMs: number): EnsembleStartError {
@@ -666,6 +678,7 @@ export class Ensemble {
         this.exits.set(node.id, signal === null ? `exit code ${code}` : `signal ${signal}`);
       });
       this.exits.delete(node.id);
+      this.children.set(node.id, child);
       if (detached) child.unref();
       node.pid = child.pid;
       this.log(`server ${node.id} started (pid ${child.pid}, client port ${node.clientPort})`);

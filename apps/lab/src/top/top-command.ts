@@ -157,6 +157,8 @@ class LiveView {
   private settledEvents = 0;
   private dirty = true;
   private lastFrame = 0;
+  /** A frame asked for by a change, due when FRAME_MS have passed since the last one. */
+  private frameTimer: NodeJS.Timeout | null = null;
   private treeHeight = 10;
   private following = false;
   private followed: Followed | null = null;
@@ -182,7 +184,7 @@ class LiveView {
           this.log.add({ at: Date.now(), ...change });
           if (change.path === this.followed?.path) this.readFollowed(change.path);
         }
-        this.dirty = true;
+        this.markDirty();
       },
       note: (text) => this.note(text),
     });
@@ -205,6 +207,7 @@ class LiveView {
       await done;
     } finally {
       for (const timer of this.timers) clearInterval(timer);
+      if (this.frameTimer !== null) clearTimeout(this.frameTimer);
       process.off('SIGTERM', quit);
       process.off('SIGHUP', quit);
       this.client.off('state', onState);
@@ -219,12 +222,12 @@ class LiveView {
 
   private note(text: string): void {
     this.log.add({ at: Date.now(), kind: 'connection', path: text, session: null });
-    this.dirty = true;
+    this.markDirty();
   }
 
   private async poll(): Promise<void> {
     this.servers = await this.ensemble.read();
-    this.dirty = true;
+    this.markDirty();
   }
 
   private readFollowed(path: string): void {
@@ -232,15 +235,33 @@ class LiveView {
       ({ data }) => {
         if (this.followed?.path !== path) return;
         this.followed.data = data.subarray(0, DETAIL_BYTES);
-        this.dirty = true;
+        this.markDirty();
       },
       () => undefined, // deleted: the tree says so
     );
   }
 
-  /** Draws a frame when something changed, or twice a second for the rates and flashes. */
+  /**
+   * Something to draw: a frame at once when none was drawn in the last FRAME_MS (a key or a
+   * lone change shows without waiting for the next tick), else when that time is up.
+   */
+  private markDirty(): void {
+    this.dirty = true;
+    if (this.frameTimer !== null) return;
+    const wait = Math.max(0, this.lastFrame + FRAME_MS - Date.now());
+    this.frameTimer = setTimeout(() => {
+      this.frameTimer = null;
+      this.frame();
+    }, wait);
+  }
+
+  /**
+   * Draws a frame when something changed (at most one per FRAME_MS), or twice a second for
+   * the rates and flashes.
+   */
   private frame(): void {
     const now = Date.now();
+    if (now - this.lastFrame < FRAME_MS) return;
     if (this.tree.expireFlashes()) this.dirty = true;
     if (!this.dirty && now - this.lastFrame < 500) return;
     if (this.screen === null) return;
@@ -287,7 +308,7 @@ class LiveView {
   }
 
   private key(key: KeyPress): void {
-    this.dirty = true;
+    this.markDirty();
     // Keys typed faster than a frame come as one string ("jl", "before-2\r"): one at a time.
     if (!key.ctrl && key.input.length > 1) {
       for (const one of splitKeys(key.input)) this.key(one);
