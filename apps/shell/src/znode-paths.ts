@@ -12,15 +12,5 @@ export function resolvePath(cwd: string, path: string | undefined): string {
   return `/${parts.join('/')}`;
 }
 
-export function joinPath(parent: string, name: string): string {
-  return parent === '/' ? `/${name}` : `${parent}/${name}`;
-}
-
-export function baseName(path: string): string {
-  return path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1);
-}
-
-export function parentOf(path: string): string {
-  const at = path.lastIndexOf('/');
-  return at <= 0 ? '/' : path.slice(0, at);
-}
+// The path helpers every tool shares are the client's.
+export { baseName, childPath as joinPath, parentPath as parentOf } from '@zk-lab/zk-client';

@@ -45,6 +45,6 @@ export {
   isSequential,
   isTtl,
 } from './protocol';
-export { validatePath } from './paths';
+export { baseName, childPath, parentPath, validatePath } from './paths';
 export { type ReadOptions, type WatchHandle, type WatchListener } from './watches';
 export { JuteDecodeError, JuteReader, JuteWriter } from './jute';

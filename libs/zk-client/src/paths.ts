@@ -55,3 +55,19 @@ export function toClientPath(chroot: string, serverPath: string): string {
   if (serverPath.startsWith(chroot + '/')) return serverPath.slice(chroot.length);
   return serverPath;
 }
+
+/** The parent of an absolute path ("/a/b" → "/a", "/a" → "/"; "/" is its own parent). */
+export function parentPath(path: string): string {
+  const at = path.lastIndexOf('/');
+  return at <= 0 ? '/' : path.slice(0, at);
+}
+
+/** The last segment of an absolute path ("/a/b" → "b"); "/" for the root. */
+export function baseName(path: string): string {
+  return path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** A child's path ("/", "a" → "/a"; "/a", "b" → "/a/b"). */
+export function childPath(parent: string, name: string): string {
+  return parent === '/' ? `/${name}` : `${parent}/${name}`;
+}

@@ -13,6 +13,7 @@ import {
   NotEmptyError,
   SessionExpiredError,
 } from './errors';
+import { baseName, parentPath } from './paths';
 import type { ACL } from './protocol';
 
 /** The calls these operations need (ZkClient has them). */
@@ -109,8 +110,7 @@ class Slots {
 
 /** The parent path and the node name of a path ("/a/b-" → "/a", "b-"). */
 export function splitPath(path: string): { parent: string; name: string } {
-  const at = path.lastIndexOf('/');
-  return { parent: at === 0 ? '/' : path.slice(0, at), name: path.slice(at + 1) };
+  return { parent: parentPath(path), name: baseName(path) };
 }
 
 /** The unique name prefix of a protected create: `_c_<uuid>-`, as Curator names it. */

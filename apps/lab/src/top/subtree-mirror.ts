@@ -14,6 +14,7 @@
  */
 import {
   AddWatchMode,
+  childPath,
   dataOf,
   EventType,
   NoAuthError,
@@ -24,7 +25,7 @@ import {
   type ZkClient,
   type ZkStateEvent,
 } from '@zk-lab/zk-client';
-import { type AppliedChange, childPath, type ZnodeTree } from './znode-tree';
+import { type AppliedChange, type ZnodeTree } from './znode-tree';
 
 export interface MirrorListener {
   /** A watch event arrived (it may still wait for its read). */

@@ -11,6 +11,7 @@ import { ConnectionSettingsError, DEFAULT_ROOT, resolveConnection } from '@zk-la
 import {
   InvalidPathError,
   LAN_RECONNECT_BACKOFF,
+  parentPath,
   validatePath,
   ZkClient,
   type ZkStateEvent,
@@ -24,7 +25,7 @@ import { SubtreeMirror } from './subtree-mirror';
 import { type KeyPress, openScreen, type TerminalScreen } from './top-screen';
 import { splitKeys } from './key-presses';
 import { TreeWindow } from './tree-window';
-import { parentOf, sessionHex, ZnodeTree } from './znode-tree';
+import { sessionHex, ZnodeTree } from './znode-tree';
 
 export const TOP_USAGE = `lab top [PATH] [--connect host:port,…] [--state DIR]
 
@@ -346,7 +347,7 @@ class LiveView {
       if (this.tree.isExpanded(selected) && this.tree.get(selected)?.children.size) {
         this.tree.collapse(selected);
       } else if (selected !== this.tree.root) {
-        this.window.select(parentOf(selected));
+        this.window.select(parentPath(selected));
       }
       return;
     }

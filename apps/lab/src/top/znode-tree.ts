@@ -8,7 +8,7 @@
  * last thing applied is the newest. Deleted nodes stay as ghosts while their flash lasts,
  * then go.
  */
-import type { Stat } from '@zk-lab/zk-client';
+import { baseName, childPath, parentPath, type Stat } from '@zk-lab/zk-client';
 
 export type ChangeKind = 'created' | 'changed' | 'deleted';
 
@@ -60,10 +60,8 @@ export function ownerSession(stat: Stat): bigint | null {
   return znodeType(stat) === 'ephemeral' ? stat.ephemeralOwner : null;
 }
 
-/** A session id as ZooKeeper prints it: 0x and unsigned hex. */
-export function sessionHex(session: bigint): string {
-  return `0x${BigInt.asUintN(64, session).toString(16)}`;
-}
+// A session id as the rest of the lab prints it.
+export { sessionHex } from '@zk-lab/lab-core';
 
 /** A name ending in ten digits: made with a sequential mode (a guess: the Stat cannot tell). */
 export function looksSequential(name: string): boolean {
@@ -82,15 +80,6 @@ export function previewOf(data: Buffer): string {
   // eslint-disable-next-line no-control-regex
   const line = head.replace(/[\u0000-\u001f\u007f\ufffd]+/g, ' ').trim();
   return data.length > PREVIEW_BYTES ? `${line}…` : line;
-}
-
-export function parentOf(path: string): string {
-  const at = path.lastIndexOf('/');
-  return at <= 0 ? '/' : path.slice(0, at);
-}
-
-function nameOf(path: string): string {
-  return path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1);
 }
 
 export interface ZnodeTreeOptions {
@@ -182,7 +171,7 @@ export class ZnodeTree {
       const children = entry?.children ?? new Set<string>();
       entry = {
         path,
-        name: nameOf(path),
+        name: baseName(path),
         stat,
         preview: '',
         readable: true,
@@ -293,7 +282,7 @@ export class ZnodeTree {
 
   /** Expands every ancestor of `path` (under the root), so its row is shown. */
   reveal(path: string): void {
-    for (let p = parentOf(path); ; p = parentOf(p)) {
+    for (let p = parentPath(path); ; p = parentPath(p)) {
       if (!this.nodes.has(p)) break;
       this.expand(p);
       if (p === this.root || p === '/') break;
@@ -343,7 +332,7 @@ export class ZnodeTree {
     const keep = new Set<string>();
     for (const path of this.nodes.keys()) {
       if (!path.toLowerCase().includes(needle)) continue;
-      for (let p = path; !keep.has(p); p = parentOf(p)) {
+      for (let p = path; !keep.has(p); p = parentPath(p)) {
         keep.add(p);
         if (p === this.root || p === '/') break;
       }
@@ -379,16 +368,13 @@ export class ZnodeTree {
     if (this.nodes.get(entry.path) !== entry) return;
     this.nodes.delete(entry.path);
     this.flashing.delete(entry.path);
-    if (entry.path !== this.root) this.nodes.get(parentOf(entry.path))?.children.delete(entry.name);
+    if (entry.path !== this.root)
+      this.nodes.get(parentPath(entry.path))?.children.delete(entry.name);
     this.rowsCache = null;
   }
 
   private link(path: string): void {
     if (path === this.root) return;
-    this.nodes.get(parentOf(path))?.children.add(nameOf(path));
+    this.nodes.get(parentPath(path))?.children.add(baseName(path));
   }
-}
-
-export function childPath(parent: string, name: string): string {
-  return parent === '/' ? `/${name}` : `${parent}/${name}`;
 }

@@ -15,9 +15,13 @@ export function sessionIdHex(client: ZkClient): string {
   return sessionHex(client.sessionId);
 }
 
-/** A session id as every log line, status page and task shows it: `0x` and hex. */
+/**
+ * A session id as every log line, status page and task shows it, and as ZooKeeper prints
+ * it: `0x` and unsigned hex (an id made by a server numbered 128 or more is negative as an
+ * int64).
+ */
 export function sessionHex(sessionId: bigint): string {
-  return `0x${sessionId.toString(16)}`;
+  return `0x${BigInt.asUintN(64, sessionId).toString(16)}`;
 }
 
 /** Logs every session state change. */
