@@ -1,0 +1,87 @@
+/**
+ * A real browser for tests: Debian's Chromium, driven by playwright-core (no browser
+ * download). One browser per test file, started on first use and closed after the file
+ * (afterAll), with every page it opened. Chromium is installed through apt-get when missing,
+ * as tmux is for the terminal tests.
+ *
+ * Screenshots go to `test/screenshots/` (ignored by git); with ZK_LAB_SCREENSHOTS=docs/screenshots
+ * they go where the README shows them, so a test run refreshes the README's pictures.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureProgram } from '@zk-lab/deploy';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const REPO = resolve(__dirname, '..', '..', '..');
+
+export interface PageOptions {
+  /** Viewport (default 1400 x 900). */
+  width?: number;
+  height?: number;
+  /** Light or dark (default light). */
+  colorScheme?: 'light' | 'dark';
+}
+
+export interface OpenedPage {
+  page: Page;
+  /** Uncaught errors and console errors the page has had so far, one line each. */
+  errors(): string[];
+  /** Saves a PNG of the page (or of the element matching `selector`); returns its path. */
+  screenshot(name: string, selector?: string): Promise<string>;
+}
+
+/** The folder screenshots go to. */
+export function screenshotDir(): string {
+  const asked = process.env.ZK_LAB_SCREENSHOTS;
+  return asked !== undefined && asked !== ''
+    ? resolve(REPO, asked)
+    : join(REPO, 'test', 'screenshots');
+}
+
+/**
+ * Chromium for this test file: `open(url)` gives a fresh page (its own context: no cookies
+ * or storage shared with other pages).
+ */
+export function useBrowser(): { open(url: string, options?: PageOptions): Promise<OpenedPage> } {
+  let browser: Browser | null = null;
+  const contexts: BrowserContext[] = [];
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    browser = null;
+  });
+
+  return {
+    async open(url, options = {}) {
+      if (browser === null) {
+        ensureProgram('chromium', 'chromium');
+        // --no-sandbox: Chromium's sandbox refuses to run as root, as tests here do.
+        browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      }
+      const { width = 1400, height = 900, colorScheme = 'light' } = options;
+      const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+      contexts.push(context);
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`console error: ${message.text()}`);
+      });
+      await page.goto(url);
+      return {
+        page,
+        errors: () => [...errors],
+        async screenshot(name, selector) {
+          const dir = screenshotDir();
+          mkdirSync(dir, { recursive: true });
+          const path = join(dir, `${name}.png`);
+          if (selector === undefined) await page.screenshot({ path });
+          else await page.locator(selector).screenshot({ path });
+          return path;
+        },
+      };
+    },
+  };
+}
