@@ -26,3 +26,4 @@ export {
 export { readLedger, violations, waitForSettled, type Ledger } from './harness/job-ledger';
 export { Terminal, useTerminals, type TerminalOptions } from './harness/terminals';
 export { APP_SESSION_TIMEOUT_MS, useLabSystem, type LabSystem } from './harness/lab-system';
+export { screenshotDir, useBrowser, type OpenedPage, type PageOptions } from './harness/browsers';

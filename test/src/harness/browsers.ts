@@ -26,9 +26,9 @@ export interface PageOptions {
 export interface OpenedPage {
   page: Page;
   /** Uncaught errors and console errors the page has had so far, one line each. */
-  errors(): string[];
+  errors: () => string[];
   /** Saves a PNG of the page (or of the element matching `selector`); returns its path. */
-  screenshot(name: string, selector?: string): Promise<string>;
+  screenshot: (name: string, selector?: string) => Promise<string>;
 }
 
 /** The folder screenshots go to. */
@@ -73,7 +73,7 @@ export function useBrowser(): { open(url: string, options?: PageOptions): Promis
       return {
         page,
         errors: () => [...errors],
-        async screenshot(name, selector) {
+        screenshot: async (name, selector) => {
           const dir = screenshotDir();
           mkdirSync(dir, { recursive: true });
           const path = join(dir, `${name}.png`);
