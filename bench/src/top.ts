@@ -27,6 +27,7 @@ import {
 } from './bench-cli';
 import { gitCommit } from './main';
 import { type Distribution, distribution, roundDistribution } from './percentiles';
+import { createTree, parentName, Writer } from './tree-writer';
 import { BenchTerminal, type Capture, plain, procUsage, selectedRow } from './top-terminal';
 
 export const TOP_HELP = `Usage: npm run bench -- top [options]
@@ -133,95 +134,6 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
 }
 
 const say = (line: string): void => void process.stderr.write(`[top] ${line}\n`);
-
-const parentName = (i: number, parents: number): string =>
-  `p${String(i).padStart(String(parents - 1).length, '0')}`;
-
-// ---------------------------------------------------------------------------------------
-// The writer: `rate` changes a second, creates, data changes and deletes in turn.
-
-class Writer {
-  private readonly live: string[] = [];
-  private next = 0;
-  private issued = 0;
-  private kinds = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private started = 0;
-  private inFlight = 0;
-  acked = 0;
-  created = 0;
-  deleted = 0;
-  readonly errors: string[] = [];
-
-  constructor(
-    private readonly client: ZkClient,
-    private rate: number,
-    private readonly parents: string[],
-    initial: string[],
-  ) {
-    this.live.push(...initial);
-  }
-
-  /** Starts (again) at `rate` changes a second, counting from now. */
-  start(rate = this.rate): void {
-    this.rate = rate;
-    this.issued = 0;
-    this.acked = 0;
-    this.started = performance.now();
-    this.timer = setInterval(() => this.tick(), 5);
-  }
-
-  /** Stops issuing; resolves once every change issued has its reply. */
-  async stop(): Promise<{ seconds: number; changes: number }> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    const seconds = (performance.now() - this.started) / 1000;
-    while (this.inFlight > 0) await sleep(10);
-    return { seconds, changes: this.acked };
-  }
-
-  private tick(): void {
-    const due = Math.floor(((performance.now() - this.started) / 1000) * this.rate);
-    while (this.issued < due) {
-      this.issued += 1;
-      this.change(this.kinds++ % 3);
-    }
-  }
-
-  private change(kind: number): void {
-    const track = (p: Promise<unknown>, then: () => void = () => undefined): void => {
-      this.inFlight += 1;
-      p.then(
-        () => {
-          this.acked += 1;
-          then();
-        },
-        (error: unknown) => {
-          if (this.errors.length < 20) this.errors.push(String(error));
-        },
-      ).finally(() => (this.inFlight -= 1));
-    };
-    if (kind === 0 || this.live.length === 0) {
-      const parent = this.parents[this.next % this.parents.length]!;
-      const path = `${parent}/w${this.next++}`;
-      track(this.client.create(path, `created ${this.next}`), () => {
-        this.live.push(path);
-        this.created += 1;
-      });
-      return;
-    }
-    const i = Math.floor(Math.random() * this.live.length);
-    const path = this.live[i]!;
-    if (kind === 1) {
-      track(this.client.setData(path, `changed ${this.kinds}`));
-      return;
-    }
-    // Taken out of the list as it is sent, so nothing later writes to it.
-    this.live[i] = this.live[this.live.length - 1]!;
-    this.live.pop();
-    track(this.client.delete(path), () => (this.deleted += 1));
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // The probes.
@@ -436,24 +348,6 @@ export interface TopReport {
   writerErrors: string[];
 }
 
-async function createTree(admin: ZkClient, options: Options): Promise<string[]> {
-  await admin.create(ROOT);
-  await admin.create(MARKER, 'mark-000000');
-  const parents = Array.from(
-    { length: options.parents },
-    (_, i) => `${ROOT}/${parentName(i, options.parents)}`,
-  );
-  await Promise.all(parents.map((p) => admin.create(p)));
-  const leaves: string[] = [];
-  for (const parent of parents) {
-    for (let c = 0; c < options.children; c++) leaves.push(`${parent}/c${c}`);
-  }
-  for (let i = 0; i < leaves.length; i += 1000) {
-    await Promise.all(leaves.slice(i, i + 1000).map((l, j) => admin.create(l, `node ${i + j}`)));
-  }
-  return leaves;
-}
-
 /** The subtree's node count in ZooKeeper (the root included). */
 async function countSubtree(admin: ZkClient, parents: string[]): Promise<number> {
   const counts = await Promise.all(parents.map((p) => admin.getChildren(p)));
@@ -509,7 +403,7 @@ export async function topMain(argv: string[], benchDir: string): Promise<number>
     const admin = await ZkClient.connect({ connectString: connect, sessionTimeoutMs: 10_000 });
     clients.push(admin);
     say(`creating ${options.parents} × ${options.children} znodes under ${ROOT}`);
-    const leaves = await createTree(admin, options);
+    const leaves = await createTree(admin, ROOT, MARKER, options);
     const parents = Array.from(
       { length: options.parents },
       (_, i) => `${ROOT}/${parentName(i, options.parents)}`,
