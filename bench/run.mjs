@@ -28,7 +28,7 @@ step([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, '
 const load = createRequire(import.meta.url);
 const argv = process.argv.slice(2);
 // No benchmark named, or `all`: every one (all.ts). `failover`, `system`, `pipeline`,
-// `locks`, `scale` and `top` have a module of their own; everything else (`client`, --help)
+// `locks`, `scale`, `top` and `dashboard` have a module of their own; everything else (`client`, --help)
 // goes to main.
 const code =
   argv.length === 0 || argv[0] === 'all'
@@ -45,5 +45,7 @@ const code =
               ? await load('./dist/scale.js').scaleMain(argv.slice(1), here)
               : argv[0] === 'top'
                 ? await load('./dist/top.js').topMain(argv.slice(1), here)
-                : await load('./dist/main.js').main(argv);
+                : argv[0] === 'dashboard'
+                  ? await load('./dist/dashboard.js').dashboardMain(argv.slice(1), here)
+                  : await load('./dist/main.js').main(argv);
 process.exit(code);

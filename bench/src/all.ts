@@ -14,6 +14,7 @@ import { gitCommit, main as clientMain } from './main';
 import { pipelineMain } from './pipeline';
 import { scaleMain } from './scale';
 import { systemMain } from './system';
+import { dashboardMain } from './dashboard';
 import { topMain } from './top';
 
 export const ALL_HELP = `Usage: npm run bench [-- all]
@@ -28,6 +29,7 @@ ensemble of its own:
   locks      one lock at 1, 2, 4 and 8 contender processes
   scale      10,000 and then 100,000 jobs through one system, and what fails first
   top        the live view (lab top) in tmux on 10,000 znodes under 200 changes/s
+  dashboard  the web dashboard in Chromium on 10,000 znodes under 200 changes/s
 
 Each writes its own report (bench/results/<name>-<date>.md and .json); then this writes
 bench/results/latest.json (every report of the run, with the machine and the commit) and
@@ -48,6 +50,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'locks', run: (dir) => locksMain([], dir) },
   { name: 'scale', run: (dir) => scaleMain([], dir) },
   { name: 'top', run: (dir) => topMain([], dir) },
+  { name: 'dashboard', run: (dir) => dashboardMain([], dir) },
 ];
 
 const say = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
