@@ -1,0 +1,316 @@
+/**
+ * The web dashboard as a learner uses it: `lab up` (3 servers, 2 masters, 2 workers, a
+ * producer) serves the page in lab mode; real Chromium drives it. What the page shows is
+ * checked against what a fresh client of this test reads from ZooKeeper itself, never
+ * against the dashboard's own answers: the leading master, a leader killed by a click and
+ * its successor, a job through to its result, a worker killed from the page and its
+ * registration gone, a partition shown and healed. Then `lab dashboard` (read-only) on the
+ * same lab refuses every action. Screenshots of the main views are taken on the way.
+ * Build first (`npm test` does).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Ensemble } from '@zk-lab/deploy';
+import { EventType, ZkClient } from '@zk-lab/zk-client';
+import type { Page } from 'playwright-core';
+import { type OpenedPage, useBrowser, waitFor } from '../index';
+
+const LAB = resolve(__dirname, '..', '..', '..', 'apps', 'lab', 'dist', 'main.js');
+const ROOT = '/zk-lab';
+const READ_ONLY_REFUSAL = 'read-only: this dashboard changes nothing';
+
+/** A program of the lab in the foreground, its output read line by line. */
+class Foreground {
+  readonly lines: string[] = [];
+  readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [LAB, ...args]);
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => this.lines.push(line));
+    }
+  }
+
+  /** The first line that matches, waiting for it. */
+  async line(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const line of this.lines) {
+        const match = pattern.exec(line);
+        if (match) return match;
+      }
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(
+          `no line matching ${pattern} (exit ${this.child.exitCode}); output:\n${this.lines.join('\n')}`,
+        );
+      }
+      await sleep(100);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((done) => this.child.once('exit', done));
+    this.child.kill('SIGINT');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** The master that leads, read from ZooKeeper: the owner of the lowest election node. */
+async function leaderFromZooKeeper(client: ZkClient): Promise<string | null> {
+  const children = await client.getChildren(`${ROOT}/election`);
+  if (children.length === 0) return null;
+  const seq = (name: string) => Number(name.slice(name.lastIndexOf('-') + 1));
+  const lowest = [...children].sort((a, b) => seq(a) - seq(b))[0]!;
+  const data = (await client.getData(`${ROOT}/election/${lowest}`)).data.toString('utf8');
+  return /\b(m\d+)\b/.exec(data)?.[1] ?? data;
+}
+
+const text = (page: Page, testid: string) =>
+  page.locator(`[data-testid="${testid}"]`).first().innerText();
+
+async function pageShows(page: Page, testid: string, expected: string, timeoutMs: number) {
+  await waitFor(
+    `the page's ${testid} to show ${expected}`,
+    async () => (await text(page, testid)).trim() === expected,
+    timeoutMs,
+  );
+}
+
+describe('the dashboard of a running lab', () => {
+  const browser = useBrowser();
+  const state = mkdtempSync(join(tmpdir(), 'zk-lab-dashboard-test-'));
+  let up: Foreground;
+  let url: string;
+  let connect: string;
+  let client: ZkClient;
+  let opened: OpenedPage;
+  let page: Page;
+
+  beforeAll(async () => {
+    expect(existsSync(LAB)).toBe(true);
+    up = new Foreground([
+      'up',
+      '--state',
+      state,
+      '--masters',
+      '2',
+      '--workers',
+      '2',
+      '--rate',
+      '2',
+      '--session-timeout',
+      '2000',
+      '--dashboard-port',
+      '0',
+    ]);
+    url = (await up.line(/dashboard: (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]+)/, 90_000))[1]!;
+    await up.line(/the lab is up/, 90_000);
+    connect = Ensemble.open(join(state, 'zk')).connectString();
+    client = await ZkClient.connect({ connectString: connect });
+    opened = await browser.open(url);
+    page = opened.page;
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.close();
+    await up?.stop();
+  }, 60_000);
+
+  it('shows the leading master, the one ZooKeeper says leads', async () => {
+    let leader: string | null = null;
+    await waitFor(
+      'a master to lead',
+      async () => (leader = await leaderFromZooKeeper(client)) !== null,
+      30_000,
+    );
+    await pageShows(page, 'leader-master', leader!, 15_000);
+    expect(await text(page, 'mode')).toBe('lab');
+    await shot('dashboard-ensemble', '[data-testid="panel-ensemble"]');
+    await expect(
+      page.locator(`[data-testid="app-row"][data-app="${leader!}"]`).getAttribute('data-leading'),
+    ).resolves.toBe('true');
+  }, 60_000);
+
+  it('a click on "kill the leading master" makes the other master lead, on the page as in ZooKeeper', async () => {
+    const before = await leaderFromZooKeeper(client);
+    expect(before).not.toBeNull();
+    await page.click('[data-testid="action"][data-kind="leader-kill"]');
+    await page.click('[data-testid="action-confirm"]');
+    let after: string | null = null;
+    await waitFor(
+      'another master to lead in ZooKeeper',
+      async () => (after = await leaderFromZooKeeper(client)) !== null && after !== before,
+      30_000,
+    );
+    await pageShows(page, 'leader-master', after!, 15_000);
+    const run = page.locator('[data-testid="action-run"][data-kind="leader-kill"]').first();
+    await waitFor(
+      'the page to say the lab healed',
+      async () => (await run.getAttribute('data-state')) === 'healed',
+      60_000,
+    );
+    await shot('dashboard-action-healed', '[data-testid="panel-actions"]');
+  }, 120_000);
+
+  it('a produced job appears on the page and completes; its result is in ZooKeeper', async () => {
+    const pending = page
+      .locator('[data-testid="job-row"]:not([data-state="done"]):not([data-state="dead"])')
+      .first();
+    await pending.waitFor({ timeout: 30_000 });
+    const key = (await pending.getAttribute('data-job'))!;
+    const row = page.locator(`[data-testid="job-row"][data-job="${key}"]`);
+    await waitFor(
+      `job ${key} shown done`,
+      async () => (await row.getAttribute('data-state')) === 'done',
+      30_000,
+    );
+    expect(await client.exists(`${ROOT}/results/${key}`)).not.toBeNull();
+    await shot('dashboard-jobs', '[data-testid="panel-jobs"]');
+  }, 60_000);
+
+  it('a worker killed from the page: its registration leaves the tree as it leaves ZooKeeper', async () => {
+    const workers = await client.getChildren(`${ROOT}/workers`);
+    expect(workers.length).toBe(2);
+    // A fresh client watches every registration; the page's rows are watched for removal.
+    const gone: string[] = [];
+    for (const worker of workers) {
+      await client.exists(`${ROOT}/workers/${worker}`, {
+        watch: (event) => {
+          if (event.type === EventType.NodeDeleted) gone.push(worker);
+        },
+      });
+    }
+    await page.fill('[data-testid="tree-goto"]', `${ROOT}/workers`);
+    await page.press('[data-testid="tree-goto"]', 'Enter');
+    for (const worker of workers) {
+      await page.locator(treeRow(`${ROOT}/workers/${worker}`)).waitFor({ timeout: 15_000 });
+    }
+    await page.evaluate(WATCH_ROWS_LEAVING);
+    await shot('dashboard-tree', '[data-testid="panel-tree"]');
+    await page.click('[data-testid="action"][data-kind="worker-kill"]');
+    await page.click('[data-testid="action-confirm"]');
+    await waitFor('a registration deleted in ZooKeeper', () => gone.length > 0, 30_000);
+    const target = `${ROOT}/workers/${gone[0]!}`;
+    await waitFor(
+      `the tree row of ${target} to leave`,
+      async () => (await page.evaluate<string[]>('window.__rowsGone')).includes(target),
+      15_000,
+    );
+    const run = page.locator('[data-testid="action-run"][data-kind="worker-kill"]').first();
+    await waitFor(
+      'the page to say the lab healed',
+      async () => (await run.getAttribute('data-state')) === 'healed',
+      60_000,
+    );
+    // Healed: the lab started the worker again, and it registered again.
+    await page.locator(treeRow(target)).waitFor({ timeout: 15_000 });
+    expect(await client.exists(target)).not.toBeNull();
+  }, 120_000);
+
+  it('a partition shows on the page, and heals', async () => {
+    await page.click('[data-testid="action"][data-kind="worker-partition"]');
+    await page.click('[data-testid="action-confirm"]');
+    const cut = page.locator('[data-testid="app-row"][data-partitioned="true"]').first();
+    await cut.waitFor({ timeout: 15_000 });
+    const name = (await cut.getAttribute('data-app'))!;
+    await shot('dashboard-partition', '[data-testid="panel-roles"]');
+    // From outside: the cut-off worker's session expires and its registration goes.
+    await waitFor(
+      `${name}'s registration to go`,
+      async () => (await client.exists(`${ROOT}/workers/${name}`)) === null,
+      30_000,
+    );
+    const row = page.locator(`[data-testid="app-row"][data-app="${name}"]`);
+    await waitFor(
+      `${name} shown healed`,
+      async () => (await row.getAttribute('data-partitioned')) === 'false',
+      30_000,
+    );
+    const run = page.locator('[data-testid="action-run"][data-kind="worker-partition"]').first();
+    await waitFor(
+      'the page to say the lab healed',
+      async () => (await run.getAttribute('data-state')) === 'healed',
+      60_000,
+    );
+    expect(await client.exists(`${ROOT}/workers/${name}`)).not.toBeNull();
+    await shot('dashboard-overview');
+  }, 120_000);
+
+  it('lab dashboard (read-only) on the same lab offers no action and refuses every one', async () => {
+    const viewer = new Foreground([
+      'dashboard',
+      '--connect',
+      connect,
+      '--root',
+      ROOT,
+      '--port',
+      '0',
+    ]);
+    try {
+      const viewUrl = (await viewer.line(/(http:\/\/127\.0\.0\.1:\d+\/)/, 30_000))[1]!;
+      const viewOpened = await browser.open(viewUrl);
+      const view = viewOpened.page;
+      await pageShows(view, 'mode', 'read-only', 15_000);
+      await view.locator('[data-testid="readonly-notice"]').waitFor();
+      expect(await view.locator('[data-testid="action"]').count()).toBe(0);
+      const config = await client.exists(`${ROOT}/config`);
+      const token = /#token=([0-9a-f]+)/.exec(url)![1]!;
+      const bodies: Record<string, unknown> = {
+        '/api/actions': { kind: 'leader-kill' },
+        '/api/chaos': { seed: 1, rounds: 1 },
+        '/api/node': { path: `${ROOT}/config`, base64: 'e30=', version: config?.version ?? 0 },
+      };
+      for (const [route, body] of Object.entries(bodies)) {
+        // Even with the lab's token: a read-only dashboard has no actions at all.
+        const answer = await view.evaluate(
+          async ([route, body, token]) => {
+            const res = await fetch(route, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: JSON.stringify(body),
+            });
+            return { status: res.status, body: await res.json() };
+          },
+          [route, body, token] as const,
+        );
+        expect({ route, ...answer }).toEqual({
+          route,
+          status: 403,
+          body: { error: READ_ONLY_REFUSAL },
+        });
+      }
+      expect((await client.exists(`${ROOT}/config`))?.version).toBe(config?.version);
+      await shot('dashboard-read-only', undefined, viewOpened);
+    } finally {
+      await viewer.stop();
+    }
+  }, 60_000);
+
+  /** A screenshot for the README (the browser harness says where it goes). */
+  async function shot(name: string, selector?: string, on: OpenedPage = opened): Promise<void> {
+    await on.screenshot(name, selector);
+  }
+});
+
+const treeRow = (path: string) => `[data-testid="tree-row"][data-path="${path}"]`;
+
+/** Records in the page every tree row that leaves the document (window.__rowsGone). */
+const WATCH_ROWS_LEAVING = `
+  window.__rowsGone = [];
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.removedNodes) {
+        if (!(node instanceof Element)) continue;
+        const rows = node.matches('[data-testid="tree-row"]') ? [node] : [...node.querySelectorAll('[data-testid="tree-row"]')];
+        for (const row of rows) window.__rowsGone.push(row.getAttribute('data-path'));
+      }
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+`;
