@@ -7,7 +7,7 @@
  */
 import type { AppView, DashboardMode, Snapshot, TimelineEvent } from '@zk-lab/dashboard';
 import type { ZkClient } from '@zk-lab/zk-client';
-import { readEnsemble, type EnsembleReading } from '../monitor/ensemble-reading';
+import { readEnsemble, serversOf, type EnsembleReading } from '../monitor/ensemble-reading';
 import { withTimeout } from '../system-counts';
 import { sampleOf, type CountsAt } from './chart-sample';
 import { readNamespace, type NamespaceReading } from './namespace-reading';
@@ -61,18 +61,11 @@ export class StatusLoop {
   private stopped = false;
   private namespaceTrouble: string | null = null;
   private hadSnapshot = false;
+  private namespaceRead: Promise<NamespaceReading | null> | null = null;
+  private lastNamespace: NamespaceReading | null = null;
 
   constructor(private readonly options: StatusLoopOptions) {
-    this.latest = {
-      time: Date.now(),
-      mode: options.mode,
-      servers: [],
-      zkLeader: null,
-      apps: [],
-      leaderMaster: null,
-      sessions: [],
-      counts: null,
-    };
+    this.latest = emptySnapshot(options.mode, Date.now());
   }
 
   start(): void {
@@ -110,10 +103,16 @@ export class StatusLoop {
 
   private async read(): Promise<void> {
     const { options } = this;
-    const reading = await readEnsemble(options.connectString, { timeoutMs: READ_TIMEOUT_MS });
-    const [namespace, lab] = await Promise.all([
+    // Everything at once: a paused server or a ZooKeeper without quorum costs one timeout.
+    const [reading, { namespace, fresh }, lab, byPlace] = await Promise.all([
+      readEnsemble(options.connectString, { timeoutMs: READ_TIMEOUT_MS }),
       this.readNamespaceSafely(),
       options.lab === undefined ? null : options.lab(),
+      Promise.all(
+        serversOf(options.connectString).map(({ host, port }, place) =>
+          readConnections(place, host, port, READ_TIMEOUT_MS),
+        ),
+      ),
     ]);
     const ids = lab?.serverIds ?? idsByPlace(reading.servers);
     const idOf = (address: string): number => ids.get(address) ?? 0;
@@ -123,11 +122,8 @@ export class StatusLoop {
     const up = new Set(
       servers.filter((s) => s.role !== 'down' && s.role !== 'not-answering').map((s) => s.id),
     );
-    const answers = await Promise.all(
-      reading.servers
-        .filter((r) => r.state === 'up')
-        .map((r) => readConnections(idOf(r.server), r.host, r.port, READ_TIMEOUT_MS)),
-    );
+    // readEnsemble keeps the connect string's order: a place is a server.
+    const answers = byPlace.map((a) => ({ ...a, server: idOf(reading.servers[a.server]!.server) }));
     for (const answer of answers) {
       const server = servers.find((s) => s.id === answer.server);
       if (answer.state === 'refused' && server !== undefined) server.refusedWords.push('cons');
@@ -153,7 +149,7 @@ export class StatusLoop {
       counts: namespace === null ? null : { ...namespace.counts, requeues: lab?.requeues ?? 0 },
     };
     const counts: CountsAt | null =
-      namespace === null
+      namespace === null || !fresh
         ? null
         : { at: namespace.at, queued: namespace.counts.queued, results: namespace.counts.results };
     const sample = sampleOf(
@@ -176,15 +172,21 @@ export class StatusLoop {
     for (const event of timeline) options.history.emit('timeline', event);
   }
 
-  /** The namespace, or null (no layout, or ZooKeeper does not answer: said once on the timeline). */
-  private async readNamespaceSafely(): Promise<NamespaceReading | null> {
+  /**
+   * The namespace (null: no layout there). When ZooKeeper does not answer (no quorum, no
+   * permission: said once on the timeline), the last good reading stands, marked stale, so
+   * that nobody seems to leave; a read still waiting for its answer is not asked again.
+   */
+  private async readNamespaceSafely(): Promise<{
+    namespace: NamespaceReading | null;
+    fresh: boolean;
+  }> {
     let trouble: string | null = null;
-    let namespace: NamespaceReading | null = null;
     try {
-      namespace = await withTimeout(
-        readNamespace(this.options.client, this.options.root),
-        READ_TIMEOUT_MS,
+      this.namespaceRead ??= readNamespace(this.options.client, this.options.root).finally(
+        () => (this.namespaceRead = null),
       );
+      this.lastNamespace = await withTimeout(this.namespaceRead, READ_TIMEOUT_MS);
     } catch (err) {
       trouble = (err as Error).message;
     }
@@ -206,8 +208,22 @@ export class StatusLoop {
       this.namespaceTrouble = trouble;
       if (!this.stopped) this.options.history.emit('timeline', event);
     }
-    return namespace;
+    return { namespace: this.lastNamespace, fresh: trouble === null };
   }
+}
+
+/** The snapshot before the first reading: nothing known yet. */
+export function emptySnapshot(mode: DashboardMode, time: number): Snapshot {
+  return {
+    time,
+    mode,
+    servers: [],
+    zkLeader: null,
+    apps: [],
+    leaderMaster: null,
+    sessions: [],
+    counts: null,
+  };
 }
 
 /** Read-only mode: the masters and workers the namespace shows (the producer leaves no trace there). */
