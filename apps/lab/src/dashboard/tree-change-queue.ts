@@ -39,7 +39,8 @@ export class TreeChangeQueue {
   /** The next batch (at most MAX_BATCH changes, the oldest first), or null when none waits. */
   take(): TreeBatch | null {
     if (this.isEmpty) return null;
-    if (this.changes.length > MAX_BATCH) this.coalesce();
+    // Behind (some were merged already) or too many for one batch: one change per path.
+    if (this.changes.length > MAX_BATCH || this.dropped > 0) this.coalesce();
     const batch: TreeBatch = {
       changes: this.changes.slice(0, MAX_BATCH),
       dropped: this.dropped,

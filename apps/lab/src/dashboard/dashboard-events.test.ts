@@ -1,0 +1,145 @@
+import {
+  HelloSchema,
+  SnapshotSchema,
+  TimelineEventSchema,
+  TreeBatchSchema,
+  type TreeChange,
+} from '@zk-lab/dashboard';
+import { sharedConnectString, testRoot, waitFor } from '@zk-lab/test';
+import { CreateMode, ZkClient } from '@zk-lab/zk-client';
+import { builtPage, EventStreamReader, RecordingFeed } from './__tests__/dashboard-http';
+import { type DashboardServer, startDashboardServer } from './dashboard-server';
+
+describe('the dashboard event stream', () => {
+  const root = testRoot();
+  let writer: ZkClient;
+  let client: ZkClient;
+  let feed: RecordingFeed;
+  let server: DashboardServer;
+
+  beforeAll(async () => {
+    writer = await ZkClient.connect({ connectString: sharedConnectString() });
+    await writer.ensurePath(`${root}/app`);
+    client = await ZkClient.connect({ connectString: sharedConnectString() });
+    feed = new RecordingFeed('lab');
+    server = await startDashboardServer({
+      mode: 'lab',
+      client,
+      root,
+      connectString: sharedConnectString(),
+      feed,
+      port: 0,
+      token: null,
+      log: () => {},
+      webDir: builtPage(),
+    });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await client?.close();
+    await writer.deleteRecursive(root);
+    await writer.close();
+  });
+
+  it("says hello first, then the latest snapshot and the history, then the feed's events", async () => {
+    const stream = await EventStreamReader.open(server.url);
+    try {
+      expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      const { index: helloAt, event: hello } = await stream.next(() => true);
+      expect(helloAt).toBe(0);
+      expect(hello.name).toBe('hello');
+      expect(HelloSchema.parse(hello.data)).toEqual({
+        mode: 'lab',
+        connectString: sharedConnectString(),
+        root,
+        build: expect.stringMatching(/^[0-9a-f]{12}$/) as unknown,
+      });
+      const snapshot = await stream.next((e) => e.name === 'snapshot');
+      expect(SnapshotSchema.parse(snapshot.event.data).mode).toBe('lab');
+      const past = await stream.next((e) => e.name === 'timeline');
+      expect(TimelineEventSchema.parse(past.event.data).text).toBe('the feed started');
+
+      feed.emit('timeline', { time: 2, kind: 'election', source: 'm2', text: 'm2 leads' });
+      const live = await stream.next((e) => e.name === 'timeline', past.index + 1);
+      expect(live.event.data).toMatchObject({ source: 'm2', text: 'm2 leads' });
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a node another client creates, changes and deletes comes as tree changes, in order', async () => {
+    const stream = await EventStreamReader.open(server.url);
+    const path = `${root}/app/worker-1`;
+    const changeOf = (kind: TreeChange['kind']) => (e: { name: string; data: unknown }) =>
+      e.name === 'tree' &&
+      TreeBatchSchema.parse(e.data).changes.some((c) => c.path === path && c.kind === kind);
+    try {
+      await stream.next((e) => e.name === 'hello');
+      await writer.create(path, '{"capacity":4}', { mode: CreateMode.EPHEMERAL });
+      const created = await stream.next(changeOf('created'));
+      await writer.setData(path, '{"capacity":8}');
+      const changed = await stream.next(changeOf('changed'), created.index + 1);
+      await writer.delete(path);
+      const deleted = await stream.next(changeOf('deleted'), changed.index + 1);
+
+      const find = (at: number, kind: TreeChange['kind']) =>
+        TreeBatchSchema.parse(stream.events[at]?.data).changes.find(
+          (c) => c.path === path && c.kind === kind,
+        );
+      expect(find(created.index, 'created')?.node).toMatchObject({
+        name: 'worker-1',
+        type: 'ephemeral',
+        owner: `0x${writer.sessionId.toString(16)}`,
+        version: 0,
+        preview: '{"capacity":4}',
+      });
+      expect(find(changed.index, 'changed')?.node).toMatchObject({
+        version: 1,
+        preview: '{"capacity":8}',
+      });
+      expect(find(deleted.index, 'deleted')?.node).toBeNull();
+      const batches = stream.events.filter((e) => e.name === 'tree');
+      expect(batches.every((b) => TreeBatchSchema.parse(b.data).dropped === 0)).toBe(true);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a page that goes away is forgotten: its feed listener is removed', async () => {
+    // The streams of the tests before were closed: none is left listening.
+    await waitFor('no listener left', () => feed.listening === 0, 5_000);
+    const stream = await EventStreamReader.open(server.url);
+    await stream.next((e) => e.name === 'hello');
+    expect(feed.listening).toBe(1);
+    stream.close();
+    await waitFor('the listener removed', () => feed.listening === 0, 5_000);
+  });
+
+  it('sends at most 10 tree batches a second, and every change of a burst', async () => {
+    const stream = await EventStreamReader.open(server.url);
+    try {
+      const { index } = await stream.next((e) => e.name === 'hello');
+      const started = Date.now();
+      const names = Array.from({ length: 300 }, (_, i) => `burst-${i}`);
+      await Promise.all(names.map((name) => writer.create(`${root}/app/${name}`)));
+      const seen = new Set<string>();
+      await waitFor(
+        'every created node in a batch',
+        () => {
+          for (const e of stream.events.slice(index + 1)) {
+            if (e.name !== 'tree') continue;
+            for (const c of TreeBatchSchema.parse(e.data).changes) seen.add(c.path);
+          }
+          return names.every((name) => seen.has(`${root}/app/${name}`));
+        },
+        10_000,
+      );
+      const batches = stream.events.filter((e) => e.name === 'tree').length;
+      const seconds = (Date.now() - started) / 1000;
+      expect(batches).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 1);
+    } finally {
+      stream.close();
+    }
+  });
+});
