@@ -31,6 +31,7 @@ import type { Output } from './output';
 import { runTop } from './top/top-command';
 import { zkDown, zkKill, zkPause, zkStart, zkStatus, zkUp } from './zk-commands';
 import { runMonitor } from './monitor/monitor-command';
+import { runDashboard } from './dashboard/dashboard-command';
 
 export const USAGE = `zk-lab: the operator CLI of the lab (npm run lab:cli -- <command>)
 
@@ -63,6 +64,8 @@ Usage:
   lab zk down            stop every server and delete the ensemble's data
   lab monitor            any ensemble's servers from four-letter words (lab monitor --help)
   lab top [PATH]         the live view of a subtree, its changes, sessions and servers (--help)
+  lab dashboard          the live web dashboard, read-only, on any ensemble: prints its URL
+                         and serves until Ctrl+C (lab dashboard --help)
   lab help               this text
 
 Options (up):
@@ -148,6 +151,7 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
   if (argv[0] === 'monitor') return runMonitor(argv.slice(1), io);
   try {
     if (argv[0] === 'top') return await runTop(argv.slice(1), io);
+    if (argv[0] === 'dashboard') return await runDashboard(argv.slice(1), io);
     await dispatch(argv, io);
     return 0;
   } catch (err) {
