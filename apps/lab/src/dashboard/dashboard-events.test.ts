@@ -1,13 +1,14 @@
 import {
+  ChildrenPageSchema,
   HelloSchema,
   SnapshotSchema,
   TimelineEventSchema,
   TreeBatchSchema,
   type TreeChange,
 } from '@zk-lab/dashboard';
-import { sharedConnectString, testRoot, waitFor } from '@zk-lab/test';
+import { sharedConnectString, testRoot, useFaultProxy, waitFor } from '@zk-lab/test';
 import { CreateMode, ZkClient } from '@zk-lab/zk-client';
-import { builtPage, EventStreamReader, RecordingFeed } from './__tests__/dashboard-http';
+import { ask, builtPage, EventStreamReader, RecordingFeed } from './__tests__/dashboard-http';
 import { type DashboardServer, startDashboardServer } from './dashboard-server';
 
 describe('the dashboard event stream', () => {
@@ -141,5 +142,52 @@ describe('the dashboard event stream', () => {
     } finally {
       stream.close();
     }
+  });
+
+  describe('after its connection was cut (the same session comes back)', () => {
+    const { proxy } = useFaultProxy();
+
+    it('reads the tree again and tells every page to reload, with a timeline note', async () => {
+      const firstServer = sharedConnectString().split(',')[0] as string;
+      const { listenPort } = await proxy().addLink('dashboard', {
+        targetPort: Number(firstServer.slice(firstServer.lastIndexOf(':') + 1)),
+      });
+      const cutClient = await ZkClient.connect({ connectString: `127.0.0.1:${listenPort}` });
+      const cutFeed = new RecordingFeed('read-only');
+      const cutServer = await startDashboardServer({
+        mode: 'read-only',
+        client: cutClient,
+        root,
+        connectString: sharedConnectString(),
+        feed: cutFeed,
+        port: 0,
+        token: null,
+        log: () => {},
+        webDir: builtPage(),
+      });
+      const stream = await EventStreamReader.open(cutServer.url);
+      try {
+        await stream.next((e) => e.name === 'hello');
+        // Held, then reset: the change made meanwhile never comes as an event.
+        proxy().setMode('dashboard', { kind: 'partition' });
+        await writer.create(`${root}/app/made-while-cut`);
+        proxy().setMode('dashboard', { kind: 'reset' });
+        const reload = await stream.next(
+          (e) => e.name === 'tree' && TreeBatchSchema.parse(e.data).reload,
+          0,
+          10_000,
+        );
+        expect(reload.event.data).toMatchObject({ reload: true });
+        expect(cutFeed.notes.map((n) => n.text).join()).toMatch(/read again after a reconnection/);
+        const page = await ask(`${cutServer.url}api/children?path=${root}/app&limit=1000`);
+        expect(ChildrenPageSchema.parse(page.json).children.map((c) => c.name)).toContain(
+          'made-while-cut',
+        );
+      } finally {
+        stream.close();
+        await cutServer.stop();
+        await cutClient.close();
+      }
+    });
   });
 });
