@@ -1,8 +1,8 @@
 import { ChildrenPageSchema } from '@zk-lab/dashboard';
 import { sharedConnectString, testRoot, waitFor } from '@zk-lab/test';
 import { ZkClient } from '@zk-lab/zk-client';
-import { ask, builtPage, RecordingFeed } from './__tests__/dashboard-http';
-import { type DashboardServer, startDashboardServer } from './dashboard-server';
+import { ask, RecordingFeed, startTestServer } from './__tests__/dashboard-http';
+import type { DashboardServer } from './dashboard-server';
 
 const CHILDREN = 20_000;
 const PER_MULTI = 1_000;
@@ -52,17 +52,7 @@ describe(`/api/children over a node with ${CHILDREN.toLocaleString('en')} childr
     await writer.ensurePath(parent);
     await inBatches(writer, parent, names, 'create');
     client = await ZkClient.connect({ connectString: sharedConnectString() });
-    server = await startDashboardServer({
-      mode: 'read-only',
-      client,
-      root,
-      connectString: sharedConnectString(),
-      feed: new RecordingFeed('read-only'),
-      port: 0,
-      token: null,
-      log: () => {},
-      webDir: builtPage(),
-    });
+    server = await startTestServer(client, root, new RecordingFeed('read-only'));
   }, 60_000);
 
   afterAll(async () => {

@@ -8,8 +8,8 @@ import {
 } from '@zk-lab/dashboard';
 import { sharedConnectString, testRoot, useFaultProxy, waitFor } from '@zk-lab/test';
 import { CreateMode, ZkClient } from '@zk-lab/zk-client';
-import { ask, builtPage, EventStreamReader, RecordingFeed } from './__tests__/dashboard-http';
-import { type DashboardServer, startDashboardServer } from './dashboard-server';
+import { ask, EventStreamReader, RecordingFeed, startTestServer } from './__tests__/dashboard-http';
+import type { DashboardServer } from './dashboard-server';
 
 describe('the dashboard event stream', () => {
   const root = testRoot();
@@ -23,17 +23,7 @@ describe('the dashboard event stream', () => {
     await writer.ensurePath(`${root}/app`);
     client = await ZkClient.connect({ connectString: sharedConnectString() });
     feed = new RecordingFeed('lab');
-    server = await startDashboardServer({
-      mode: 'lab',
-      client,
-      root,
-      connectString: sharedConnectString(),
-      feed,
-      port: 0,
-      token: null,
-      log: () => {},
-      webDir: builtPage(),
-    });
+    server = await startTestServer(client, root, feed);
   });
 
   afterAll(async () => {
@@ -154,17 +144,7 @@ describe('the dashboard event stream', () => {
       });
       const cutClient = await ZkClient.connect({ connectString: `127.0.0.1:${listenPort}` });
       const cutFeed = new RecordingFeed('read-only');
-      const cutServer = await startDashboardServer({
-        mode: 'read-only',
-        client: cutClient,
-        root,
-        connectString: sharedConnectString(),
-        feed: cutFeed,
-        port: 0,
-        token: null,
-        log: () => {},
-        webDir: builtPage(),
-      });
+      const cutServer = await startTestServer(cutClient, root, cutFeed);
       const stream = await EventStreamReader.open(cutServer.url);
       try {
         await stream.next((e) => e.name === 'hello');

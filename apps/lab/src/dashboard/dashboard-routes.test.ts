@@ -11,8 +11,8 @@ import {
 } from '@zk-lab/dashboard';
 import { sharedConnectString, testRoot } from '@zk-lab/test';
 import { ZkClient } from '@zk-lab/zk-client';
-import { ask, builtPage, RecordingFeed } from './__tests__/dashboard-http';
-import { type DashboardServer, startDashboardServer } from './dashboard-server';
+import { ask, builtPage, RecordingFeed, startTestServer } from './__tests__/dashboard-http';
+import type { DashboardServer } from './dashboard-server';
 
 /** An error answer: the status, and one line of ApiError. */
 function expectRefusal(answer: { status: number; json: unknown }, status: number, line?: RegExp) {
@@ -41,19 +41,8 @@ describe('the dashboard server', () => {
     await writer.create(`${root}/edited`, 'v0');
     client = await ZkClient.connect({ connectString: sharedConnectString() });
     labFeed = new RecordingFeed('lab');
-    const common = { client, root, connectString: sharedConnectString(), port: 0, log: () => {} };
-    lab = await startDashboardServer({
-      ...common,
-      mode: 'lab',
-      feed: labFeed,
-      token: null,
-      webDir: builtPage(),
-    });
-    readOnly = await startDashboardServer({
-      ...common,
-      mode: 'read-only',
-      feed: new RecordingFeed('read-only'),
-      token: null,
+    lab = await startTestServer(client, root, labFeed);
+    readOnly = await startTestServer(client, root, new RecordingFeed('read-only'), {
       webDir: join(builtPage(), 'not-built'),
     });
   });

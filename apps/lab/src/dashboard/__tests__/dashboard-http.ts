@@ -17,6 +17,13 @@ import {
   type Snapshot,
   type TimelineEvent,
 } from '@zk-lab/dashboard';
+import { sharedConnectString } from '@zk-lab/test';
+import type { ZkClient } from '@zk-lab/zk-client';
+import {
+  type DashboardServer,
+  type DashboardServerOptions,
+  startDashboardServer,
+} from '../dashboard-server';
 import { FeedRefusal, type StatusEvents, type StatusFeed, type StatusListener } from '../feeds';
 
 export interface Answer {
@@ -154,6 +161,27 @@ export function builtPage(): string {
   return dir;
 }
 
+/** A dashboard on the shared ensemble, on any free port, in the feed's mode, with a built page. */
+export function startTestServer(
+  client: ZkClient,
+  root: string,
+  feed: RecordingFeed,
+  options: Partial<DashboardServerOptions> = {},
+): Promise<DashboardServer> {
+  return startDashboardServer({
+    mode: feed.mode,
+    client,
+    root,
+    connectString: sharedConnectString(),
+    feed,
+    port: 0,
+    token: null,
+    log: () => {},
+    webDir: builtPage(),
+    ...options,
+  });
+}
+
 /**
  * The status side as the HTTP side sees it: a fixed picture, one action kind
  * (`kill-leader`), and a record of every action, chaos run and note it was asked for.
@@ -166,7 +194,7 @@ export class RecordingFeed implements StatusFeed {
   private readonly runs: ActionRun[] = [];
   private readonly listeners = new Set<StatusListener>();
 
-  constructor(private readonly mode: DashboardMode) {}
+  constructor(readonly mode: DashboardMode) {}
 
   snapshot(): Snapshot {
     return {
