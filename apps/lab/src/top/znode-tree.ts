@@ -72,7 +72,7 @@ const PREVIEW_BYTES = 64;
 const TOMBSTONE_MS = 120_000;
 
 /** Names in the order people read them: p2 before p10. */
-export const byName = new Intl.Collator('en', { numeric: true });
+const byName = new Intl.Collator('en', { numeric: true });
 
 /** The start of `data` as one printable line. */
 export function previewOf(data: Buffer): string {
