@@ -7,6 +7,7 @@ import {
   type TreeChange,
 } from '@zk-lab/dashboard';
 import { sharedConnectString, testRoot, useFaultProxy, waitFor } from '@zk-lab/test';
+import { connect } from 'node:net';
 import { CreateMode, ZkClient } from '@zk-lab/zk-client';
 import { ask, EventStreamReader, RecordingFeed, startTestServer } from './__tests__/dashboard-http';
 import type { DashboardServer } from './dashboard-server';
@@ -132,6 +133,22 @@ describe('the dashboard event stream', () => {
     } finally {
       stream.close();
     }
+  });
+
+  it('a page that stops reading is cut off before it holds more than a few MB', async () => {
+    await waitFor('no listener left', () => feed.listening === 0, 5_000);
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write('GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await waitFor('the page listening', () => feed.listening === 1, 5_000);
+    socket.pause(); // reads nothing more: the kernel's buffers fill, then the server's
+    const text = 'x'.repeat(10_000);
+    for (let i = 0; i < 3_000 && feed.listening > 0; i += 1) {
+      feed.emit('timeline', { time: i, kind: 'info', source: null, text });
+      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Cut off (its listener gone) long before the 30 MB were sent.
+    expect(feed.listening).toBe(0);
+    socket.destroy();
   });
 
   describe('after its connection was cut (the same session comes back)', () => {
