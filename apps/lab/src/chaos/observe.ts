@@ -30,7 +30,11 @@ export async function viewLab(ensemble: Ensemble, apps: readonly AppRecord[]): P
     Promise.all(apps.map((app) => reportApp(app))),
   ]);
   const serving = servers.filter((s) => s.state === 'up' && s.report !== null);
-  const zkLeader = serving.find((s) => s.state === 'up' && s.report?.mode === 'leader')?.id ?? null;
+  // A one-server lab has no leader but a standalone server, which leads as much as one can.
+  const zkLeader =
+    serving.find(
+      (s) => s.state === 'up' && (s.report?.mode === 'leader' || s.report?.mode === 'standalone'),
+    )?.id ?? null;
   const leading = reports.filter(
     (r) => r.kind === 'master' && r.status !== null && r.status.state === 'leader',
   );

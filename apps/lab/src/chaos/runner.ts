@@ -38,6 +38,8 @@ export interface ChaosOptions {
   healTimeoutMs?: number;
   /** Progress lines. */
   say: (line: string) => void;
+  /** Each action's record once it healed (or did not, or failed): the dashboard's progress. */
+  onAction?: (record: ActionRecord) => void;
 }
 
 export interface ActionRecord {
@@ -189,6 +191,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           note: `not done: ${(err as Error).message}`,
           notHealed: `the action failed: ${(err as Error).message}`,
         });
+        options.onAction?.(records[records.length - 1]!);
         await waitHealed(undefined, null, Date.now() + healTimeoutMs);
         continue;
       }
@@ -212,6 +215,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       };
       records.push(record);
       options.say(formatActionLine(record));
+      options.onAction?.(record);
     }
 
     options.say('stopping the producer and waiting for the system to drain…');

@@ -7,8 +7,11 @@
 import type { AppView, ServerView, Snapshot, TimelineEvent } from '@zk-lab/dashboard';
 
 export interface TimelineChoice {
-  /** Workers joining and leaving (read-only mode: in lab mode the masters' logs say it). */
-  workers: boolean;
+  /**
+   * Master elections and workers joining and leaving, as the namespace shows them
+   * (read-only mode; in lab mode the apps' own logs say it, with more detail).
+   */
+  apps: boolean;
   /** App processes stopping, pausing, coming back (lab mode). */
   processes: boolean;
 }
@@ -58,7 +61,9 @@ export function timelineBetween(
 
   const then = previous.leaderMaster;
   const now = current.leaderMaster;
-  if (now !== null && (then === null || then.name !== now.name || then.epoch !== now.epoch)) {
+  const newLeader =
+    now !== null && (then === null || then.name !== now.name || then.epoch !== now.epoch);
+  if (choice.apps && newLeader) {
     const was = then === null ? 'none' : then.name;
     line(
       'election',
@@ -66,7 +71,7 @@ export function timelineBetween(
       `${now.name} leads the masters${now.epoch === null ? '' : ` (epoch ${now.epoch})`}` +
         (then?.name === now.name ? ', again' : `, was ${was}`),
     );
-  } else if (now === null && then !== null) {
+  } else if (choice.apps && now === null && then !== null) {
     line('warn', then.name, `no master leads (was ${then.name})`);
   }
 
@@ -74,7 +79,7 @@ export function timelineBetween(
   for (const app of current.apps) {
     const was = apps.get(app.name);
     apps.delete(app.name);
-    if (choice.workers && app.kind === 'worker' && (was?.registered ?? false) !== app.registered) {
+    if (choice.apps && app.kind === 'worker' && (was?.registered ?? false) !== app.registered) {
       line(
         app.registered ? 'join' : 'loss',
         app.name,
@@ -89,7 +94,7 @@ export function timelineBetween(
       );
     }
   }
-  if (choice.workers) {
+  if (choice.apps) {
     for (const gone of apps.values()) {
       if (gone.kind === 'worker' && gone.registered)
         line('loss', gone.name, `${gone.name} unregistered`);

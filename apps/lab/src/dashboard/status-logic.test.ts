@@ -271,7 +271,7 @@ describe('timeline from two snapshots', () => {
     running: [],
     role: '',
   });
-  const choice = { workers: true, processes: false };
+  const choice = { apps: true, processes: false };
 
   it('a killed ZooKeeper leader: the server goes down and another leads', () => {
     const before = snap({ servers: [zk(1, 'leader'), zk(2, 'follower')], zkLeader: 1 });

@@ -163,7 +163,7 @@ export class StatusLoop {
       idOf,
     );
     const timeline = timelineBetween(this.hadSnapshot ? this.latest : null, snapshot, {
-      workers: options.mode === 'read-only',
+      apps: options.mode === 'read-only',
       processes: options.mode === 'lab',
     });
     this.previousReading = reading;
