@@ -40,7 +40,12 @@ describe('lab dashboard (the built CLI)', () => {
     }
     expect(help.stdout).toMatch(/Exit codes: 0 .*, 1 .*, 2 bad usage/);
     const usage = await lab(['--help']);
-    for (const text of ['lab dashboard']) {
+    for (const text of [
+      'lab dashboard',
+      '--dashboard-port',
+      '--dashboard-host',
+      '--no-dashboard',
+    ]) {
       expect(usage.stdout).toContain(text);
     }
   });
@@ -62,6 +67,12 @@ describe('lab dashboard (the built CLI)', () => {
       expect(stderr).toMatch(message);
     },
   );
+
+  it('lab up with a bad dashboard flag is bad usage before anything starts', async () => {
+    const { code, stderr } = await lab(['up', '--dashboard-port', 'x', '--state', EMPTY_STATE]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error: --dashboard-port must be a port number/);
+  });
 
   it('serves an ensemble read-only until Ctrl+C: prints its URL, answers, refuses a POST, exits 0', async () => {
     const root = testRoot();
