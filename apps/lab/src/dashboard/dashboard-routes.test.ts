@@ -71,6 +71,10 @@ describe('the dashboard server', () => {
     const script = await ask(`${lab.url}main-ABCD2345.js`);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(script.headers['cache-control']).toContain('immutable');
+    // The page's own build asks for main.js?BUILD (build.json's id): cached for good too.
+    const versioned = await ask(`${lab.url}main.js?0123456789ab`);
+    expect(versioned.headers['cache-control']).toContain('immutable');
+    expect((await ask(`${lab.url}main.js`)).headers['cache-control']).toBe('no-cache');
     const style = await ask(`${lab.url}assets/style.css`);
     expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
     expect(style.headers['cache-control']).toBe('no-cache');

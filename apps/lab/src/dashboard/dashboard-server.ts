@@ -280,7 +280,7 @@ class Routes {
         if (req.method !== 'GET' && req.method !== 'HEAD') {
           throw new HttpRefusal(405, `${req.method} is not served here`, { Allow: 'GET, HEAD' });
         }
-        this.page.serve(req, res, url.pathname);
+        this.page.serve(req, res, url);
         return;
       }
       if (req.method === 'POST') {

@@ -49,20 +49,34 @@ export class StaticPage {
     this.dir = resolve(dir);
   }
 
-  /** Which build of the page is served (a hash of index.html), or 'unbuilt'. */
+  /**
+   * Which build of the page is served: the id the page's build wrote in build.json (also in
+   * index.html's `zk-lab-build` meta), else a hash of index.html; 'unbuilt' without a page.
+   */
   build(): string {
     const index = join(this.dir, 'index.html');
     const stats = statOrNull(index);
     if (stats === null) return 'unbuilt';
     if (this.buildId?.mtimeMs !== stats.mtimeMs) {
-      const id = createHash('sha256').update(readFileSync(index)).digest('hex').slice(0, 12);
-      this.buildId = { mtimeMs: stats.mtimeMs, id };
+      this.buildId = { mtimeMs: stats.mtimeMs, id: this.readBuildId(index) };
     }
     return this.buildId.id;
   }
 
+  private readBuildId(index: string): string {
+    try {
+      const written = JSON.parse(readFileSync(join(this.dir, 'build.json'), 'utf8')) as unknown;
+      const id = (written as { build?: unknown }).build;
+      if (typeof id === 'string' && id !== '') return id;
+    } catch {
+      // no build.json: the hash of index.html tells builds apart as well
+    }
+    return createHash('sha256').update(readFileSync(index)).digest('hex').slice(0, 12);
+  }
+
   /** Answers a GET or HEAD for `pathname` (already known not to be under /api/). */
-  serve(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+  serve(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const pathname = url.pathname;
     const indexStats = statOrNull(join(this.dir, 'index.html'));
     if (indexStats === null) return plain(res, 503, NOT_BUILT);
     let relative: string;
@@ -81,7 +95,11 @@ export class StaticPage {
     const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
     const headers: Record<string, string | number> = {
       'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'Cache-Control': HASHED.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      // index.html asks for `main.js?BUILD`: that URL is only ever this build's file.
+      'Cache-Control':
+        HASHED.test(file) || (url.search !== '' && url.search.slice(1) === this.build())
+          ? 'public, max-age=31536000, immutable'
+          : 'no-cache',
       ETag: etag,
       'X-Content-Type-Options': 'nosniff',
       // The page has buttons that break the lab: no other site may frame it (clickjacking).

@@ -156,6 +156,8 @@ export function builtPage(): string {
   const dir = mkdtempSync(join(tmpdir(), 'zk-lab-dashboard-web-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>zk-lab</title>');
   writeFileSync(join(dir, 'main-ABCD2345.js'), 'console.log("page");');
+  writeFileSync(join(dir, 'main.js'), 'console.log("page");');
+  writeFileSync(join(dir, 'build.json'), '{"build":"0123456789ab"}\n');
   mkdirSync(join(dir, 'assets'));
   writeFileSync(join(dir, 'assets', 'style.css'), 'body { color: black; }');
   return dir;
