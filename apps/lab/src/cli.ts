@@ -31,6 +31,14 @@ import type { Output } from './output';
 import { runTop } from './top/top-command';
 import { zkDown, zkKill, zkPause, zkStart, zkStatus, zkUp } from './zk-commands';
 import { runMonitor } from './monitor/monitor-command';
+import { runDashboard } from './dashboard/dashboard-command';
+import {
+  DashboardUsageError,
+  DEFAULT_DASHBOARD_PORT,
+  parseHost,
+  parsePort,
+} from './dashboard/dashboard-options';
+import type { LabDashboardFlags } from './dashboard/lab-dashboard';
 
 export const USAGE = `zk-lab: the operator CLI of the lab (npm run lab:cli -- <command>)
 
@@ -63,6 +71,8 @@ Usage:
   lab zk down            stop every server and delete the ensemble's data
   lab monitor            any ensemble's servers from four-letter words (lab monitor --help)
   lab top [PATH]         the live view of a subtree, its changes, sessions and servers (--help)
+  lab dashboard          the live web dashboard, read-only, on any ensemble: prints its URL
+                         and serves until Ctrl+C (lab dashboard --help)
   lab help               this text
 
 Options (up):
@@ -75,6 +85,12 @@ Options (up):
   --session-timeout MS   the apps' ZooKeeper session timeout (default 4000): how long a
                  killed or cut-off app holds its leadership, registration or tasks
   --no-apps      the ensemble alone
+  --dashboard-port N   the web dashboard's port (default 8089; when it is taken, any free
+                 port, and a line says which); \`lab up\` prints its URL with the token
+                 the page's buttons need: dashboard: http://127.0.0.1:PORT/#token=TOKEN
+  --dashboard-host H   the interface it listens on (default 127.0.0.1; another one is
+                 reachable from other machines: a warning says so)
+  --no-dashboard no dashboard
 Options (chaos):
   --seed S       the schedule's seed (default: random, printed); the same seed, the same
                  actions on the same targets in the same order
@@ -117,6 +133,34 @@ function actionList(): string {
   return lines.map((l) => `                 ${l}`).join('\n');
 }
 
+/** `lab up`'s dashboard flags, or null for --no-dashboard. */
+function labDashboardFlags(values: {
+  'dashboard-port'?: string | undefined;
+  'dashboard-host'?: string | undefined;
+  'no-dashboard'?: boolean | undefined;
+}): LabDashboardFlags | null {
+  if (values['no-dashboard'] === true) {
+    if (values['dashboard-port'] !== undefined || values['dashboard-host'] !== undefined)
+      throw new UsageError('--no-dashboard excludes --dashboard-port and --dashboard-host');
+    return null;
+  }
+  try {
+    return {
+      port:
+        values['dashboard-port'] === undefined
+          ? DEFAULT_DASHBOARD_PORT
+          : parsePort(values['dashboard-port'], '--dashboard-port'),
+      host:
+        values['dashboard-host'] === undefined
+          ? '127.0.0.1'
+          : parseHost(values['dashboard-host'], '--dashboard-host'),
+    };
+  } catch (error) {
+    if (error instanceof DashboardUsageError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 const SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP']);
 
 /** Failures that are the lab's state, not a bug: printed as one line, exit code 1. */
@@ -148,6 +192,7 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
   if (argv[0] === 'monitor') return runMonitor(argv.slice(1), io);
   try {
     if (argv[0] === 'top') return await runTop(argv.slice(1), io);
+    if (argv[0] === 'dashboard') return await runDashboard(argv.slice(1), io);
     await dispatch(argv, io);
     return 0;
   } catch (err) {
@@ -194,6 +239,9 @@ function parseCommandLine(argv: string[]) {
         actions: { type: 'string' },
         'fresh-jobs': { type: 'string' },
         'session-timeout': { type: 'string' },
+        'dashboard-port': { type: 'string' },
+        'dashboard-host': { type: 'string' },
+        'no-dashboard': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -257,7 +305,7 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
 
   if (command === 'up') {
     noMore([sub, arg, ...extra]);
-    return labUp(labState, ensembleFlags(), appPlan(), io);
+    return labUp(labState, ensembleFlags(), appPlan(), io, labDashboardFlags(values));
   }
   if (command === 'status') {
     noMore([sub, arg, ...extra]);

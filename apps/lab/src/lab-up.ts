@@ -3,6 +3,11 @@ import type { StopReport } from './app-fleet';
 import { isAppProcess, isLabUpProcess } from './app-process';
 import type { AppPlan } from './app-plan';
 import { readAppsState, removeAppsState } from './app-state';
+import {
+  serveLabDashboard,
+  type LabDashboard,
+  type LabDashboardFlags,
+} from './dashboard/lab-dashboard';
 import { DigestPrinter } from './digest-printer';
 import { LabSummary } from './lab-summary';
 import { startLab } from './lab-start';
@@ -23,14 +28,16 @@ function describe(row: NodeStatus): string {
 
 /**
  * `lab up` (`npm run lab`): brings up the ensemble, then the masters, workers and producer
- * (unless `plan` is null: --no-apps), prints a digest of what they do, and on Ctrl+C (or
- * SIGTERM) stops the apps and then the ensemble.
+ * (unless `plan` is null: --no-apps), serves the dashboard in lab mode (unless `dashboard`
+ * is null: --no-dashboard), prints a digest of what they do, and on Ctrl+C (or SIGTERM)
+ * stops the dashboard, the apps and then the ensemble.
  */
 export async function labUp(
   labState: string,
   flags: EnsembleFlagValues,
   plan: AppPlan | null,
   io: Output,
+  dashboardFlags: LabDashboardFlags | null = null,
 ): Promise<void> {
   refuseIfRunning(labState);
   const started = Date.now();
@@ -45,7 +52,7 @@ export async function labUp(
         ` on ${plan.root}, each through its own fault-proxy links…`,
     );
   }
-  const { ensemble, fleet } = await startLab(
+  const { ensemble, proxy, fleet } = await startLab(
     labState,
     flags,
     plan,
@@ -62,6 +69,20 @@ export async function labUp(
     summary = new LabSummary(printer, () => apps.apps, ensemble.connectString(), plan.root);
     summary.start();
   }
+  let dashboard: LabDashboard | null = null;
+  if (dashboardFlags !== null) {
+    try {
+      dashboard = await serveLabDashboard(
+        { labState, ensemble, proxy, fleet, plan },
+        dashboardFlags,
+        (line) => io.err(line),
+      );
+      io.err(`dashboard: ${dashboard.url}`);
+    } catch (error) {
+      // The lab itself is up: without its page it is still a lab.
+      io.err(`warn: no dashboard: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   io.err('the lab is up: press Ctrl+C to stop it. In another terminal, try');
   io.err(
     plan === null
@@ -77,6 +98,7 @@ export async function labUp(
   for (const name of STOP_SIGNALS) process.on(name, () => io.err('stopping; please wait…'));
   clearInterval(watcher);
   io.err(`${signal}: stopping the lab…`);
+  await dashboard?.stop();
   if (fleet !== null) {
     await summary?.stop();
     io.err(describeStop(await fleet.stop()));

@@ -34,6 +34,8 @@ export interface MirrorListener {
   settled(change: AppliedChange | null): void;
   /** A load finished, or a note on the connection (for the log). */
   note(text: string): void;
+  /** A load of the whole subtree finished (the first, or one after a reconnect). */
+  loaded?(): void;
 }
 
 /** Paths per multiRead (two reads each: the data with its Stat, and the children). */
@@ -160,6 +162,7 @@ export class SubtreeMirror {
     }
     for (const change of this.tree.endReload()) this.listener.settled(change);
     this.listener.note(`loaded ${this.tree.size} nodes in ${Date.now() - started} ms`);
+    this.listener.loaded?.();
   }
 
   /** Reads `paths` (data, Stat, children) into the tree; returns their children's paths. */

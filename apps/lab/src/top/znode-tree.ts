@@ -89,6 +89,13 @@ export interface ZnodeTreeOptions {
   flashMs?: number;
   /** The clock (ms). */
   now?: () => number;
+  /** The preview of a node's data (default `previewOf`). */
+  preview?: (data: Buffer) => string;
+  /**
+   * Told when a node comes to be (`live` true) or stops being (false) a live child of
+   * `parent`, for an index kept beside the tree (the dashboard's sorted children).
+   */
+  childrenChanged?: (parent: string, name: string, live: boolean) => void;
 }
 
 /** What a change did, for the event log. */
@@ -106,6 +113,8 @@ export class ZnodeTree {
   private readonly ephemeralsBySession = new Map<bigint, Set<string>>();
   private readonly flashMs: number;
   private readonly now: () => number;
+  private readonly previewText: (data: Buffer) => string;
+  private readonly childrenChanged: ZnodeTreeOptions['childrenChanged'];
   private generation = 0;
   private liveCount = 0;
   private filterText = '';
@@ -120,6 +129,8 @@ export class ZnodeTree {
     this.root = options.root;
     this.flashMs = options.flashMs ?? 2_000;
     this.now = options.now ?? Date.now;
+    this.previewText = options.preview ?? previewOf;
+    this.childrenChanged = options.childrenChanged;
     this.expanded.add(this.root);
   }
 
@@ -184,11 +195,12 @@ export class ZnodeTree {
       this.liveCount += 1;
       this.link(path);
       this.rowsCache = null;
+      if (!known && path !== this.root) this.childrenChanged?.(parentPath(path), entry.name, true);
     }
     entry.stat = stat;
     entry.generation = this.generation;
     entry.readable = data !== null;
-    entry.preview = data === null ? '' : previewOf(data);
+    entry.preview = data === null ? '' : this.previewText(data);
     const owner = ownerSession(stat);
     if (owner !== null) this.sessionSet(owner).add(path);
     if (!change || same) return null;
@@ -206,6 +218,7 @@ export class ZnodeTree {
     if (entry === undefined || entry.ghost) return null;
     const session = ownerSession(entry.stat);
     this.forget(entry);
+    if (path !== this.root) this.childrenChanged?.(parentPath(path), entry.name, false);
     if (change) {
       entry.ghost = true;
       this.flash(entry, 'deleted');

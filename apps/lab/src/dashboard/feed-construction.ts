@@ -1,0 +1,55 @@
+/**
+ * THE ONE PLACE where the dashboard's commands build their StatusFeed (the status side,
+ * branch dash-feed): `lab dashboard` a read-only feed, `lab up` a lab feed. Everything else
+ * on the HTTP side knows only the StatusFeed interface (feeds.ts).
+ */
+import type { Ensemble, FaultProxyControl } from '@zk-lab/deploy';
+import { DEFAULT_ROOT } from '@zk-lab/lab-core';
+import type { ZkClient } from '@zk-lab/zk-client';
+import type { AppFleet } from '../app-fleet';
+import type { AppPlan } from '../app-plan';
+import type { StatusFeed } from './feeds';
+import { createLabFeed } from './lab-feed';
+import { createReadOnlyFeed } from './read-only-feed';
+
+/**
+ * `lab dashboard`'s feed. The tree may show any subtree (default /); the feed looks for the
+ * lab's layout (masters, workers, queue) under that subtree, or under /zk-lab when it is /.
+ */
+export function readOnlyFeed(options: {
+  client: ZkClient;
+  connectString: string;
+  treeRoot: string;
+  log: (line: string) => void;
+}): StatusFeed {
+  return createReadOnlyFeed({
+    client: options.client,
+    connectString: options.connectString,
+    root: options.treeRoot === '/' ? DEFAULT_ROOT : options.treeRoot,
+    log: options.log,
+  });
+}
+
+/**
+ * `lab up`'s feed: what the lab knows of its servers, apps and links, and its chaos actions.
+ * Its client is the admin identity's, with no root option (the actions write with it).
+ */
+export function labFeed(options: {
+  labState: string;
+  ensemble: Ensemble;
+  proxy: FaultProxyControl;
+  fleet: AppFleet | null;
+  plan: AppPlan | null;
+  client: ZkClient;
+  log: (line: string) => void;
+}): StatusFeed {
+  return createLabFeed({
+    labState: options.labState,
+    ensemble: options.ensemble,
+    proxy: options.proxy,
+    fleet: options.fleet,
+    plan: options.plan,
+    client: options.client,
+    log: options.log,
+  });
+}
