@@ -43,12 +43,10 @@ function Banners() {
           <span>{notice.text}</span>
           <button
             type="button"
-            className="secondary outline"
+            className="secondary outline dismiss"
             aria-label="Dismiss"
             onClick={() => dismissError(notice.id)}
-          >
-            ×
-          </button>
+          />
         </p>
       ))}
     </div>
@@ -60,9 +58,10 @@ export function App() {
   const info = useSignal(hello);
   return (
     <>
-      <Header theme={theme} onTheme={setTheme} />
-      <main className="container-fluid">
+      <Header theme={theme} onTheme={setTheme}>
         <Banners />
+      </Header>
+      <main className="container-fluid">
         {info === null ? (
           <article aria-busy="true">Connecting to the dashboard&apos;s server…</article>
         ) : (

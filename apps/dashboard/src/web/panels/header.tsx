@@ -1,10 +1,20 @@
+import type { ReactNode } from 'react';
 import type { Theme } from '../app';
 import { useSignal } from '../signal';
 import { hello, snapshot, stream } from '../store';
 
 const NEXT_THEME: Record<Theme, Theme> = { auto: 'dark', dark: 'light', light: 'auto' };
 
-export function Header({ theme, onTheme }: { theme: Theme; onTheme: (theme: Theme) => void }) {
+export function Header({
+  theme,
+  onTheme,
+  children,
+}: {
+  theme: Theme;
+  onTheme: (theme: Theme) => void;
+  /** The banners: under the sticky bar, so they show wherever the page is scrolled. */
+  children: ReactNode;
+}) {
   const info = useSignal(hello);
   const snap = useSignal(snapshot);
   const state = useSignal(stream);
@@ -57,6 +67,7 @@ export function Header({ theme, onTheme }: { theme: Theme; onTheme: (theme: Them
           </li>
         </ul>
       </nav>
+      {children}
     </header>
   );
 }
