@@ -90,6 +90,13 @@ describe('the tree model', () => {
     expect(model.rows()).toBe(before);
   });
 
+  it('keeps nothing of changes under a parent whose children were never loaded', () => {
+    const model = loaded(['results']);
+    expect(model.applyBatch(batch(created('/r/results/job-0000000001')), 0)).toBe(false);
+    expect(model.nodes.has('/r/results/job-0000000001')).toBe(false);
+    expect(model.busy()).toBe(false);
+  });
+
   it('flattens 100,000 children quickly', () => {
     const model = new TreeModel('/r');
     const children = Array.from({ length: 100_000 }, (_, i) =>

@@ -132,10 +132,13 @@ export class TreeModel {
       const { path } = change;
       if (path !== this.root && !path.startsWith(this.root === '/' ? '/' : `${this.root}/`))
         continue;
-      const parent = parentOf(path);
-      const list = this.lists.get(parent);
+      const list = this.lists.get(parentOf(path));
+      // Only what the page has loaded is kept: a change under a folded, never-opened parent
+      // (say, every new result under /results) would otherwise pile up here for good.
+      const shown = list !== undefined || path === this.root;
       switch (change.kind) {
         case 'created': {
+          if (!shown) break;
           this.gone.delete(path);
           if (change.node !== null) this.nodes.set(path, change.node);
           if (list !== undefined) {
@@ -152,12 +155,13 @@ export class TreeModel {
           break;
         }
         case 'changed':
+          if (!shown) break;
           if (change.node !== null) this.nodes.set(path, change.node);
           this.flashes.set(path, { kind: 'changed', at: now });
           moved = true;
           break;
         case 'deleted':
-          if (this.nodes.has(path) || list !== undefined) {
+          if (shown) {
             this.gone.set(path, now);
             this.flashes.set(path, { kind: 'deleted', at: now });
             moved = true;

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SessionView } from '../../protocol';
-import { formatCountdown, formatDuration } from '../format';
+import { formatClock, formatCountdown, formatDuration } from '../format';
 import { nameOf } from '../paths';
+import { SessionMemory } from '../session-memory';
 import { useSignal } from '../signal';
 import { goTo, snapshot } from '../store';
 import { Panel } from './panel';
@@ -24,12 +25,14 @@ function Countdown({ deadline, timeoutMs }: { deadline: number; timeoutMs: numbe
   );
 }
 
-function SessionRow({ session }: { session: SessionView }) {
+function SessionRow({ session, goneAt }: { session: SessionView; goneAt: number | null }) {
+  const state = goneAt !== null ? 'expired' : session.connected ? 'connected' : 'away';
   return (
     <tr
       data-testid="session-row"
       data-session={session.id}
-      className={session.connected ? '' : 'at-risk'}
+      data-state={state}
+      className={state === 'connected' ? '' : state === 'away' ? 'at-risk' : 'expired'}
     >
       <td>
         <code title={session.id}>{session.id.replace(/^0x0*/, '0x')}</code>
@@ -54,7 +57,11 @@ function SessionRow({ session }: { session: SessionView }) {
         ))}
       </td>
       <td>
-        {session.connected ? (
+        {goneAt !== null ? (
+          <span className="badge gone-badge">
+            expired at {formatClock(goneAt)}: its ephemerals went with it
+          </span>
+        ) : session.connected ? (
           <span className="badge ok">connected</span>
         ) : (
           <>
@@ -74,7 +81,9 @@ function SessionRow({ session }: { session: SessionView }) {
 }
 
 export function SessionsPanel() {
-  const sessions = useSignal(snapshot)?.sessions ?? [];
+  const snap = useSignal(snapshot);
+  const memory = useRef(new SessionMemory());
+  const lines = useMemo(() => memory.current.update(snap?.sessions ?? [], Date.now()), [snap]);
   return (
     <Panel
       name="sessions"
@@ -98,12 +107,12 @@ export function SessionsPanel() {
             </tr>
           </thead>
           <tbody>
-            {sessions.map((session) => (
-              <SessionRow key={session.id} session={session} />
+            {lines.map(({ session, goneAt }) => (
+              <SessionRow key={session.id} session={session} goneAt={goneAt} />
             ))}
           </tbody>
         </table>
-        {sessions.length === 0 && <p className="muted">No sessions.</p>}
+        {lines.length === 0 && <p className="muted">No sessions.</p>}
       </div>
     </Panel>
   );
