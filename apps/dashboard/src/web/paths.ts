@@ -1,14 +1,17 @@
-/** ZooKeeper path arithmetic for the page (the client library's helpers pull in Node). */
-export function parentOf(path: string): string {
+/**
+ * ZooKeeper path arithmetic for the page. parentPath, baseName and childPath are the same as
+ * @zk-lab/zk-client's: the page cannot import that package, whose index pulls in Node's net and tls.
+ */
+export function parentPath(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
-export function nameOf(path: string): string {
+export function baseName(path: string): string {
   return path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1);
 }
 
-export function joinPath(parent: string, name: string): string {
+export function childPath(parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`;
 }
 
@@ -20,7 +23,7 @@ export function pathsDown(root: string, path: string): string[] | null {
   if (rest === '') return out;
   let at = root;
   for (const name of rest.split('/')) {
-    at = joinPath(at, name);
+    at = childPath(at, name);
     out.push(at);
   }
   return out;

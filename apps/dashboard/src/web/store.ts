@@ -30,7 +30,7 @@ import {
 } from '../protocol';
 import { ApiFailure, getJson, parseWith, postJson, query } from './api';
 import { JobTracker, type JobView } from './jobs';
-import { nameOf, pathsDown } from './paths';
+import { baseName, pathsDown } from './paths';
 import { Signal } from './signal';
 import { TreeModel } from './tree-model';
 import type { z } from 'zod';
@@ -223,7 +223,7 @@ export async function goTo(input: string): Promise<void> {
   }
   for (let i = 0; i < steps.length - 1; i++) {
     const parent = steps[i] as string;
-    const name = nameOf(steps[i + 1] as string);
+    const name = baseName(steps[i + 1] as string);
     m.expand(parent);
     if (!m.isLoaded(parent)) await loadChildren(parent);
     // A child far down a long list: load pages until it is there (bounded).

@@ -9,7 +9,7 @@
  * counted (the next page brings it).
  */
 import type { ChildrenPage, NodeSummary, TreeBatch } from '../protocol';
-import { joinPath, nameOf, parentOf } from './paths';
+import { childPath, baseName, parentPath } from './paths';
 
 /** How long a row flashes; a deleted row stays that long (in red) before it goes. */
 export const FLASH_MS = 1000;
@@ -132,7 +132,7 @@ export class TreeModel {
       const { path } = change;
       if (path !== this.root && !path.startsWith(this.root === '/' ? '/' : `${this.root}/`))
         continue;
-      const list = this.lists.get(parentOf(path));
+      const list = this.lists.get(parentPath(path));
       // Only what the page has loaded is kept: a change under a folded, never-opened parent
       // (say, every new result under /results) would otherwise pile up here for good.
       const shown = list !== undefined || path === this.root;
@@ -142,7 +142,7 @@ export class TreeModel {
           this.gone.delete(path);
           if (change.node !== null) this.nodes.set(path, change.node);
           if (list !== undefined) {
-            const name = nameOf(path);
+            const name = baseName(path);
             const at = insertionIndex(list.names, name);
             if (list.names[at] !== name) {
               const complete = list.names.length >= list.total;
@@ -219,7 +219,7 @@ export class TreeModel {
         gone: this.gone.has(path),
       });
       if (!expanded || list === undefined) return;
-      for (const name of list.names) visit(joinPath(path, name), depth + 1);
+      for (const name of list.names) visit(childPath(path, name), depth + 1);
       if (list.names.length < list.total) {
         rows.push({
           kind: 'more',
@@ -242,9 +242,9 @@ export class TreeModel {
 
   /** Removes a deleted node, and all that was loaded under it, from the model. */
   private forget(path: string): void {
-    const parentList = this.lists.get(parentOf(path));
+    const parentList = this.lists.get(parentPath(path));
     if (parentList !== undefined) {
-      const name = nameOf(path);
+      const name = baseName(path);
       const at = insertionIndex(parentList.names, name);
       if (parentList.names[at] === name) parentList.names.splice(at, 1);
       parentList.total = Math.max(parentList.names.length, parentList.total - 1);

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { ChildrenPageSchema, type ChildrenPage } from '../../protocol';
 import { getJson, query } from '../api';
-import { joinPath } from '../paths';
+import { childPath } from '../paths';
 import { herd, inSequence } from '../recipes';
 import { useSignal } from '../signal';
 import { fanouts, goTo, hello, recipeTick, reportError, snapshot } from '../store';
@@ -22,9 +22,9 @@ async function page(path: string, limit: number): Promise<ChildrenPage | null> {
 
 async function loadRecipes(root: string): Promise<RecipeData> {
   const [election, queue, assign] = await Promise.all([
-    page(joinPath(root, 'election'), 100),
-    page(joinPath(root, 'queue'), 20),
-    page(joinPath(root, 'assign'), 50),
+    page(childPath(root, 'election'), 100),
+    page(childPath(root, 'queue'), 20),
+    page(childPath(root, 'assign'), 50),
   ]);
   const tasks = await Promise.all(
     (assign?.children ?? []).map(async (w) => ({ worker: w.name, tasks: await page(w.path, 10) })),
@@ -80,7 +80,7 @@ export function RecipeOverlay() {
                   href="#"
                   onClick={(event) => {
                     event.preventDefault();
-                    void goTo(joinPath(joinPath(root, 'election'), p.name));
+                    void goTo(childPath(childPath(root, 'election'), p.name));
                   }}
                 >
                   <code>…{String(p.sequence ?? p.name).slice(-4)}</code>

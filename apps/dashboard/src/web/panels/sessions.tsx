@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SessionView } from '../../protocol';
 import { formatClock, formatCountdown, formatDuration } from '../format';
-import { nameOf } from '../paths';
+import { baseName } from '../paths';
 import { SessionMemory } from '../session-memory';
 import { useSignal } from '../signal';
 import { goTo, snapshot } from '../store';
@@ -52,7 +52,7 @@ function SessionRow({ session, goneAt }: { session: SessionView; goneAt: number 
               void goTo(path);
             }}
           >
-            {nameOf(path).replace(/^_c_[0-9a-f-]{36}-/, '')}
+            {baseName(path).replace(/^_c_[0-9a-f-]{36}-/, '')}
           </a>
         ))}
       </td>

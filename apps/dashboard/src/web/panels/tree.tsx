@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { DashboardMode } from '../../protocol';
-import { nameOf } from '../paths';
+import { baseName } from '../paths';
 import { useSignal } from '../signal';
 import {
   droppedChanges,
@@ -60,7 +60,7 @@ const Row = memo(function Row({ row, isSelected }: { row: NodeRow; isSelected: b
           <span className="tree-toggle-space" />
         )}
         <span className="name" title={row.path}>
-          {row.depth === 0 ? row.path : nameOf(row.path)}
+          {row.depth === 0 ? row.path : baseName(row.path)}
         </span>
       </span>
       <span className="tree-type">
