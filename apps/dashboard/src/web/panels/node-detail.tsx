@@ -1,0 +1,164 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { DashboardMode, NodeDetail, StatView } from '../../protocol';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  hexPairs,
+  hexView,
+  jsonView,
+  parseHex,
+  utf8View,
+} from '../data-views';
+import { useSignal } from '../signal';
+import { detail, saveNode, selected } from '../store';
+
+type View = 'utf8' | 'json' | 'hex';
+
+const STAT_HELP: Record<keyof StatView, string> = {
+  czxid: 'zxid of the transaction that created the node',
+  mzxid: 'zxid of the last change to its data',
+  pzxid: 'zxid of the last change to its children (a child created or deleted)',
+  ctime: 'when it was created (the leader’s clock)',
+  mtime: 'when its data last changed',
+  version: 'changes to its data so far; a conditional set or delete names it',
+  cversion: 'changes to its list of children so far',
+  aversion: 'changes to its ACL so far',
+  ephemeralOwner:
+    'the session that owns it when ephemeral (it goes when that session expires); 0 otherwise',
+  dataLength: 'bytes of data',
+  numChildren: 'children it has now',
+};
+
+function statValue(key: keyof StatView, stat: StatView): string {
+  const value = stat[key];
+  if (key === 'ctime' || key === 'mtime') return new Date(value).toISOString().replace('T', ' ');
+  return String(value);
+}
+
+function DataView({ node, mode }: { node: NodeDetail; mode: DashboardMode }) {
+  const bytes = useMemo(() => base64ToBytes(node.base64), [node.base64]);
+  const initial: View =
+    node.encoding === 'json' ? 'json' : node.encoding === 'binary' ? 'hex' : 'utf8';
+  const [view, setView] = useState<View>(initial);
+  const [editing, setEditing] = useState<string | null>(null);
+  useEffect(() => {
+    setView(initial);
+    setEditing(null);
+  }, [node.path, initial]);
+  const text =
+    view === 'hex'
+      ? hexView(bytes)
+      : view === 'json'
+        ? (jsonView(bytes) ?? '(not JSON)')
+        : (utf8View(bytes) ?? '(not valid UTF-8: see hex)');
+  const startEdit = () => {
+    const asText = utf8View(bytes);
+    setEditing(view === 'hex' || asText === null ? hexPairs(bytes) : asText);
+    if (asText === null) setView('hex');
+  };
+  const save = async () => {
+    if (editing === null) return;
+    const next = view === 'hex' ? parseHex(editing) : new TextEncoder().encode(editing);
+    if (next === null) {
+      window.alert('Hex must be pairs of hex digits');
+      return;
+    }
+    if (await saveNode(node.path, bytesToBase64(next), node.stat.version)) setEditing(null);
+  };
+  return (
+    <section className="data-view">
+      <div className="data-head">
+        <div role="group" className="view-switch">
+          {(['utf8', 'json', 'hex'] as const).map((v) => (
+            <button
+              key={v}
+              type="button"
+              className={v === view ? '' : 'outline secondary'}
+              aria-pressed={v === view}
+              disabled={editing !== null && v === 'json'}
+              onClick={() => setView(v)}
+            >
+              {v === 'utf8' ? 'UTF-8' : v === 'json' ? 'JSON' : 'hex'}
+            </button>
+          ))}
+        </div>
+        <span className="muted small">{bytes.length} bytes</span>
+        {mode === 'lab' && editing === null && (
+          <button type="button" className="outline" onClick={startEdit}>
+            Edit
+          </button>
+        )}
+      </div>
+      {editing === null ? (
+        <pre className="data">
+          {bytes.length === 0 ? <span className="muted">(empty)</span> : text}
+        </pre>
+      ) : (
+        <div className="edit">
+          <textarea
+            rows={8}
+            value={editing}
+            onChange={(event) => setEditing(event.target.value)}
+            spellCheck={false}
+          />
+          <p className="small muted">
+            Saved only if the node is still at version {node.stat.version}; if someone changed it
+            since, ZooKeeper refuses and the new version shows here.
+          </p>
+          <div className="grid">
+            <button type="button" onClick={() => void save()}>
+              Save (version {node.stat.version})
+            </button>
+            <button type="button" className="secondary outline" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function NodeDetailPane({ mode }: { mode: DashboardMode }) {
+  const path = useSignal(selected);
+  const node = useSignal(detail);
+  if (path === null) {
+    return (
+      <aside className="node-detail empty">
+        <p className="muted">Select a node to see its stat and data.</p>
+      </aside>
+    );
+  }
+  return (
+    <aside className="node-detail" data-testid="node-detail" data-path={path}>
+      <h3 className="path">
+        <code>{path}</code>
+      </h3>
+      {node === null || node.path !== path ? (
+        <p aria-busy="true">loading…</p>
+      ) : (
+        <>
+          <p>
+            <span className={`badge type type-${node.type}`}>{node.type}</span>
+          </p>
+          <table className="stat compact">
+            <tbody>
+              {(Object.keys(STAT_HELP) as (keyof StatView)[]).map((key) => (
+                <tr key={key}>
+                  <th scope="row">
+                    <code>{key}</code>
+                  </th>
+                  <td>
+                    <code>{statValue(key, node.stat)}</code>
+                    <div className="small muted">{STAT_HELP[key]}</div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <DataView node={node} mode={mode} />
+        </>
+      )}
+    </aside>
+  );
+}
