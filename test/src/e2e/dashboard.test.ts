@@ -187,7 +187,8 @@ describe('the dashboard of a running lab', () => {
         },
       });
     }
-    await page.fill('[data-testid="tree-goto"]', `${ROOT}/workers`);
+    // Going to a registration opens the workers' folder in the tree.
+    await page.fill('[data-testid="tree-goto"]', `${ROOT}/workers/${workers[0]!}`);
     await page.press('[data-testid="tree-goto"]', 'Enter');
     for (const worker of workers) {
       await page.locator(treeRow(`${ROOT}/workers/${worker}`)).waitFor({ timeout: 15_000 });

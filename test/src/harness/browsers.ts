@@ -27,7 +27,7 @@ export interface OpenedPage {
   page: Page;
   /** Uncaught errors and console errors the page has had so far, one line each. */
   errors: () => string[];
-  /** Saves a PNG of the page (or of the element matching `selector`); returns its path. */
+  /** Saves a PNG of the whole page (or of the element matching `selector`); returns its path. */
   screenshot: (name: string, selector?: string) => Promise<string>;
 }
 
@@ -77,7 +77,7 @@ export function useBrowser(): { open(url: string, options?: PageOptions): Promis
           const dir = screenshotDir();
           mkdirSync(dir, { recursive: true });
           const path = join(dir, `${name}.png`);
-          if (selector === undefined) await page.screenshot({ path });
+          if (selector === undefined) await page.screenshot({ path, fullPage: true });
           else await page.locator(selector).screenshot({ path });
           return path;
         },
