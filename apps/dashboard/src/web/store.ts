@@ -190,7 +190,9 @@ function applyPending(): void {
 function scheduleFrame(): void {
   if (frameRequested) return;
   frameRequested = true;
-  requestAnimationFrame(applyPending);
+  // A hidden tab gets no animation frames: apply its batches a few times a second instead.
+  if (document.hidden) setTimeout(applyPending, 250);
+  else requestAnimationFrame(applyPending);
 }
 
 // ---- the selected node ----------------------------------------------------------------
