@@ -77,7 +77,12 @@ let noticeId = 0;
 export function reportError(error: unknown): void {
   const text = error instanceof Error ? error.message : String(error);
   if (!(error instanceof ApiFailure)) console.error('dashboard:', error);
-  errors.update((list) => [...list.slice(-4), { id: ++noticeId, text }]);
+  // The same line again (say, a mismatch in every snapshot) is not stacked up.
+  errors.update((list) =>
+    list.some((notice) => notice.text === text)
+      ? list
+      : [...list.slice(-4), { id: ++noticeId, text }],
+  );
 }
 
 export function dismissError(id: number): void {
@@ -185,7 +190,9 @@ function applyPending(): void {
 function scheduleFrame(): void {
   if (frameRequested) return;
   frameRequested = true;
-  requestAnimationFrame(applyPending);
+  // A hidden tab gets no animation frames: apply its batches a few times a second instead.
+  if (document.hidden) setTimeout(applyPending, 250);
+  else requestAnimationFrame(applyPending);
 }
 
 // ---- the selected node ----------------------------------------------------------------

@@ -7,7 +7,7 @@ function AppRow({ app, root }: { app: AppView; root: string }) {
   const prefix = root === '/' ? '' : root;
   return (
     <li
-      className={`app-row${app.leading ? ' leading' : ''}${app.process === 'up' ? '' : ' process-not-up'}`}
+      className={`app-row${app.leading ? ' leading' : ''}${app.process === 'down' ? ' process-gone' : ''}`}
       data-testid="app-row"
       data-app={app.name}
       data-kind={app.kind}

@@ -37,7 +37,16 @@ const Row = memo(function Row({ row, isSelected }: { row: NodeRow; isSelected: b
       aria-level={row.depth + 1}
       aria-expanded={canOpen ? row.expanded : undefined}
       aria-selected={isSelected}
+      tabIndex={0}
       onClick={() => select(row.path)}
+      onKeyDown={(event) => {
+        // Enter selects; the arrows open and close, as in a file tree.
+        if (event.key === 'Enter') select(row.path);
+        else if (canOpen && event.key === (row.expanded ? 'ArrowLeft' : 'ArrowRight'))
+          toggle(row.path);
+        else return;
+        event.preventDefault();
+      }}
     >
       {row.flash !== null && (
         <span key={row.flash.at} className={`flash flash-${row.flash.kind}`} />
