@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Ensemble } from '@zk-lab/deploy';
+import { sessionHex } from '@zk-lab/lab-core';
 import { EventType, ZkClient } from '@zk-lab/zk-client';
 import type { Page } from 'playwright-core';
 import { type OpenedPage, useBrowser, waitFor } from '../index';
@@ -193,15 +194,27 @@ describe('the dashboard of a running lab', () => {
     for (const worker of workers) {
       await page.locator(treeRow(`${ROOT}/workers/${worker}`)).waitFor({ timeout: 15_000 });
     }
-    await page.evaluate(WATCH_ROWS_LEAVING);
     await shot('dashboard-tree', '[data-testid="panel-tree"]');
+    const owners = new Map<string, string>();
+    for (const worker of workers) {
+      const path = `${ROOT}/workers/${worker}`;
+      owners.set(path, (await page.locator(treeRow(path)).getAttribute('data-owner'))!);
+      await page.evaluate(
+        `window.__rows = window.__rows || {}; (${FOLLOW_ROW})(${JSON.stringify(path)})`,
+      );
+    }
     await page.click('[data-testid="action"][data-kind="worker-kill"]');
     await page.click('[data-testid="action-confirm"]');
     await waitFor('a registration deleted in ZooKeeper', () => gone.length > 0, 30_000);
     const target = `${ROOT}/workers/${gone[0]!}`;
+    // The killed worker is started again and registers again on a new session: the page
+    // must have shown the old registration gone (struck out, or not there at all).
     await waitFor(
-      `the tree row of ${target} to leave`,
-      async () => (await page.evaluate<string[]>('window.__rowsGone')).includes(target),
+      `the tree row of ${target} shown gone`,
+      async () =>
+        (await page.evaluate<string[]>(`window.__rows[${JSON.stringify(target)}]`)).some(
+          (s) => s === 'absent' || s === 'gone',
+        ),
       15_000,
     );
     const run = page.locator('[data-testid="action-run"][data-kind="worker-kill"]').first();
@@ -210,9 +223,16 @@ describe('the dashboard of a running lab', () => {
       async () => (await run.getAttribute('data-state')) === 'healed',
       60_000,
     );
-    // Healed: the lab started the worker again, and it registered again.
-    await page.locator(treeRow(target)).waitFor({ timeout: 15_000 });
-    expect(await client.exists(target)).not.toBeNull();
+    // Healed: the worker registered again, on a new session, which the row shows.
+    const again = await client.exists(target);
+    expect(again).not.toBeNull();
+    const session = sessionHex(again!.ephemeralOwner);
+    expect(session).not.toBe(owners.get(target));
+    await waitFor(
+      `the tree row of ${target} to show the new session ${session}`,
+      async () => (await page.locator(treeRow(target)).getAttribute('data-owner')) === session,
+      15_000,
+    );
   }, 120_000);
 
   it('a partition shows on the page, and heals', async () => {
@@ -302,16 +322,17 @@ describe('the dashboard of a running lab', () => {
 
 const treeRow = (path: string) => `[data-testid="tree-row"][data-path="${path}"]`;
 
-/** Records in the page every tree row that leaves the document (window.__rowsGone). */
-const WATCH_ROWS_LEAVING = `
-  window.__rowsGone = [];
-  new MutationObserver((records) => {
-    for (const record of records) {
-      for (const node of record.removedNodes) {
-        if (!(node instanceof Element)) continue;
-        const rows = node.matches('[data-testid="tree-row"]') ? [node] : [...node.querySelectorAll('[data-testid="tree-row"]')];
-        for (const row of rows) window.__rowsGone.push(row.getAttribute('data-path'));
-      }
-    }
-  }).observe(document.body, { childList: true, subtree: true });
-`;
+/**
+ * In the page: what the tree row of a path is at each animation frame (`absent`, `gone` (struck
+ * out), or its owner session), each change appended to window.__rows[path].
+ */
+const FOLLOW_ROW = `(path) => {
+  const seen = (window.__rows[path] = []);
+  const frame = () => {
+    const row = document.querySelector('[data-testid="tree-row"][data-path="' + path + '"]');
+    const now = row === null ? 'absent' : row.getAttribute('data-gone') === 'true' ? 'gone' : row.getAttribute('data-owner');
+    if (seen[seen.length - 1] !== now) seen.push(now);
+    requestAnimationFrame(frame);
+  };
+  frame();
+}`;
