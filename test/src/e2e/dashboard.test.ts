@@ -177,8 +177,12 @@ describe('the dashboard of a running lab', () => {
   }, 60_000);
 
   it('a worker killed from the page: its registration leaves the tree as it leaves ZooKeeper', async () => {
-    const workers = await client.getChildren(`${ROOT}/workers`);
-    expect(workers.length).toBe(2);
+    let workers: string[] = [];
+    await waitFor(
+      'both workers registered',
+      async () => (workers = await client.getChildren(`${ROOT}/workers`)).length === 2,
+      30_000,
+    );
     // A fresh client watches every registration; the page's rows are watched for removal.
     const gone: string[] = [];
     for (const worker of workers) {
