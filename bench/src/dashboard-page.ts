@@ -7,9 +7,9 @@
  * - `armInput(selector, attribute, value)` then `answered()`: from the timestamp of the next
  *   pointerdown or keydown (the input's own time, taken by the browser) to the first frame at
  *   which the element's attribute has the value;
- * - `take()`: the Event Timing entries of at least 16 ms (input to the next paint, as
- *   browsers measure "Interaction to Next Paint") and long tasks (over 50 ms) since the last
- *   take.
+ * - `take()`: the Event Timing entries of interactions (a click, a key) of at least 16 ms,
+ *   from the input to the next paint as the browser measures it for "Interaction to Next
+ *   Paint", and the long tasks (over 50 ms) since the last take.
  * Times cross to Node as wall-clock ms (performance.timeOrigin + now()), as Node's are.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,10 +26,12 @@ export const PROBE_SCRIPT = `
   const state = { events: [], longTasks: [], armed: null, input: null };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      state.events.push({ name: e.name, duration: e.duration,
+      if (!e.interactionId) continue;
+      state.events.push({ interaction: e.interactionId, name: e.name, duration: e.duration,
         delay: e.processingStart - e.startTime, processing: e.processingEnd - e.processingStart });
     }
   }).observe({ type: 'event', durationThreshold: 16 });
+
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) state.longTasks.push(e.duration);
   }).observe({ type: 'longtask' });
@@ -76,8 +78,14 @@ export const PROBE_SCRIPT = `
 `;
 
 export interface PageTimings {
-  /** Event Timing entries (>= 16 ms) since the last take. */
-  events: { name: string; duration: number; delay: number; processing: number }[];
+  /** Event Timing entries of interactions (>= 16 ms) since the last take. */
+  events: {
+    interaction: number;
+    name: string;
+    duration: number;
+    delay: number;
+    processing: number;
+  }[];
   longTasks: number[];
 }
 
