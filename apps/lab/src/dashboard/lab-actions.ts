@@ -170,20 +170,30 @@ export class LabActions {
       this.update(run, { why }, false);
       await sleep(POLL_MS);
     }
-    const saw = this.clientSaw(done.target, run.startedAt);
+    const healMs = why === null ? Date.now() - healAt : null;
+    let saw = this.clientSaw(done.target, run.startedAt);
+    // A client held past its session learns of the expiry only when it reaches ZooKeeper
+    // again, which may come after the lab is whole: give its log a session's time to say so.
+    const wakeBy = Date.now() + this.options.sessionTimeoutMs;
+    while (done.heldMs > this.options.sessionTimeoutMs && saw.saw !== 'SessionExpired') {
+      if (Date.now() > wakeBy) break;
+      await sleep(POLL_MS);
+      saw = this.clientSaw(done.target, run.startedAt);
+    }
     this.update(run, {
       state: why === null ? 'healed' : 'not-healed',
-      healMs: why === null ? Date.now() - healAt : null,
+      healMs,
       why,
       leaderAfter: after.leaderMaster?.name ?? null,
       clientSaw: saw.saw,
       note: [done.note, saw.who].filter((s) => s != null && s !== '').join('; ') || null,
     });
     this.note(
-      why === null ? 'heal' : 'warn',
-      why === null
-        ? `${action.kind} ${done.target}: healed in ${((Date.now() - healAt) / 1000).toFixed(1)} s`
-        : `${action.kind} ${done.target}: not healed: ${why}`,
+      healMs === null ? 'warn' : 'heal',
+      healMs === null
+        ? `${action.kind} ${done.target}: not healed: ${why}`
+        : `${action.kind} ${done.target}: healed in ${(healMs / 1000).toFixed(1)} s`,
+      done.target,
     );
   }
 
@@ -228,6 +238,7 @@ export class LabActions {
         this.note(
           record.notHealed === null ? 'chaos' : 'warn',
           `chaos #${record.index} ${record.kind} ${record.target}`,
+          record.target,
         );
       },
     });
@@ -254,7 +265,11 @@ export class LabActions {
     if (always || JSON.stringify(run) !== before) this.options.history.emit('action', { ...run });
   }
 
-  private note(kind: 'chaos' | 'heal' | 'warn' | 'error', text: string): void {
-    this.options.history.emit('timeline', { time: Date.now(), kind, source: null, text });
+  private note(
+    kind: 'chaos' | 'heal' | 'warn' | 'error',
+    text: string,
+    source: string | null = null,
+  ): void {
+    this.options.history.emit('timeline', { time: Date.now(), kind, source, text });
   }
 }

@@ -12,6 +12,7 @@ import type {
   TimelineEvent,
   WatchFanout,
 } from '@zk-lab/dashboard';
+import { sessionHex } from '@zk-lab/lab-core';
 import type { ZkClient } from '@zk-lab/zk-client';
 import { readEnsemble, serversOf, type EnsembleReading } from '../monitor/ensemble-reading';
 import { withTimeout } from '../system-counts';
@@ -147,7 +148,12 @@ export class StatusLoop {
     const now = Date.now();
     const sessions = this.countdown.views(
       now,
-      evidenceOf(namespace, lab?.appSessions ?? [], connections),
+      evidenceOf(
+        namespace,
+        lab?.appSessions ?? [],
+        connections,
+        sessionHex(options.client.sessionId),
+      ),
       connections,
     );
     const leading = apps.find((a) => a.kind === 'master' && a.leading);
@@ -301,6 +307,8 @@ function evidenceOf(
   namespace: NamespaceReading | null,
   appSessions: readonly AppSession[],
   connections: ReadonlyMap<string, unknown> | null,
+  /** The dashboard's own session: not one to show. */
+  ownSession: string,
 ): SessionEvidence[] {
   const bySession = new Map<string, SessionEvidence>();
   const owners = new Map<string, string>();
@@ -335,7 +343,8 @@ function evidenceOf(
     e.clientDown = app.session !== null && app.session !== e.id ? 'client dead' : app.clientDown;
   }
   if (namespace === null && connections !== null) {
-    for (const id of [...connections.keys()].slice(0, MAX_BARE_SESSIONS)) {
+    const others = [...connections.keys()].filter((id) => id !== ownSession);
+    for (const id of others.slice(0, MAX_BARE_SESSIONS)) {
       if (!bySession.has(id))
         bySession.set(id, { id, owner: null, ephemerals: [], clientDown: null });
     }
