@@ -8,8 +8,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionRequest, ActionRun, ChaosRunView } from '@zk-lab/dashboard';
-import type { Ensemble, FaultProxyControl } from '@zk-lab/deploy';
-import type { ZkClient } from '@zk-lab/zk-client';
 import { appStart } from '../app-commands';
 import { requireAppsState, type AppRecord } from '../app-state';
 import { ACTIONS, type ChaosContext } from '../chaos/actions';
@@ -21,14 +19,11 @@ import { worstSignal, type ClientSignal } from './app-log-timeline';
 import { FeedRefusal } from './feeds';
 import type { StatusHistory } from './status-history';
 
-export interface LabActionsOptions {
-  labState: string;
-  ensemble: Ensemble;
-  proxy: FaultProxyControl;
-  /** The admin identity, no root option (as the chaos runner's own client). */
-  admin: ZkClient;
-  root: string;
-  sessionTimeoutMs: number;
+/** What an action needs, as the chaos runner gives it (its admin client: no root option). */
+export interface LabActionsOptions extends Pick<
+  ChaosContext,
+  'labState' | 'ensemble' | 'proxy' | 'admin' | 'root' | 'sessionTimeoutMs'
+> {
   history: StatusHistory;
   /** What each app's log showed of ZooKeeper since `since` (ms), by app name. */
   signalsSince(since: number): Map<string, ClientSignal[]>;
