@@ -130,12 +130,7 @@ export async function readNamespace(
 }
 
 async function children(client: ZkClient, path: string): Promise<string[]> {
-  try {
-    return await client.getChildren(path);
-  } catch (err) {
-    if (err instanceof NoNodeError) return [];
-    throw err;
-  }
+  return (await orNull(client.getChildren(path))) ?? [];
 }
 
 async function readEpoch(client: ZkClient, path: string): Promise<number | null> {

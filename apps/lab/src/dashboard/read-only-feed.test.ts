@@ -1,5 +1,5 @@
 import type { Snapshot, TimelineEvent } from '@zk-lab/dashboard';
-import { PATHS } from '@zk-lab/lab-core';
+import { PATHS, SYSTEM_PARENTS } from '@zk-lab/lab-core';
 import { useFaultProxy, usePrivateEnsemble, waitFor } from '@zk-lab/test';
 import { CreateMode, ZkClient } from '@zk-lab/zk-client';
 import type { StatusFeed } from './feeds';
@@ -19,14 +19,7 @@ describe('the read-only status feed', () => {
   beforeAll(async () => {
     client = await ZkClient.connect({ connectString: zk.connectString });
     await client.create(root, '');
-    for (const parent of [
-      PATHS.election,
-      PATHS.workers,
-      PATHS.queue,
-      PATHS.assign,
-      PATHS.results,
-      PATHS.dead,
-    ]) {
+    for (const parent of SYSTEM_PARENTS) {
       await client.create(`${root}${parent}`, '');
     }
     feed = createReadOnlyFeed({

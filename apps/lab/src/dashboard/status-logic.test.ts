@@ -5,6 +5,7 @@ import { connectionsBySession, parseCons } from './server-connections';
 import { roleOf, serverViewOf } from './server-roles';
 import { SessionCountdown, type ListedConnection } from './session-countdown';
 import { timelineBetween } from './snapshot-timeline';
+import { emptySnapshot } from './status-loop';
 
 function server(over: Partial<ServerReading>): ServerReading {
   return {
@@ -244,14 +245,7 @@ describe('session countdown', () => {
 
 describe('timeline from two snapshots', () => {
   const snap = (over: Partial<Snapshot>): Snapshot => ({
-    time: 10,
-    mode: 'read-only',
-    servers: [],
-    zkLeader: null,
-    apps: [],
-    leaderMaster: null,
-    sessions: [],
-    counts: null,
+    ...emptySnapshot('read-only', 10),
     ...over,
   });
   const zk = (id: number, role: Snapshot['servers'][number]['role']) =>

@@ -5,9 +5,16 @@
  * sample and the timeline lines that the change since the last reading tells. A reading that
  * is still under way when the next is due is not doubled: the next waits for it.
  */
-import type { AppView, DashboardMode, Snapshot, TimelineEvent } from '@zk-lab/dashboard';
+import type {
+  AppView,
+  DashboardMode,
+  Snapshot,
+  TimelineEvent,
+  WatchFanout,
+} from '@zk-lab/dashboard';
+import { sessionHex } from '@zk-lab/lab-core';
 import type { ZkClient } from '@zk-lab/zk-client';
-import { readEnsemble, type EnsembleReading } from '../monitor/ensemble-reading';
+import { readEnsemble, serversOf, type EnsembleReading } from '../monitor/ensemble-reading';
 import { withTimeout } from '../system-counts';
 import { sampleOf, type CountsAt } from './chart-sample';
 import { readNamespace, type NamespaceReading } from './namespace-reading';
@@ -16,6 +23,7 @@ import { idsByPlace, serverViewOf, type ServerFlags } from './server-roles';
 import { SessionCountdown, type SessionEvidence } from './session-countdown';
 import { timelineBetween } from './snapshot-timeline';
 import type { StatusHistory } from './status-history';
+import { readWatches, WatchFanoutTracker } from './watch-fanout';
 
 /** One app's session as the lab knows it, and why its client cannot be talking, if so. */
 export interface AppSession {
@@ -44,6 +52,8 @@ export interface StatusLoopOptions {
   history: StatusHistory;
   log: (line: string) => void;
   lab?: () => Promise<LabKnowledge>;
+  /** Ask the servers who watches what (`wchp`) and tell the page what changed: lab mode. */
+  watches?: boolean;
   intervalMs?: number;
 }
 
@@ -56,23 +66,18 @@ export class StatusLoop {
   private previousReading: EnsembleReading | null = null;
   private previousCounts: CountsAt | null = null;
   private readonly countdown = new SessionCountdown();
+  private readonly watchers: WatchFanoutTracker;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
   private namespaceTrouble: string | null = null;
   private hadSnapshot = false;
+  private namespaceRead: Promise<NamespaceReading | null> | null = null;
+  private lastNamespace: NamespaceReading | null = null;
 
   constructor(private readonly options: StatusLoopOptions) {
-    this.latest = {
-      time: Date.now(),
-      mode: options.mode,
-      servers: [],
-      zkLeader: null,
-      apps: [],
-      leaderMaster: null,
-      sessions: [],
-      counts: null,
-    };
+    this.latest = emptySnapshot(options.mode, Date.now());
+    this.watchers = new WatchFanoutTracker(options.root);
   }
 
   start(): void {
@@ -110,10 +115,18 @@ export class StatusLoop {
 
   private async read(): Promise<void> {
     const { options } = this;
-    const reading = await readEnsemble(options.connectString, { timeoutMs: READ_TIMEOUT_MS });
-    const [namespace, lab] = await Promise.all([
+    // Everything at once: a paused server or a ZooKeeper without quorum costs one timeout.
+    const places = serversOf(options.connectString);
+    const [reading, { namespace, fresh }, lab, byPlace, watchesByPlace] = await Promise.all([
+      readEnsemble(options.connectString, { timeoutMs: READ_TIMEOUT_MS }),
       this.readNamespaceSafely(),
       options.lab === undefined ? null : options.lab(),
+      Promise.all(
+        places.map(({ host, port }, place) => readConnections(place, host, port, READ_TIMEOUT_MS)),
+      ),
+      options.watches === true
+        ? Promise.all(places.map(({ host, port }) => readWatches(host, port, READ_TIMEOUT_MS)))
+        : null,
     ]);
     const ids = lab?.serverIds ?? idsByPlace(reading.servers);
     const idOf = (address: string): number => ids.get(address) ?? 0;
@@ -123,11 +136,8 @@ export class StatusLoop {
     const up = new Set(
       servers.filter((s) => s.role !== 'down' && s.role !== 'not-answering').map((s) => s.id),
     );
-    const answers = await Promise.all(
-      reading.servers
-        .filter((r) => r.state === 'up')
-        .map((r) => readConnections(idOf(r.server), r.host, r.port, READ_TIMEOUT_MS)),
-    );
+    // readEnsemble keeps the connect string's order: a place is a server.
+    const answers = byPlace.map((a) => ({ ...a, server: idOf(reading.servers[a.server]!.server) }));
     for (const answer of answers) {
       const server = servers.find((s) => s.id === answer.server);
       if (answer.state === 'refused' && server !== undefined) server.refusedWords.push('cons');
@@ -138,7 +148,12 @@ export class StatusLoop {
     const now = Date.now();
     const sessions = this.countdown.views(
       now,
-      evidenceOf(namespace, lab?.appSessions ?? [], connections),
+      evidenceOf(
+        namespace,
+        lab?.appSessions ?? [],
+        connections,
+        sessionHex(options.client.sessionId),
+      ),
       connections,
     );
     const leading = apps.find((a) => a.kind === 'master' && a.leading);
@@ -153,7 +168,7 @@ export class StatusLoop {
       counts: namespace === null ? null : { ...namespace.counts, requeues: lab?.requeues ?? 0 },
     };
     const counts: CountsAt | null =
-      namespace === null
+      namespace === null || !fresh
         ? null
         : { at: namespace.at, queued: namespace.counts.queued, results: namespace.counts.results };
     const sample = sampleOf(
@@ -171,20 +186,49 @@ export class StatusLoop {
     this.latest = snapshot;
     this.hadSnapshot = true;
     if (this.stopped) return;
+    if (watchesByPlace !== null) {
+      for (const fanout of this.fanout(watchesByPlace, reading, up, idOf)) {
+        options.history.emit('watches', fanout);
+      }
+    }
     options.history.emit('snapshot', snapshot);
     options.history.emit('sample', sample);
     for (const event of timeline) options.history.emit('timeline', event);
   }
 
-  /** The namespace, or null (no layout, or ZooKeeper does not answer: said once on the timeline). */
-  private async readNamespaceSafely(): Promise<NamespaceReading | null> {
+  /** What changed of who watches what; nothing when a serving server did not say. */
+  private fanout(
+    byPlace: readonly (Map<string, string[]> | null)[],
+    reading: EnsembleReading,
+    up: ReadonlySet<number>,
+    idOf: (address: string) => number,
+  ): WatchFanout[] {
+    const servers = byPlace.map((byPath, place) => ({
+      server: idOf(reading.servers[place]!.server),
+      byPath,
+    }));
+    if (servers.some((s) => s.byPath === null && up.has(s.server))) return [];
+    return this.watchers.changes(
+      reading.at,
+      servers.flatMap((s) => (s.byPath === null ? [] : [{ server: s.server, byPath: s.byPath }])),
+    );
+  }
+
+  /**
+   * The namespace (null: no layout there). When ZooKeeper does not answer (no quorum, no
+   * permission: said once on the timeline), the last good reading stands, marked stale, so
+   * that nobody seems to leave; a read still waiting for its answer is not asked again.
+   */
+  private async readNamespaceSafely(): Promise<{
+    namespace: NamespaceReading | null;
+    fresh: boolean;
+  }> {
     let trouble: string | null = null;
-    let namespace: NamespaceReading | null = null;
     try {
-      namespace = await withTimeout(
-        readNamespace(this.options.client, this.options.root),
-        READ_TIMEOUT_MS,
+      this.namespaceRead ??= readNamespace(this.options.client, this.options.root).finally(
+        () => (this.namespaceRead = null),
       );
+      this.lastNamespace = await withTimeout(this.namespaceRead, READ_TIMEOUT_MS);
     } catch (err) {
       trouble = (err as Error).message;
     }
@@ -206,8 +250,22 @@ export class StatusLoop {
       this.namespaceTrouble = trouble;
       if (!this.stopped) this.options.history.emit('timeline', event);
     }
-    return namespace;
+    return { namespace: this.lastNamespace, fresh: trouble === null };
   }
+}
+
+/** The snapshot before the first reading: nothing known yet. */
+export function emptySnapshot(mode: DashboardMode, time: number): Snapshot {
+  return {
+    time,
+    mode,
+    servers: [],
+    zkLeader: null,
+    apps: [],
+    leaderMaster: null,
+    sessions: [],
+    counts: null,
+  };
 }
 
 /** Read-only mode: the masters and workers the namespace shows (the producer leaves no trace there). */
@@ -249,6 +307,8 @@ function evidenceOf(
   namespace: NamespaceReading | null,
   appSessions: readonly AppSession[],
   connections: ReadonlyMap<string, unknown> | null,
+  /** The dashboard's own session: not one to show. */
+  ownSession: string,
 ): SessionEvidence[] {
   const bySession = new Map<string, SessionEvidence>();
   const owners = new Map<string, string>();
@@ -283,7 +343,8 @@ function evidenceOf(
     e.clientDown = app.session !== null && app.session !== e.id ? 'client dead' : app.clientDown;
   }
   if (namespace === null && connections !== null) {
-    for (const id of [...connections.keys()].slice(0, MAX_BARE_SESSIONS)) {
+    const others = [...connections.keys()].filter((id) => id !== ownSession);
+    for (const id of others.slice(0, MAX_BARE_SESSIONS)) {
       if (!bySession.has(id))
         bySession.set(id, { id, owner: null, ephemerals: [], clientDown: null });
     }
