@@ -17,6 +17,11 @@ export interface TreeListener {
   change(change: TreeChange): void;
   /** The subtree was read again (after a reconnect or a new session): pages reload it. */
   reloaded(): void;
+  /**
+   * `parent` gained or lost a child: its row's count changed, though ZooKeeper sends no event
+   * for the parent itself (a recursive watch reports the child only).
+   */
+  counted(parent: string): void;
 }
 
 /**
@@ -150,6 +155,7 @@ export class LiveTree {
     const count = (this.childCounts.get(parent) ?? 0) + (live ? 1 : -1);
     if (count > 0) this.childCounts.set(parent, count);
     else this.childCounts.delete(parent);
+    for (const listener of this.listeners) listener.counted(parent);
     if (!live) this.sorted.delete(childPath(parent, name));
     const cached = this.sorted.get(parent);
     if (cached === undefined) return;
