@@ -44,9 +44,10 @@ export const USAGE = `zk-lab: the operator CLI of the lab (npm run lab:cli -- <c
 
 Usage:
   lab up                 bring up the lab in the foreground: a ZooKeeper ensemble, then the
-                         masters, the workers and a producer; print a digest of what they do
-                         (elections, workers joining and leaving, warnings, errors, exits) and
-                         a summary every 10 s; stop it all on Ctrl+C
+                         masters, the workers and a producer, and serve the web dashboard;
+                         print a digest of what they do (elections, workers joining and
+                         leaving, warnings, errors, exits) and a summary every 10 s; stop it
+                         all on Ctrl+C
   lab status [--json]    the servers, then one row per app (pid, up/down, role, port), the
                          system's counts (workers registered, queue, results, dead) and the
                          network faults in force (partitions, delays)

@@ -91,6 +91,13 @@ describe('the dashboard event stream', () => {
         preview: '{"capacity":8}',
       });
       expect(find(deleted.index, 'deleted')?.node).toBeNull();
+      // The parent's row follows its child count (ZooKeeper sends nothing for the parent).
+      const parentCounts = stream.events
+        .filter((e) => e.name === 'tree')
+        .flatMap((e) => TreeBatchSchema.parse(e.data).changes)
+        .filter((c) => c.path === `${root}/app`)
+        .map((c) => c.node?.numChildren);
+      expect(parentCounts).toEqual([1, 0]);
       const batches = stream.events.filter((e) => e.name === 'tree');
       expect(batches.every((b) => TreeBatchSchema.parse(b.data).dropped === 0)).toBe(true);
     } finally {

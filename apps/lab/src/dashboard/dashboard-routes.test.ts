@@ -286,6 +286,27 @@ describe('the dashboard server', () => {
     ).toBe(200);
   });
 
+  it('listens on another interface only when asked, and says so in a warning line', async () => {
+    const lines: string[] = [];
+    const open = await startTestServer(client, root, new RecordingFeed('read-only'), {
+      host: '0.0.0.0',
+      log: (line) => lines.push(line),
+    });
+    try {
+      expect(open.url).toBe(`http://127.0.0.1:${open.port}/`);
+      expect(lines.filter((l) => l.startsWith('warning: '))).toEqual([
+        expect.stringContaining('listens on 0.0.0.0, not on loopback only'),
+      ]);
+      // Reached by another name, as other machines reach it.
+      const answer = await ask(`${open.url}api/snapshot`, {
+        headers: { host: `lab-box:${open.port}` },
+      });
+      expect(answer.status).toBe(200);
+    } finally {
+      await open.stop();
+    }
+  });
+
   it('read-only mode refuses every POST with 403, token or not, and writes nothing', async () => {
     const path = `${root}/text`;
     const before = await writer.getData(path);

@@ -120,7 +120,7 @@ export async function startDashboardServer(
   const loopback = isLoopback(host);
   const server = createServer((req, res) => {
     routes.handle(req, res, loopback).catch((error: unknown) => {
-      options.log(`dashboard: ${req.method} ${req.url}: ${String(error)}`);
+      options.log(`dashboard error: ${req.method} ${req.url}: ${String(error)}`);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error (see the log)' });
       else res.destroy();
     });
@@ -178,7 +178,7 @@ async function listen(
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' && anyPortIfTaken && port !== 0) {
       const other = await attempt(0);
-      log(`dashboard: port ${port} is taken; listening on port ${other} instead`);
+      log(`the dashboard's port ${port} is taken; listening on port ${other} instead`);
       return other;
     }
     throw new DashboardListenError(

@@ -3,13 +3,10 @@
  * branch dash-feed): `lab dashboard` a read-only feed, `lab up` a lab feed. Everything else
  * on the HTTP side knows only the StatusFeed interface (feeds.ts).
  */
-import type { Ensemble, FaultProxyControl } from '@zk-lab/deploy';
 import { DEFAULT_ROOT } from '@zk-lab/lab-core';
 import type { ZkClient } from '@zk-lab/zk-client';
-import type { AppFleet } from '../app-fleet';
-import type { AppPlan } from '../app-plan';
 import type { StatusFeed } from './feeds';
-import { createLabFeed } from './lab-feed';
+import { createLabFeed, type LabFeedOptions } from './lab-feed';
 import { createReadOnlyFeed } from './read-only-feed';
 
 /**
@@ -34,22 +31,6 @@ export function readOnlyFeed(options: {
  * `lab up`'s feed: what the lab knows of its servers, apps and links, and its chaos actions.
  * Its client is the admin identity's, with no root option (the actions write with it).
  */
-export function labFeed(options: {
-  labState: string;
-  ensemble: Ensemble;
-  proxy: FaultProxyControl;
-  fleet: AppFleet | null;
-  plan: AppPlan | null;
-  client: ZkClient;
-  log: (line: string) => void;
-}): StatusFeed {
-  return createLabFeed({
-    labState: options.labState,
-    ensemble: options.ensemble,
-    proxy: options.proxy,
-    fleet: options.fleet,
-    plan: options.plan,
-    client: options.client,
-    log: options.log,
-  });
+export function labFeed(options: LabFeedOptions): StatusFeed {
+  return createLabFeed(options);
 }

@@ -8,8 +8,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionRequest, ActionRun, ChaosRunView } from '@zk-lab/dashboard';
-import type { Ensemble, FaultProxyControl } from '@zk-lab/deploy';
-import type { ZkClient } from '@zk-lab/zk-client';
 import { appStart } from '../app-commands';
 import { requireAppsState, type AppRecord } from '../app-state';
 import { ACTIONS, type ChaosContext } from '../chaos/actions';
@@ -21,14 +19,11 @@ import { worstSignal, type ClientSignal } from './app-log-timeline';
 import { FeedRefusal } from './feeds';
 import type { StatusHistory } from './status-history';
 
-export interface LabActionsOptions {
-  labState: string;
-  ensemble: Ensemble;
-  proxy: FaultProxyControl;
-  /** The admin identity, no root option (as the chaos runner's own client). */
-  admin: ZkClient;
-  root: string;
-  sessionTimeoutMs: number;
+/** What an action needs, as the chaos runner gives it (its admin client: no root option). */
+export interface LabActionsOptions extends Pick<
+  ChaosContext,
+  'labState' | 'ensemble' | 'proxy' | 'admin' | 'root' | 'sessionTimeoutMs'
+> {
   history: StatusHistory;
   /** What each app's log showed of ZooKeeper since `since` (ms), by app name. */
   signalsSince(since: number): Map<string, ClientSignal[]>;
@@ -170,20 +165,30 @@ export class LabActions {
       this.update(run, { why }, false);
       await sleep(POLL_MS);
     }
-    const saw = this.clientSaw(done.target, run.startedAt);
+    const healMs = why === null ? Date.now() - healAt : null;
+    let saw = this.clientSaw(done.target, run.startedAt);
+    // A client held past its session learns of the expiry only when it reaches ZooKeeper
+    // again, which may come after the lab is whole: give its log a session's time to say so.
+    const wakeBy = Date.now() + this.options.sessionTimeoutMs;
+    while (done.heldMs > this.options.sessionTimeoutMs && saw.saw !== 'SessionExpired') {
+      if (Date.now() > wakeBy) break;
+      await sleep(POLL_MS);
+      saw = this.clientSaw(done.target, run.startedAt);
+    }
     this.update(run, {
       state: why === null ? 'healed' : 'not-healed',
-      healMs: why === null ? Date.now() - healAt : null,
+      healMs,
       why,
       leaderAfter: after.leaderMaster?.name ?? null,
       clientSaw: saw.saw,
       note: [done.note, saw.who].filter((s) => s != null && s !== '').join('; ') || null,
     });
     this.note(
-      why === null ? 'heal' : 'warn',
-      why === null
-        ? `${action.kind} ${done.target}: healed in ${((Date.now() - healAt) / 1000).toFixed(1)} s`
-        : `${action.kind} ${done.target}: not healed: ${why}`,
+      healMs === null ? 'warn' : 'heal',
+      healMs === null
+        ? `${action.kind} ${done.target}: not healed: ${why}`
+        : `${action.kind} ${done.target}: healed in ${(healMs / 1000).toFixed(1)} s`,
+      done.target,
     );
   }
 
@@ -228,6 +233,7 @@ export class LabActions {
         this.note(
           record.notHealed === null ? 'chaos' : 'warn',
           `chaos #${record.index} ${record.kind} ${record.target}`,
+          record.target,
         );
       },
     });
@@ -254,7 +260,11 @@ export class LabActions {
     if (always || JSON.stringify(run) !== before) this.options.history.emit('action', { ...run });
   }
 
-  private note(kind: 'chaos' | 'heal' | 'warn' | 'error', text: string): void {
-    this.options.history.emit('timeline', { time: Date.now(), kind, source: null, text });
+  private note(
+    kind: 'chaos' | 'heal' | 'warn' | 'error',
+    text: string,
+    source: string | null = null,
+  ): void {
+    this.options.history.emit('timeline', { time: Date.now(), kind, source, text });
   }
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ActionRun, Snapshot } from '@zk-lab/dashboard';
+import type { ActionRun, Snapshot, WatchFanout } from '@zk-lab/dashboard';
 import { loadCredentials } from '@zk-lab/lab-core';
 import { waitFor } from '@zk-lab/test';
 import { ZkClient } from '@zk-lab/zk-client';
@@ -27,6 +27,7 @@ describe('the lab status feed', () => {
   let admin: ZkClient;
   let feed: StatusFeed;
   const runs: ActionRun[] = [];
+  const fanouts: WatchFanout[] = [];
 
   beforeAll(async () => {
     lab = await startLab(
@@ -43,6 +44,7 @@ describe('the lab status feed', () => {
     feed = createLabFeed({ labState: state, ...lab, plan, client: admin, log: () => undefined });
     feed.subscribe((name, data) => {
       if (name === 'action') runs.push(data as ActionRun);
+      if (name === 'watches') fanouts.push(data as WatchFanout);
     });
   }, 60_000);
 
@@ -64,6 +66,10 @@ describe('the lab status feed', () => {
       },
       30_000,
     );
+    // The follower's latch watches the leader's election node (its predecessor), as wchp tells.
+    const follower = snapshot().apps.find((a) => a.kind === 'master' && !a.leading)!;
+    const watched = fanouts.filter((f) => f.path.startsWith('/zk-lab/election/'));
+    expect(watched.flatMap((f) => f.watchers.map((w) => w.session))).toContain(follower.session);
     expect(feed.catalog().actions).toContainEqual({
       kind: 'leader-partition',
       what: expect.any(String) as string,

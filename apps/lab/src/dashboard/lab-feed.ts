@@ -131,6 +131,7 @@ export function createLabFeed(options: LabFeedOptions): StatusFeed {
     history,
     log: options.log,
     lab: knowledge,
+    watches: true,
     intervalMs: options.intervalMs,
   });
   const actions = new LabActions({

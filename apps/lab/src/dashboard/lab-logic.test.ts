@@ -9,6 +9,7 @@ import {
   serverFlagsOf,
   sessionOfStatus,
 } from './lab-app-views';
+import { parseWchp, WatchFanoutTracker } from './watch-fanout';
 
 const pino = (level: number, msg: string, fields: Record<string, unknown> = {}) =>
   JSON.stringify({ level, time: 1_000, msg, ...fields });
@@ -161,5 +162,42 @@ describe("the lab's apps and links", () => {
       partitioned: true,
       role: 'registered, 1/4 running, cut off',
     });
+  });
+});
+
+describe('watch fan-out (wchp)', () => {
+  const wchp = [
+    '/r/election/_c_1-latch-0000000001',
+    '\t0x1a',
+    '\t0x1b',
+    '/other/x',
+    '\t0x1c',
+    '',
+  ].join('\n');
+
+  it('reads each path with the sessions that watch it', () => {
+    expect([...parseWchp(wchp)]).toEqual([
+      ['/r/election/_c_1-latch-0000000001', ['0x1a', '0x1b']],
+      ['/other/x', ['0x1c']],
+    ]);
+  });
+
+  it('tells the paths under the root whose watchers changed, and a path no longer watched', () => {
+    const tracker = new WatchFanoutTracker('/r');
+    const first = tracker.changes(1, [{ server: 2, byPath: parseWchp(wchp) }]);
+    expect(first).toEqual([
+      {
+        time: 1,
+        path: '/r/election/_c_1-latch-0000000001',
+        watchers: [
+          { session: '0x1a', server: 2 },
+          { session: '0x1b', server: 2 },
+        ],
+      },
+    ]);
+    expect(tracker.changes(2, [{ server: 2, byPath: parseWchp(wchp) }])).toEqual([]);
+    expect(tracker.changes(3, [{ server: 2, byPath: new Map() }])).toEqual([
+      { time: 3, path: '/r/election/_c_1-latch-0000000001', watchers: [] },
+    ]);
   });
 });

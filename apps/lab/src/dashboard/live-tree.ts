@@ -3,11 +3,11 @@
  * SubtreeMirror (one persistent recursive watch, multiRead loads, a new read after a
  * reconnect or a new session), served as pages of children and as a stream of changes.
  *
- * Children are served sorted by name from an index kept beside the tree: built the first
+ * Children are served sorted by name (code-point order) from an index kept beside the tree: built the first
  * time a parent is listed, then kept sorted as children come and go (a binary search and
  * one splice each), so a parent with 100,000 children costs one sort, not one per page.
  */
-import type { ChildrenPage, TreeChange } from '@zk-lab/dashboard';
+import type { ChildrenPage, NodeSummary, TreeChange } from '@zk-lab/dashboard';
 import { childPath, type ZkClient } from '@zk-lab/zk-client';
 import { SubtreeMirror } from '../top/subtree-mirror';
 import { type ZnodeEntry, ZnodeTree } from '../top/znode-tree';
@@ -17,35 +17,20 @@ export interface TreeListener {
   change(change: TreeChange): void;
   /** The subtree was read again (after a reconnect or a new session): pages reload it. */
   reloaded(): void;
+  /**
+   * `parent` gained or lost a child: its row's count changed, though ZooKeeper sends no event
+   * for the parent itself (a recursive watch reports the child only).
+   */
+  counted(parent: string): void;
 }
 
 /**
- * A name's sort key: lower case, each run of digits led by its length, so that comparing keys
- * as plain strings orders p2 before p10 (and job-0000000007 by its number). Plain string
- * comparison: 100,000 names sort in about 0.15 s here, against 0.5 s through Intl.Collator.
+ * Children are in code-point order of their names (plain string comparison): the page keeps
+ * its loaded pages in that same order and puts a created child where this order says, so both
+ * must sort alike. Sequential names (ten digits) come in their number's order either way.
  */
-export function nameKey(name: string): string {
-  return name.toLowerCase().replace(/\d+/g, (digits) => {
-    const number = digits.replace(/^0+(?=\d)/, '');
-    return String.fromCharCode(0x30 + Math.min(number.length, 0xff)) + number;
-  });
-}
-
-function compareKeyed(a: [string, string], b: [string, string]): number {
-  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
-  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-}
-
-/** Names as people read them (p2 before p10, any case), ties broken so no two names are equal. */
 export function compareNames(a: string, b: string): number {
-  return compareKeyed([nameKey(a), a], [nameKey(b), b]);
-}
-
-/** `names` sorted by compareNames, each key made once. */
-export function sortNames(names: Iterable<string>): string[] {
-  const keyed: [string, string][] = [];
-  for (const name of names) keyed.push([nameKey(name), name]);
-  return keyed.sort(compareKeyed).map(([, name]) => name);
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Where `name` is, or would go, in `names` sorted by compareNames. */
@@ -68,6 +53,9 @@ export class LiveTree {
   private readonly mirror: SubtreeMirror;
   /** Each listed parent's live children, sorted; `czxid` tells a recreated parent apart. */
   private readonly sorted = new Map<string, { czxid: bigint; names: string[] }>();
+  /** Live children per parent, kept by the tree's hook: the Stat's count goes stale, as a
+   * recursive watch tells of a child's creation but not of its parent's new Stat. */
+  private readonly childCounts = new Map<string, number>();
   private readonly listeners = new Set<TreeListener>();
   private loads = 0;
   private sweeper: NodeJS.Timeout | null = null;
@@ -92,10 +80,10 @@ export class LiveTree {
         this.emit({
           path: change.path,
           kind: change.kind,
-          node: entry === undefined || entry.ghost ? null : nodeSummary(entry),
+          node: entry === undefined || entry.ghost ? null : this.summary(entry),
         });
       },
-      note: (text) => this.log(`tree: ${text}`),
+      note: (text) => this.log(`dashboard tree: ${text}`),
       loaded: () => {
         this.loads += 1;
         if (this.loads === 1) return; // the first load, before anyone listens
@@ -141,7 +129,7 @@ export class LiveTree {
     const children = [];
     for (const name of names.slice(offset, offset + limit)) {
       const child = this.get(childPath(path, name));
-      if (child !== undefined) children.push(nodeSummary(child));
+      if (child !== undefined) children.push(this.summary(child));
     }
     return { path, total: names.length, offset, children };
   }
@@ -149,14 +137,25 @@ export class LiveTree {
   private sortedNames(parent: ZnodeEntry): string[] {
     const cached = this.sorted.get(parent.path);
     if (cached !== undefined && cached.czxid === parent.stat.czxid) return cached.names;
-    const names = sortNames(
-      [...parent.children].filter((name) => this.get(childPath(parent.path, name)) !== undefined),
-    );
+    const names = [...parent.children]
+      .filter((name) => this.get(childPath(parent.path, name)) !== undefined)
+      .sort(compareNames);
     this.sorted.set(parent.path, { czxid: parent.stat.czxid, names });
     return names;
   }
 
+  /** A row of the tree: the node with its live child count (its Stat's when unreadable). */
+  summary(entry: ZnodeEntry): NodeSummary {
+    const row = nodeSummary(entry);
+    if (entry.readable) row.numChildren = this.childCounts.get(entry.path) ?? 0;
+    return row;
+  }
+
   private childChanged(parent: string, name: string, live: boolean): void {
+    const count = (this.childCounts.get(parent) ?? 0) + (live ? 1 : -1);
+    if (count > 0) this.childCounts.set(parent, count);
+    else this.childCounts.delete(parent);
+    for (const listener of this.listeners) listener.counted(parent);
     if (!live) this.sorted.delete(childPath(parent, name));
     const cached = this.sorted.get(parent);
     if (cached === undefined) return;

@@ -1,7 +1,8 @@
 /**
  * One page's `/api/events`: a text/event-stream that says `hello`, then the history a new
  * page starts from (the latest snapshot, samples, timeline, the chaos run), then every event
- * of the feed and the tree's changes in batches (at most 10 a second), with a comment line
+ * of the feed and the tree's changes in batches (at most 10 a second; each ends with a row for
+ * every parent whose child count changed, which ZooKeeper does not report), with a comment line
  * every 15 s so that proxies and the browser keep it open.
  *
  * A page that does not read fast enough must not grow this process: while the socket's
@@ -23,6 +24,8 @@ const SKIPPABLE = new Set<string>(['snapshot', 'sample', 'watches']);
 
 export class PageStream {
   private readonly queue = new TreeChangeQueue();
+  /** Parents whose child count changed since the last batch: one row each in the next. */
+  private readonly counted = new Set<string>();
   private readonly cleanups: (() => void)[] = [];
   private batchTimer: NodeJS.Timeout | null = null;
   private lastBatchAt = 0;
@@ -32,7 +35,7 @@ export class PageStream {
     private readonly res: ServerResponse,
     hello: Hello,
     feed: StatusFeed,
-    tree: LiveTree,
+    private readonly tree: LiveTree,
     private readonly onClose: () => void,
   ) {
     res.writeHead(200, {
@@ -58,6 +61,11 @@ export class PageStream {
         },
         reloaded: () => {
           this.queue.reloadAll();
+          this.counted.clear();
+          this.scheduleBatch();
+        },
+        counted: (parent) => {
+          this.counted.add(parent);
           this.scheduleBatch();
         },
       }),
@@ -98,7 +106,8 @@ export class PageStream {
 
   /** A batch at once when none went out in the last 100 ms, else when that time is up. */
   private scheduleBatch(): void {
-    if (this.closed || this.batchTimer !== null || this.queue.isEmpty) return;
+    if (this.closed || this.batchTimer !== null) return;
+    if (this.queue.isEmpty && this.counted.size === 0) return;
     const wait = Math.max(0, this.lastBatchAt + BATCH_INTERVAL_MS - Date.now());
     this.batchTimer = setTimeout(() => {
       this.batchTimer = null;
@@ -109,8 +118,16 @@ export class PageStream {
   private sendBatch(): void {
     // Behind: wait for 'drain' while the queue coalesces what comes meanwhile.
     if (this.closed || this.res.writableNeedDrain) return;
-    const batch = this.queue.take();
-    if (batch === null) return;
+    const batch = this.queue.take() ?? { changes: [], dropped: 0, reload: false };
+    // Parents last: their rows with the count as it is now, after their children's changes.
+    for (const parent of this.counted) {
+      const entry = this.tree.get(parent);
+      if (entry !== undefined) {
+        batch.changes.push({ path: parent, kind: 'changed', node: this.tree.summary(entry) });
+      }
+    }
+    this.counted.clear();
+    if (batch.changes.length === 0 && !batch.reload && batch.dropped === 0) return;
     this.lastBatchAt = Date.now();
     this.send('tree', batch);
     this.scheduleBatch();

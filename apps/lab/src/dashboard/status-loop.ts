@@ -5,7 +5,14 @@
  * sample and the timeline lines that the change since the last reading tells. A reading that
  * is still under way when the next is due is not doubled: the next waits for it.
  */
-import type { AppView, DashboardMode, Snapshot, TimelineEvent } from '@zk-lab/dashboard';
+import type {
+  AppView,
+  DashboardMode,
+  Snapshot,
+  TimelineEvent,
+  WatchFanout,
+} from '@zk-lab/dashboard';
+import { sessionHex } from '@zk-lab/lab-core';
 import type { ZkClient } from '@zk-lab/zk-client';
 import { readEnsemble, serversOf, type EnsembleReading } from '../monitor/ensemble-reading';
 import { withTimeout } from '../system-counts';
@@ -16,6 +23,7 @@ import { idsByPlace, serverViewOf, type ServerFlags } from './server-roles';
 import { SessionCountdown, type SessionEvidence } from './session-countdown';
 import { timelineBetween } from './snapshot-timeline';
 import type { StatusHistory } from './status-history';
+import { readWatches, WatchFanoutTracker } from './watch-fanout';
 
 /** One app's session as the lab knows it, and why its client cannot be talking, if so. */
 export interface AppSession {
@@ -44,6 +52,8 @@ export interface StatusLoopOptions {
   history: StatusHistory;
   log: (line: string) => void;
   lab?: () => Promise<LabKnowledge>;
+  /** Ask the servers who watches what (`wchp`) and tell the page what changed: lab mode. */
+  watches?: boolean;
   intervalMs?: number;
 }
 
@@ -56,6 +66,7 @@ export class StatusLoop {
   private previousReading: EnsembleReading | null = null;
   private previousCounts: CountsAt | null = null;
   private readonly countdown = new SessionCountdown();
+  private readonly watchers: WatchFanoutTracker;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -66,6 +77,7 @@ export class StatusLoop {
 
   constructor(private readonly options: StatusLoopOptions) {
     this.latest = emptySnapshot(options.mode, Date.now());
+    this.watchers = new WatchFanoutTracker(options.root);
   }
 
   start(): void {
@@ -104,15 +116,17 @@ export class StatusLoop {
   private async read(): Promise<void> {
     const { options } = this;
     // Everything at once: a paused server or a ZooKeeper without quorum costs one timeout.
-    const [reading, { namespace, fresh }, lab, byPlace] = await Promise.all([
+    const places = serversOf(options.connectString);
+    const [reading, { namespace, fresh }, lab, byPlace, watchesByPlace] = await Promise.all([
       readEnsemble(options.connectString, { timeoutMs: READ_TIMEOUT_MS }),
       this.readNamespaceSafely(),
       options.lab === undefined ? null : options.lab(),
       Promise.all(
-        serversOf(options.connectString).map(({ host, port }, place) =>
-          readConnections(place, host, port, READ_TIMEOUT_MS),
-        ),
+        places.map(({ host, port }, place) => readConnections(place, host, port, READ_TIMEOUT_MS)),
       ),
+      options.watches === true
+        ? Promise.all(places.map(({ host, port }) => readWatches(host, port, READ_TIMEOUT_MS)))
+        : null,
     ]);
     const ids = lab?.serverIds ?? idsByPlace(reading.servers);
     const idOf = (address: string): number => ids.get(address) ?? 0;
@@ -134,7 +148,12 @@ export class StatusLoop {
     const now = Date.now();
     const sessions = this.countdown.views(
       now,
-      evidenceOf(namespace, lab?.appSessions ?? [], connections),
+      evidenceOf(
+        namespace,
+        lab?.appSessions ?? [],
+        connections,
+        sessionHex(options.client.sessionId),
+      ),
       connections,
     );
     const leading = apps.find((a) => a.kind === 'master' && a.leading);
@@ -167,9 +186,32 @@ export class StatusLoop {
     this.latest = snapshot;
     this.hadSnapshot = true;
     if (this.stopped) return;
+    if (watchesByPlace !== null) {
+      for (const fanout of this.fanout(watchesByPlace, reading, up, idOf)) {
+        options.history.emit('watches', fanout);
+      }
+    }
     options.history.emit('snapshot', snapshot);
     options.history.emit('sample', sample);
     for (const event of timeline) options.history.emit('timeline', event);
+  }
+
+  /** What changed of who watches what; nothing when a serving server did not say. */
+  private fanout(
+    byPlace: readonly (Map<string, string[]> | null)[],
+    reading: EnsembleReading,
+    up: ReadonlySet<number>,
+    idOf: (address: string) => number,
+  ): WatchFanout[] {
+    const servers = byPlace.map((byPath, place) => ({
+      server: idOf(reading.servers[place]!.server),
+      byPath,
+    }));
+    if (servers.some((s) => s.byPath === null && up.has(s.server))) return [];
+    return this.watchers.changes(
+      reading.at,
+      servers.flatMap((s) => (s.byPath === null ? [] : [{ server: s.server, byPath: s.byPath }])),
+    );
   }
 
   /**
@@ -265,6 +307,8 @@ function evidenceOf(
   namespace: NamespaceReading | null,
   appSessions: readonly AppSession[],
   connections: ReadonlyMap<string, unknown> | null,
+  /** The dashboard's own session: not one to show. */
+  ownSession: string,
 ): SessionEvidence[] {
   const bySession = new Map<string, SessionEvidence>();
   const owners = new Map<string, string>();
@@ -299,7 +343,8 @@ function evidenceOf(
     e.clientDown = app.session !== null && app.session !== e.id ? 'client dead' : app.clientDown;
   }
   if (namespace === null && connections !== null) {
-    for (const id of [...connections.keys()].slice(0, MAX_BARE_SESSIONS)) {
+    const others = [...connections.keys()].filter((id) => id !== ownSession);
+    for (const id of others.slice(0, MAX_BARE_SESSIONS)) {
       if (!bySession.has(id))
         bySession.set(id, { id, owner: null, ephemerals: [], clientDown: null });
     }

@@ -25,6 +25,7 @@ import {
   startDashboardServer,
 } from '../dashboard-server';
 import { FeedRefusal, type StatusEvents, type StatusFeed, type StatusListener } from '../feeds';
+import { emptySnapshot } from '../status-loop';
 
 export interface Answer {
   status: number;
@@ -199,16 +200,7 @@ export class RecordingFeed implements StatusFeed {
   constructor(readonly mode: DashboardMode) {}
 
   snapshot(): Snapshot {
-    return {
-      time: Date.now(),
-      mode: this.mode,
-      servers: [],
-      zkLeader: null,
-      apps: [],
-      leaderMaster: null,
-      sessions: [],
-      counts: null,
-    };
+    return emptySnapshot(this.mode, Date.now());
   }
 
   history() {
