@@ -97,15 +97,20 @@ describe('the tree model', () => {
     expect(model.busy()).toBe(false);
   });
 
-  it('flattens 100,000 children quickly', () => {
+  // How fast is for the benchmark (npm run bench -- dashboard), not for a unit test.
+  it('flattens 100,000 children, with one created among them in its place', () => {
     const model = new TreeModel('/r');
     const children = Array.from({ length: 100_000 }, (_, i) =>
       node(`/r/n${String(i).padStart(6, '0')}`),
     );
     model.addPage({ path: '/r', total: children.length, offset: 0, children });
-    const started = performance.now();
     model.applyBatch(batch(created('/r/n050000x')), 0);
-    expect(model.rows()).toHaveLength(100_002);
-    expect(performance.now() - started).toBeLessThan(500);
+    const rows = model.rows();
+    expect(rows).toHaveLength(100_002);
+    const at = rows.findIndex((r) => r.kind === 'node' && r.path === '/r/n050000x');
+    expect([rows[at - 1], rows[at + 1]].map((r) => (r?.kind === 'node' ? r.path : null))).toEqual([
+      '/r/n050000',
+      '/r/n050001',
+    ]);
   });
 });

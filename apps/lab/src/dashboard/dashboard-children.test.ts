@@ -38,13 +38,11 @@ describe(`/api/children over a node with ${CHILDREN.toLocaleString('en')} childr
   let server: DashboardServer;
 
   const page = async (offset: number, limit = PAGE) => {
-    const started = performance.now();
     const answer = await ask(
       `${server.url}api/children?path=${parent}&offset=${offset}&limit=${limit}`,
     );
-    const ms = performance.now() - started;
     expect(answer.status).toBe(200);
-    return { ...ChildrenPageSchema.parse(answer.json), ms };
+    return ChildrenPageSchema.parse(answer.json);
   };
 
   beforeAll(async () => {
@@ -64,22 +62,19 @@ describe(`/api/children over a node with ${CHILDREN.toLocaleString('en')} childr
     await writer.close();
   }, 60_000);
 
-  it('pages through every child by name, each page fast once the names are sorted', async () => {
+  // How fast a page is answered is the benchmark's business (npm run bench -- dashboard).
+  it('pages through every child by name', async () => {
     const first = await page(0);
     expect(first.total).toBe(CHILDREN);
     const seen = first.children.map((c) => c.name);
-    const times: number[] = [];
     for (let offset = PAGE; offset < CHILDREN; offset += PAGE) {
       const next = await page(offset);
       expect(next.offset).toBe(offset);
-      times.push(next.ms);
       seen.push(...next.children.map((c) => c.name));
     }
     expect(seen).toEqual(byName);
     expect(seen.slice(0, 4)).toEqual(['item-0', 'item-1', 'item-10', 'item-100']);
     expect((await page(CHILDREN)).children).toEqual([]);
-    // The sort is paid once, by the first page; the others are a slice of the kept order.
-    expect(Math.max(...times)).toBeLessThan(250);
   });
 
   it('the kept order follows changes: a deleted child leaves its place, a new one takes its own', async () => {
