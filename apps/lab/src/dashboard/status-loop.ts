@@ -268,7 +268,10 @@ export function emptySnapshot(mode: DashboardMode, time: number): Snapshot {
   };
 }
 
-/** Read-only mode: the masters and workers the namespace shows (the producer leaves no trace there). */
+/**
+ * Read-only mode: the masters and workers the namespace shows, and the producer, which
+ * leaves no trace of its own there (no session, no node): shown, as unknown.
+ */
 export function appsOf(namespace: NamespaceReading): AppView[] {
   const masters = namespace.masters.map((m): AppView => ({
     name: m.id,
@@ -296,7 +299,19 @@ export function appsOf(namespace: NamespaceReading): AppView[] {
       ? `registered, ${w.running.length} running`
       : `not registered, ${w.running.length} task(s) left`,
   }));
-  return [...masters, ...workers];
+  const producer: AppView = {
+    name: 'producer',
+    kind: 'producer',
+    process: 'unknown',
+    partitioned: false,
+    session: null,
+    leading: false,
+    epoch: null,
+    registered: false,
+    running: [],
+    role: 'unknown: a producer leaves no node of its own',
+  };
+  return [...masters, ...workers, producer];
 }
 
 /**
