@@ -7,7 +7,12 @@
  * ZooKeeper (from its log), beside what the learner predicted.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ActionRequest, ActionRun, ChaosRunView } from '@zk-lab/dashboard';
+import {
+  ChaosRequestSchema,
+  type ActionRequest,
+  type ActionRun,
+  type ChaosRunView,
+} from '@zk-lab/dashboard';
 import { appStart } from '../app-commands';
 import { requireAppsState, type AppRecord } from '../app-state';
 import { ACTIONS, type ChaosContext } from '../chaos/actions';
@@ -39,7 +44,6 @@ const quiet: Output = { out: () => undefined, err: () => undefined };
 export class LabActions {
   private readonly runs: ActionRun[] = [];
   private busy: 'action' | 'chaos' | null = null;
-  private work: Promise<void> | null = null;
   private count = 0;
 
   constructor(private readonly options: LabActionsOptions) {}
@@ -71,16 +75,22 @@ export class LabActions {
     this.runs.push(run);
     if (this.runs.length > RUNS_KEPT) this.runs.shift();
     this.busy = 'action';
-    this.work = this.perform(run, action)
-      .catch((err: Error) => this.update(run, { state: 'failed', why: err.message }))
+    void this.perform(run, action)
+      .catch((err: Error) => {
+        this.update(run, { state: 'failed', why: err.message });
+        this.note('error', `${run.kind}: could not be done: ${err.message}`, run.target);
+      })
       .finally(() => {
         this.busy = null;
-        this.work = null;
       });
     return { ...run };
   }
 
   runChaos(request: { seed: number; rounds: number }): ChaosRunView {
+    const valid = ChaosRequestSchema.safeParse(request);
+    if (!valid.success) {
+      throw new FeedRefusal(400, `a chaos run wants a whole seed and 1 to 5 rounds`);
+    }
     this.refuseIfBusy();
     const total = request.rounds * ACTIONS.length;
     let view: ChaosRunView = {
@@ -101,21 +111,15 @@ export class LabActions {
       'chaos',
       `chaos run: seed ${request.seed}, ${request.rounds} round(s), ${total} actions`,
     );
-    this.work = this.chaos(request, tell)
+    void this.chaos(request, tell)
       .catch((err: Error) => {
         tell({ state: 'failed', last: err.message });
         this.note('error', `chaos run failed: ${err.message}`);
       })
       .finally(() => {
         this.busy = null;
-        this.work = null;
       });
     return view;
-  }
-
-  /** Waits for what runs now to end. */
-  async settle(): Promise<void> {
-    await this.work;
   }
 
   private refuseIfBusy(): void {

@@ -83,7 +83,18 @@ describe('the lab status feed', () => {
     const prediction = { leader: other, clientSees: 'SessionExpired' as const };
     const started = feed.runAction({ kind: 'leader-partition', prediction });
     expect(started.state).toBe('running');
-    expect(() => feed.runAction({ kind: 'worker-kill' })).toThrow(FeedRefusal);
+    const refusal = (run: () => unknown): number | null => {
+      try {
+        run();
+        return null;
+      } catch (err) {
+        return err instanceof FeedRefusal ? err.status : null;
+      }
+    };
+    expect(refusal(() => feed.runAction({ kind: 'worker-kill' }))).toBe(409);
+    expect(refusal(() => feed.runChaos({ seed: 1, rounds: 1 }))).toBe(409);
+    expect(refusal(() => feed.runAction({ kind: 'no-such-action' }))).toBe(404);
+    expect(refusal(() => feed.runChaos({ seed: 1, rounds: 9 }))).toBe(400);
 
     await waitFor(
       "the cut-off leader's session counting down",

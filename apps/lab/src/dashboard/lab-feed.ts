@@ -28,7 +28,8 @@ import {
   sessionOfStatus,
 } from './lab-app-views';
 import { StatusHistory } from './status-history';
-import { StatusLoop, type AppSession, type LabKnowledge } from './status-loop';
+import type { AppSession } from './session-evidence';
+import { StatusLoop, type LabKnowledge } from './status-loop';
 
 export interface LabFeedOptions {
   labState: string;

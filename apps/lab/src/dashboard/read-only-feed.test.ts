@@ -67,6 +67,8 @@ describe('the read-only status feed', () => {
         expiresBy: null,
       });
       expect(snapshot().apps.find((a) => a.name === 'w-cut')).toMatchObject({ registered: true });
+      expect(snapshot().apps.find((a) => a.kind === 'producer')?.process).toBe('unknown');
+      expect(snapshot().counts).toMatchObject({ queued: 0, assigned: 0, results: 0, requeues: 0 });
 
       const cutAt = Date.now();
       faults.proxy().setMode('cut-client', { kind: 'partition' });

@@ -5,6 +5,8 @@ import { connectionsBySession, parseCons } from './server-connections';
 import { roleOf, serverViewOf } from './server-roles';
 import { SessionCountdown, type ListedConnection } from './session-countdown';
 import { timelineBetween } from './snapshot-timeline';
+import type { NamespaceReading } from './namespace-reading';
+import { evidenceOf } from './session-evidence';
 import { emptySnapshot } from './status-loop';
 
 function server(over: Partial<ServerReading>): ServerReading {
@@ -288,5 +290,51 @@ describe('timeline from two snapshots', () => {
       ['loss', 'w1', 'w1 unregistered'],
     ]);
     expect(timelineBetween(null, after, choice)).toEqual([]);
+  });
+});
+
+describe('which sessions are shown', () => {
+  const namespace: NamespaceReading = {
+    at: 0,
+    masters: [
+      { id: 'm1', session: '0xa', leading: true, node: '/r/election/_c_x-latch-0000000001' },
+    ],
+    epoch: 2,
+    workers: [{ id: 'w1', session: '0xb', registered: true, running: [] }],
+    counts: { queued: 0, assigned: 0, results: 0, dead: 0 },
+    ephemerals: [
+      { path: '/r/election/_c_x-latch-0000000001', owner: '0xa' },
+      { path: '/r/workers/w1', owner: '0xb' },
+    ],
+  };
+
+  it('a restarted app: its old session, still owning the registration, belongs to a dead client', () => {
+    const shown = evidenceOf(
+      namespace,
+      [
+        { app: 'm1', session: '0xa', clientDown: null },
+        { app: 'w1', session: '0xc', clientDown: null },
+      ],
+      null,
+      '0xf',
+    );
+    expect(shown).toEqual([
+      {
+        id: '0xa',
+        owner: 'm1',
+        ephemerals: ['/r/election/_c_x-latch-0000000001'],
+        clientDown: null,
+      },
+      { id: '0xb', owner: 'w1', ephemerals: ['/r/workers/w1'], clientDown: 'client dead' },
+      { id: '0xc', owner: 'w1', ephemerals: [], clientDown: null },
+    ]);
+  });
+
+  it('with no layout, every listed session but the dashboard own', () => {
+    const listed = new Map([
+      ['0x1', {}],
+      ['0xf', {}],
+    ]);
+    expect(evidenceOf(null, [], listed, '0xf').map((e) => e.id)).toEqual(['0x1']);
   });
 });

@@ -17,21 +17,15 @@ import type { ZkClient } from '@zk-lab/zk-client';
 import { readEnsemble, serversOf, type EnsembleReading } from '../monitor/ensemble-reading';
 import { withTimeout } from '../system-counts';
 import { sampleOf, type CountsAt } from './chart-sample';
+import { appsOf } from './namespace-apps';
 import { readNamespace, type NamespaceReading } from './namespace-reading';
 import { connectionsBySession, readConnections } from './server-connections';
 import { idsByPlace, serverViewOf, type ServerFlags } from './server-roles';
-import { SessionCountdown, type SessionEvidence } from './session-countdown';
+import { SessionCountdown } from './session-countdown';
+import { evidenceOf, type AppSession } from './session-evidence';
 import { timelineBetween } from './snapshot-timeline';
 import type { StatusHistory } from './status-history';
 import { readWatches, WatchFanoutTracker } from './watch-fanout';
-
-/** One app's session as the lab knows it, and why its client cannot be talking, if so. */
-export interface AppSession {
-  app: string;
-  /** Its current (or last known) session. */
-  session: string | null;
-  clientDown: string | null;
-}
 
 /** What only the lab knows, read once per tick (lab mode). */
 export interface LabKnowledge {
@@ -58,8 +52,6 @@ export interface StatusLoopOptions {
 }
 
 const READ_TIMEOUT_MS = 800;
-/** Sessions listed when the root holds no lab layout (then every connection is one). */
-const MAX_BARE_SESSIONS = 200;
 
 export class StatusLoop {
   private latest: Snapshot;
@@ -266,88 +258,4 @@ export function emptySnapshot(mode: DashboardMode, time: number): Snapshot {
     sessions: [],
     counts: null,
   };
-}
-
-/** Read-only mode: the masters and workers the namespace shows (the producer leaves no trace there). */
-export function appsOf(namespace: NamespaceReading): AppView[] {
-  const masters = namespace.masters.map((m): AppView => ({
-    name: m.id,
-    kind: 'master',
-    process: 'unknown',
-    partitioned: false,
-    session: m.session,
-    leading: m.leading,
-    epoch: m.leading ? namespace.epoch : null,
-    registered: false,
-    running: [],
-    role: m.leading ? `leader, epoch ${namespace.epoch ?? '?'}` : 'follower',
-  }));
-  const workers = namespace.workers.map((w): AppView => ({
-    name: w.id,
-    kind: 'worker',
-    process: 'unknown',
-    partitioned: false,
-    session: w.session,
-    leading: false,
-    epoch: null,
-    registered: w.registered,
-    running: w.running,
-    role: w.registered
-      ? `registered, ${w.running.length} running`
-      : `not registered, ${w.running.length} task(s) left`,
-  }));
-  return [...masters, ...workers];
-}
-
-/**
- * The sessions to show: the owners of the layout's ephemerals and the apps' own sessions
- * (lab mode); without a layout, every session a server lists.
- */
-function evidenceOf(
-  namespace: NamespaceReading | null,
-  appSessions: readonly AppSession[],
-  connections: ReadonlyMap<string, unknown> | null,
-  /** The dashboard's own session: not one to show. */
-  ownSession: string,
-): SessionEvidence[] {
-  const bySession = new Map<string, SessionEvidence>();
-  const owners = new Map<string, string>();
-  for (const m of namespace?.masters ?? []) owners.set(m.session, m.id);
-  for (const w of namespace?.workers ?? []) if (w.session !== null) owners.set(w.session, w.id);
-  for (const { path, owner } of namespace?.ephemerals ?? []) {
-    const e = bySession.get(owner) ?? {
-      id: owner,
-      owner: owners.get(owner) ?? null,
-      ephemerals: [],
-      clientDown: null,
-    };
-    e.ephemerals.push(path);
-    bySession.set(owner, e);
-  }
-  for (const app of appSessions) {
-    if (app.session === null) continue;
-    const e = bySession.get(app.session) ?? {
-      id: app.session,
-      owner: app.app,
-      ephemerals: [],
-      clientDown: null,
-    };
-    e.owner = app.app;
-    bySession.set(app.session, e);
-  }
-  // A session whose app now runs on another session belongs to a process that is gone.
-  const current = new Map(appSessions.map((a) => [a.app, a]));
-  for (const e of bySession.values()) {
-    const app = e.owner === null ? undefined : current.get(e.owner);
-    if (app === undefined) continue;
-    e.clientDown = app.session !== null && app.session !== e.id ? 'client dead' : app.clientDown;
-  }
-  if (namespace === null && connections !== null) {
-    const others = [...connections.keys()].filter((id) => id !== ownSession);
-    for (const id of others.slice(0, MAX_BARE_SESSIONS)) {
-      if (!bySession.has(id))
-        bySession.set(id, { id, owner: null, ephemerals: [], clientDown: null });
-    }
-  }
-  return [...bySession.values()];
 }
