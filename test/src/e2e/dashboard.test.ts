@@ -212,12 +212,12 @@ describe('the dashboard of a running lab', () => {
     await waitFor('a registration deleted in ZooKeeper', () => gone.length > 0, 30_000);
     const target = `${ROOT}/workers/${gone[0]!}`;
     // The killed worker is started again and registers again on a new session: the page
-    // must have shown the old registration gone (struck out, or not there at all).
+    // must have shown the old registration gone (not there, struck out, or replaced).
     await waitFor(
       `the tree row of ${target} shown gone`,
       async () =>
         (await page.evaluate<string[]>(`window.__rows[${JSON.stringify(target)}]`)).some(
-          (s) => s === 'absent' || s === 'gone',
+          (s) => s === 'absent' || s === 'gone' || s === 'replaced',
         ),
       15_000,
     );
@@ -327,14 +327,18 @@ describe('the dashboard of a running lab', () => {
 const treeRow = (path: string) => `[data-testid="tree-row"][data-path="${path}"]`;
 
 /**
- * In the page: what the tree row of a path is at each animation frame (`absent`, `gone` (struck
- * out), or its owner session), each change appended to window.__rows[path].
+ * In the page: what the tree row of a path is at each animation frame (`absent`; `gone`, struck
+ * out; `replaced`, deleted and created again in a moment; or its owner session), each change
+ * appended to window.__rows[path].
  */
 const FOLLOW_ROW = `(path) => {
   const seen = (window.__rows[path] = []);
   const frame = () => {
     const row = document.querySelector('[data-testid="tree-row"][data-path="' + path + '"]');
-    const now = row === null ? 'absent' : row.getAttribute('data-gone') === 'true' ? 'gone' : row.getAttribute('data-owner');
+    const now = row === null ? 'absent'
+      : row.getAttribute('data-gone') === 'true' ? 'gone'
+      : row.getAttribute('data-flash') === 'replaced' ? 'replaced'
+      : row.getAttribute('data-owner');
     if (seen[seen.length - 1] !== now) seen.push(now);
     requestAnimationFrame(frame);
   };

@@ -70,6 +70,30 @@ describe('the tree model', () => {
     expect(model.lists.get('/r')?.total).toBe(1);
   });
 
+  it('a node deleted and created again while its red row shows is one row, replaced, old owner beside the new', () => {
+    const model = loaded(['a', 'w1']);
+    model.setNode(node('/r/w1', { type: 'ephemeral', owner: '0x100' }));
+    model.applyBatch(
+      batch(deleted('/r/w1'), {
+        path: '/r/w1',
+        kind: 'created',
+        node: node('/r/w1', { type: 'ephemeral', owner: '0x200' }),
+      }),
+      7000,
+    );
+    const row = model.rows()[2];
+    expect(row).toMatchObject({
+      path: '/r/w1',
+      gone: false,
+      flash: { kind: 'replaced', was: '0x100' },
+      node: { owner: '0x200' },
+    });
+    expect(paths(model.rows())).toEqual(['/r', '/r/a', '/r/w1']);
+    expect(model.lists.get('/r')).toEqual({ names: ['a', 'w1'], total: 2 });
+    model.sweep(7000 + FLASH_MS);
+    expect(model.rows()[2]).toMatchObject({ path: '/r/w1', gone: false, flash: null });
+  });
+
   it('takes the new summary of a changed node and flashes it yellow; the flash fades', () => {
     const model = loaded(['a']);
     model.applyBatch(

@@ -14,11 +14,18 @@ import { childPath, baseName, parentPath } from './paths';
 /** How long a row flashes; a deleted row stays that long (in red) before it goes. */
 export const FLASH_MS = 1000;
 
-export type FlashKind = 'created' | 'changed' | 'deleted';
+/**
+ * `replaced`: deleted and created again while its deleted row was still shown (a restarted
+ * worker's registration: gone with the old session, back with a new one). Shown as one row
+ * that flashes red to green, with the old owner beside the new.
+ */
+export type FlashKind = 'created' | 'changed' | 'deleted' | 'replaced';
 
 export interface Flash {
   kind: FlashKind;
   at: number;
+  /** For `replaced`: the owner session of the node that was deleted (null: not ephemeral). */
+  was?: string | null;
 }
 
 export interface ChildList {
@@ -139,7 +146,9 @@ export class TreeModel {
       switch (change.kind) {
         case 'created': {
           if (!shown) break;
-          this.gone.delete(path);
+          // Deleted a moment ago and still shown: the same row, replaced.
+          const replaced = this.gone.delete(path);
+          const was = this.nodes.get(path)?.owner ?? null;
           if (change.node !== null) this.nodes.set(path, change.node);
           if (list !== undefined) {
             const name = baseName(path);
@@ -150,7 +159,10 @@ export class TreeModel {
               list.total++;
             }
           }
-          this.flashes.set(path, { kind: 'created', at: now });
+          this.flashes.set(
+            path,
+            replaced ? { kind: 'replaced', at: now, was } : { kind: 'created', at: now },
+          );
           moved = true;
           break;
         }

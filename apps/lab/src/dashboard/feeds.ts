@@ -2,7 +2,7 @@
  * The dashboard's server is two halves that meet here:
  * - the HTTP side (dashboard-server.ts): routes, the token, the event stream, the tree
  *   (a mirror of the root's subtree, served as pages of children and node details);
- * - the status side (status-feed.ts): servers, apps, sessions, counts, chart samples, the
+ * - the status side (read-only-feed.ts, lab-feed.ts): servers, apps, sessions, counts, chart samples, the
  *   timeline and, in lab mode, the chaos actions and runs.
  * The HTTP side asks a StatusFeed for what it shows and forwards what it emits to every page
  * that listens. Both speak the types of @zk-lab/dashboard's protocol.

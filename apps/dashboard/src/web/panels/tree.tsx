@@ -86,7 +86,15 @@ const Row = memo(function Row({ row, isSelected }: { row: NodeRow; isSelected: b
         {node === null ? '' : `v${node.version}`}
       </span>
       <span className="tree-owner" title="owner session">
-        {node?.owner ?? ''}
+        {row.flash?.kind === 'replaced' &&
+        row.flash.was != null &&
+        row.flash.was !== node?.owner ? (
+          <>
+            <s>{row.flash.was}</s> → {node?.owner ?? ''}
+          </>
+        ) : (
+          (node?.owner ?? '')
+        )}
       </span>
       <span className="tree-preview" title={node?.preview}>
         {node?.preview ?? ''}
