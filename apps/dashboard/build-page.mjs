@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// ZK_DASHBOARD_MINIFY=0 keeps the names (for a CPU profile of the page that names functions).
+const minify = process.env.ZK_DASHBOARD_MINIFY !== '0';
 const outdir = join(here, 'dist', 'web');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
@@ -32,7 +34,7 @@ const englishOnly = {
 const result = await build({
   entryPoints: [join(here, 'src', 'web', 'main.tsx')],
   bundle: true,
-  minify: true,
+  minify,
   sourcemap: true,
   target: 'chrome120',
   format: 'esm',

@@ -8,7 +8,7 @@
  * changes). CPU and memory of the dashboard's server and of Chromium from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -66,6 +66,9 @@ Options:
   --seconds S        length of the load phase                  (default 30)
   --idle-seconds S   length of the idle phase                  (default 10)
   --probe-ms MS      one marker change and one click per MS    (default 500)
+  --cpu-profile FILE a CPU profile of the page's main thread during the load phase
+                     (Chrome DevTools' .cpuprofile); build the page with
+                     ZK_DASHBOARD_MINIFY=0 for function names
   --json             print the JSON report instead of markdown
   --out DIR          where the report goes                     (default bench/results)
   --no-save          print the report only
@@ -86,6 +89,7 @@ interface Options {
   seconds: number;
   idleSeconds: number;
   probeMs: number;
+  cpuProfile: string | null;
   json: boolean;
   out: string;
   save: boolean;
@@ -99,6 +103,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
     seconds: { type: 'string', default: '30' },
     'idle-seconds': { type: 'string', default: '10' },
     'probe-ms': { type: 'string', default: '500' },
+    'cpu-profile': { type: 'string' },
     json: { type: 'boolean', default: false },
     out: { type: 'string', default: join(benchDir, 'results') },
     'no-save': { type: 'boolean', default: false },
@@ -112,6 +117,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
     seconds: intOption('seconds', values.seconds, 1, 3600),
     idleSeconds: intOption('idle-seconds', values['idle-seconds'], 1, 3600),
     probeMs: intOption('probe-ms', values['probe-ms'], 100, 60_000),
+    cpuProfile: values['cpu-profile'] ?? null,
     json: values.json,
     out: values.out,
     save: !values['no-save'],
@@ -399,8 +405,18 @@ export async function dashboardMain(argv: string[], benchDir: string): Promise<n
     clients.push(writerClient);
     const writer = new Writer(writerClient, options.rate, parents, leaves);
     say(`load: ${options.rate} changes/s for ${options.seconds} s, with the probes`);
+    const profiler = options.cpuProfile === null ? null : await page.context().newCDPSession(page);
+    if (profiler !== null) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.start');
+    }
     writer.start();
     phases.push(await probe.phase('load', options.seconds, markers, writer));
+    if (profiler !== null && options.cpuProfile !== null) {
+      const { profile } = await profiler.send('Profiler.stop');
+      writeFileSync(options.cpuProfile, JSON.stringify(profile));
+      say(`the page's CPU profile of the load phase: ${options.cpuProfile}`);
+    }
     sayPhase(phases[1]!);
     const pageErrors = await page.evaluate<string | null>(
       'document.querySelector(\'[data-testid="error-banner"]\')?.textContent ?? null',
