@@ -335,8 +335,11 @@ export const NodeEditSchema = z.object({
   path: z.string(),
   /** The new data, exactly, as base64. */
   base64: z.string(),
-  /** The version the edit was made from: ZooKeeper refuses it if the node moved on. */
-  version: z.number().int(),
+  /**
+   * The version the edit was made from: ZooKeeper refuses it if the node moved on. Never -1
+   * (ZooKeeper's "any version"): an edit from the page is always a checked one.
+   */
+  version: z.number().int().min(0),
 });
 export type NodeEdit = z.infer<typeof NodeEditSchema>;
 

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Ensemble } from '@zk-lab/deploy';
-import { sessionHex } from '@zk-lab/lab-core';
+import { loadCredentials, sessionHex } from '@zk-lab/lab-core';
 import { EventType, ZkClient } from '@zk-lab/zk-client';
 import type { Page } from 'playwright-core';
 import { type OpenedPage, useBrowser, waitFor } from '../index';
@@ -268,6 +268,50 @@ describe('the dashboard of a running lab', () => {
     await shot('dashboard-overview');
   }, 120_000);
 
+  it("an edit from the page names the version it was read at: another writer's change is refused, never overwritten", async () => {
+    const admin = await ZkClient.connect({
+      connectString: connect,
+      auth: [loadCredentials('admin').authInfo()],
+    });
+    try {
+      const path = `${ROOT}/e2e-note`;
+      await admin.create(path, 'first');
+      await page.locator(treeRow(path)).waitFor({ timeout: 15_000 });
+      await page.fill('[data-testid="tree-goto"]', path);
+      await page.press('[data-testid="tree-goto"]', 'Enter');
+      await page.locator(`[data-testid="node-detail"][data-path="${path}"]`).waitFor();
+      await page.click('[data-testid="edit-start"]');
+      await page.fill('[data-testid="edit-text"]', 'from the page');
+      await admin.setData(path, 'from another writer');
+      // The page tells the learner, before the save, that the node moved on.
+      await page.locator('[data-testid="edit-moved-on"]').waitFor({ timeout: 15_000 });
+      await page.click('[data-testid="edit-save"]');
+      await waitFor(
+        'the refusal shown',
+        async () =>
+          (await page.locator('[data-testid="error-banner"]').allInnerTexts()).some((t) =>
+            t.includes('changed since version 0'),
+          ),
+        15_000,
+      );
+      expect((await admin.getData(path)).data.toString()).toBe('from another writer');
+      // Started again from the new data, the edit goes through.
+      await page.click('[data-testid="edit-cancel"]');
+      await page.click('[data-testid="edit-start"]');
+      await page.fill('[data-testid="edit-text"]', 'from the page');
+      await page.click('[data-testid="edit-save"]');
+      await waitFor(
+        'the edit in ZooKeeper',
+        async () => (await admin.getData(path)).data.toString() === 'from the page',
+        15_000,
+      );
+      expect((await admin.exists(path))?.version).toBe(2);
+      await shot('dashboard-node', '[data-testid="panel-tree"]');
+    } finally {
+      await admin.close();
+    }
+  }, 60_000);
+
   it('lab dashboard (read-only) on the same lab offers no action and refuses every one', async () => {
     const viewer = new Foreground([
       'dashboard',
@@ -312,11 +356,16 @@ describe('the dashboard of a running lab', () => {
         });
       }
       expect((await client.exists(`${ROOT}/config`))?.version).toBe(config?.version);
+      expect(viewOpened.errors()).toEqual([]);
       await shot('dashboard-read-only', undefined, viewOpened);
     } finally {
       await viewer.stop();
     }
   }, 60_000);
+
+  it('the lab page had no error of its own on the way (a script error, a message off the protocol)', () => {
+    expect(opened.errors()).toEqual([]);
+  });
 
   /** A screenshot for the README (the browser harness says where it goes). */
   async function shot(name: string, selector?: string, on: OpenedPage = opened): Promise<void> {

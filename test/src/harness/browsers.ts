@@ -25,7 +25,11 @@ export interface PageOptions {
 
 export interface OpenedPage {
   page: Page;
-  /** Uncaught errors and console errors the page has had so far, one line each. */
+  /**
+   * Uncaught errors and the page's own console errors so far, one line each. Chromium's
+   * "Failed to load resource" lines (an HTTP answer of 4xx or 5xx, which a test asserts
+   * itself when it means to get one) are left out.
+   */
   errors: () => string[];
   /** Saves a PNG of the whole page (or of the element matching `selector`); returns its path. */
   screenshot: (name: string, selector?: string) => Promise<string>;
@@ -67,7 +71,9 @@ export function useBrowser(): { open(url: string, options?: PageOptions): Promis
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
       page.on('console', (message) => {
-        if (message.type() === 'error') errors.push(`console error: ${message.text()}`);
+        if (message.type() !== 'error') return;
+        if (message.text().startsWith('Failed to load resource:')) return;
+        errors.push(`console error: ${message.text()}`);
       });
       await page.goto(url);
       return {

@@ -138,6 +138,12 @@ describe('the dashboard server', () => {
     expectRefusal(await ask(`${lab.url}api/node?path=${root}/nothing`), 404, /no node/);
     expectRefusal(await ask(`${lab.url}api/node?path=relative`), 400, /must start with \//);
     expectRefusal(await ask(`${lab.url}api/node`), 400, /^bad query: path/);
+    // The admin's session must not read for anyone what lies outside the root.
+    expectRefusal(
+      await ask(`${lab.url}api/node?path=/zookeeper/config`),
+      403,
+      /outside the dashboard's root/,
+    );
   });
 
   it('GET /api/children: one page of rows by name; 404 outside the tree, 400 on a bad limit', async () => {
@@ -249,6 +255,8 @@ describe('the dashboard server', () => {
       body: { path, base64: 'not base64!', version: 1 },
     });
     expectRefusal(notBase64, 400, /base64/);
+    // ZooKeeper's "any version" (-1) is not an edit the page may make.
+    expectRefusal(await edit(-1, 'unchecked'), 400, /version/);
 
     const { data, stat } = await writer.getData(path);
     expect([data.toString(), stat.version]).toEqual(['v1', 1]);

@@ -23,6 +23,7 @@ import {
 } from '@zk-lab/dashboard';
 import {
   BadVersionError,
+  RequestTooLargeError,
   ConnectionLossError,
   InvalidPathError,
   NoAuthError,
@@ -255,7 +256,22 @@ function zkRefusal(error: unknown, path: string): HttpRefusal | null {
     return new HttpRefusal(403, `not allowed by ${path}'s ACL for the dashboard's session`);
   if (error instanceof ConnectionLossError || error instanceof SessionExpiredError)
     return new HttpRefusal(503, `ZooKeeper did not answer: ${error.message}`);
+  if (error instanceof RequestTooLargeError)
+    return new HttpRefusal(
+      413,
+      `${path}: the data is larger than ZooKeeper takes (${error.message})`,
+    );
   return null;
+}
+
+/**
+ * Refuses a path outside the dashboard's root: the page shows the root's subtree only, and in
+ * lab mode the dashboard's session is the admin's, which may read what others may not.
+ */
+function checkUnderRoot(path: string, root: string): void {
+  if (root !== '/' && path !== root && !path.startsWith(`${root}/`)) {
+    throw new HttpRefusal(403, `${path} is outside the dashboard's root ${root}`);
+  }
 }
 
 class Routes {
@@ -319,6 +335,7 @@ class Routes {
       }
       case '/api/node': {
         const { path } = parse(NodeQuery, query, 'query');
+        checkUnderRoot(checkedPath(path), this.tree.root);
         return this.node(res, checkedPath(path));
       }
       default:
@@ -377,10 +394,7 @@ class Routes {
 
   private async edit(res: ServerResponse, edit: z.infer<typeof NodeEditSchema>): Promise<void> {
     const path = checkedPath(edit.path);
-    const root = this.tree.root;
-    if (root !== '/' && path !== root && !path.startsWith(`${root}/`)) {
-      throw new HttpRefusal(403, `${path} is outside the dashboard's root ${root}`);
-    }
+    checkUnderRoot(path, this.tree.root);
     if (!BASE64.test(edit.base64)) throw new HttpRefusal(400, 'bad edit: base64 is not base64');
     const data = Buffer.from(edit.base64, 'base64');
     let stat;

@@ -40,11 +40,14 @@ function DataView({ node, mode }: { node: NodeDetail; mode: DashboardMode }) {
   const initial: View =
     node.encoding === 'json' ? 'json' : node.encoding === 'binary' ? 'hex' : 'utf8';
   const [view, setView] = useState<View>(initial);
-  const [editing, setEditing] = useState<string | null>(null);
+  // The text being edited, and the version it was read at: the save names that version, so
+  // a change made meanwhile by anyone else is refused by ZooKeeper, never overwritten.
+  const [editing, setEditing] = useState<{ text: string; version: number } | null>(null);
   useEffect(() => {
     setView(initial);
     setEditing(null);
   }, [node.path, initial]);
+  const movedOn = editing !== null && node.stat.version !== editing.version;
   const text =
     view === 'hex'
       ? hexView(bytes)
@@ -53,17 +56,20 @@ function DataView({ node, mode }: { node: NodeDetail; mode: DashboardMode }) {
         : (utf8View(bytes) ?? '(not valid UTF-8: see hex)');
   const startEdit = () => {
     const asText = utf8View(bytes);
-    setEditing(view === 'hex' || asText === null ? hexPairs(bytes) : asText);
+    setEditing({
+      text: view === 'hex' || asText === null ? hexPairs(bytes) : asText,
+      version: node.stat.version,
+    });
     if (asText === null) setView('hex');
   };
   const save = async () => {
     if (editing === null) return;
-    const next = view === 'hex' ? parseHex(editing) : new TextEncoder().encode(editing);
+    const next = view === 'hex' ? parseHex(editing.text) : new TextEncoder().encode(editing.text);
     if (next === null) {
       window.alert('Hex must be pairs of hex digits');
       return;
     }
-    if (await saveNode(node.path, bytesToBase64(next), node.stat.version)) setEditing(null);
+    if (await saveNode(node.path, bytesToBase64(next), editing.version)) setEditing(null);
   };
   return (
     <section className="data-view">
@@ -84,7 +90,7 @@ function DataView({ node, mode }: { node: NodeDetail; mode: DashboardMode }) {
         </div>
         <span className="muted small">{bytes.length} bytes</span>
         {mode === 'lab' && editing === null && (
-          <button type="button" className="outline" onClick={startEdit}>
+          <button type="button" className="outline" data-testid="edit-start" onClick={startEdit}>
             Edit
           </button>
         )}
@@ -96,20 +102,34 @@ function DataView({ node, mode }: { node: NodeDetail; mode: DashboardMode }) {
       ) : (
         <div className="edit">
           <textarea
+            data-testid="edit-text"
             rows={8}
-            value={editing}
-            onChange={(event) => setEditing(event.target.value)}
+            value={editing.text}
+            onChange={(event) => setEditing({ ...editing, text: event.target.value })}
             spellCheck={false}
           />
-          <p className="small muted">
-            Saved only if the node is still at version {node.stat.version}; if someone changed it
-            since, ZooKeeper refuses and the new version shows here.
-          </p>
+          {movedOn ? (
+            <p className="small" data-testid="edit-moved-on" role="alert">
+              Someone changed this node since you began (now version {node.stat.version}, your edit
+              is of version {editing.version}): saving will be refused. Cancel and edit again to
+              start from the new data.
+            </p>
+          ) : (
+            <p className="small muted">
+              Saved only if the node is still at version {editing.version}; if someone changed it
+              since, ZooKeeper refuses and the new version shows here.
+            </p>
+          )}
           <div className="grid">
-            <button type="button" onClick={() => void save()}>
-              Save (version {node.stat.version})
+            <button type="button" data-testid="edit-save" onClick={() => void save()}>
+              Save (version {editing.version})
             </button>
-            <button type="button" className="secondary outline" onClick={() => setEditing(null)}>
+            <button
+              type="button"
+              className="secondary outline"
+              data-testid="edit-cancel"
+              onClick={() => setEditing(null)}
+            >
               Cancel
             </button>
           </div>
