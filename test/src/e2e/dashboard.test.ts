@@ -306,6 +306,11 @@ describe('the dashboard of a running lab', () => {
         15_000,
       );
       expect((await admin.exists(path))?.version).toBe(2);
+      await waitFor(
+        'the row to show the edit',
+        async () => (await page.locator(treeRow(path)).innerText()).includes('from the page'),
+        15_000,
+      );
       await shot('dashboard-node', '[data-testid="panel-tree"]');
     } finally {
       await admin.close();
