@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Ensemble } from '@zk-lab/deploy';
+import { Ensemble, fourLetterWord, parseSrvr } from '@zk-lab/deploy';
 import { loadCredentials, sessionHex } from '@zk-lab/lab-core';
 import { EventType, ZkClient } from '@zk-lab/zk-client';
 import type { Page } from 'playwright-core';
@@ -268,6 +268,68 @@ describe('the dashboard of a running lab', () => {
     await shot('dashboard-overview');
   }, 120_000);
 
+  it('a ZooKeeper follower killed from the page shows down on its card while it is down, then serves again', async () => {
+    // From outside: every server asked `srvr` every 100 ms, the ones that did not answer noted.
+    const ensemble = Ensemble.open(join(state, 'zk'));
+    const silent = new Set<number>();
+    let probing = true;
+    const probe = (async () => {
+      while (probing) {
+        await Promise.all(
+          ensemble.nodes.map((n) =>
+            fourLetterWord('127.0.0.1', n.clientPort, 'srvr', 500).catch(() => silent.add(n.id)),
+          ),
+        );
+        await sleep(100);
+      }
+    })();
+    // In the page: every role each card shows, frame by frame (the server is down for a second
+    // or two, then not serving while it rejoins: the page reads the servers once a second).
+    await page.evaluate(FOLLOW_CARDS);
+    await page.click('[data-testid="action"][data-kind="zk-follower-kill"]');
+    await page.click('[data-testid="action-confirm"]');
+    const notServing = ['down', 'not-answering', 'out-of-quorum'];
+    let id: number | null = null;
+    await waitFor(
+      'a server card shown not serving',
+      async () => {
+        const roles = await page.evaluate<Record<string, string[]>>('window.__cards');
+        const shown = Object.entries(roles).find(([, seen]) =>
+          seen.some((r) => notServing.includes(r)),
+        );
+        id = shown === undefined ? null : Number(shown[0]);
+        return id !== null;
+      },
+      15_000,
+    );
+    const node = ensemble.nodes.find((n) => n.id === id)!;
+    const run = page.locator('[data-testid="action-run"][data-kind="zk-follower-kill"]').first();
+    await waitFor(
+      'the page to say the lab healed',
+      async () => (await run.getAttribute('data-state')) === 'healed',
+      60_000,
+    );
+    const card = page.locator(`[data-testid="server-card"][data-server="${id}"]`);
+    await waitFor(
+      `server ${id} shown serving again`,
+      async () => ['follower', 'leader'].includes((await card.getAttribute('data-role')) ?? ''),
+      15_000,
+    );
+    probing = false;
+    await probe;
+    // The page said it of the server that did stop answering, and ZooKeeper of no other.
+    expect([...silent]).toEqual([id]);
+    const roles = await page.evaluate<Record<string, string[]>>('window.__cards');
+    expect(
+      Object.entries(roles)
+        .filter(([, seen]) => seen.some((r) => notServing.includes(r)))
+        .map(([server]) => Number(server)),
+    ).toEqual([id]);
+    expect(parseSrvr(await fourLetterWord('127.0.0.1', node.clientPort, 'srvr'))?.mode).toMatch(
+      /^(follower|leader)$/,
+    );
+  }, 120_000);
+
   it("an edit from the page names the version it was read at: another writer's change is refused, never overwritten", async () => {
     const admin = await ZkClient.connect({
       connectString: connect,
@@ -379,6 +441,20 @@ describe('the dashboard of a running lab', () => {
 });
 
 const treeRow = (path: string) => `[data-testid="tree-row"][data-path="${path}"]`;
+
+/** In the page: each server card's roles, as they change, in window.__cards[id]. */
+const FOLLOW_CARDS = `(() => {
+  const seen = (window.__cards = {});
+  const frame = () => {
+    for (const card of document.querySelectorAll('[data-testid="server-card"]')) {
+      const list = (seen[card.getAttribute('data-server')] ??= []);
+      const role = card.getAttribute('data-role');
+      if (list[list.length - 1] !== role) list.push(role);
+    }
+    requestAnimationFrame(frame);
+  };
+  frame();
+})()`;
 
 /**
  * In the page: what the tree row of a path is at each animation frame (`absent`; `gone`, struck
