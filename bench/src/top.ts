@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Ensemble, fourLetterWord, parseSrvr } from '@zk-lab/deploy';
+import type { Ensemble } from '@zk-lab/deploy';
 import { AddWatchMode, EventType, ZkClient } from '@zk-lab/zk-client';
 import {
   benchFailed,
@@ -27,7 +27,7 @@ import {
 } from './bench-cli';
 import { gitCommit } from './main';
 import { type Distribution, distribution, roundDistribution } from './percentiles';
-import { createTree, parentName, Writer } from './tree-writer';
+import { startBenchTree, Writer } from './tree-writer';
 import { BenchTerminal, type Capture, plain, procUsage, selectedRow } from './top-terminal';
 
 export const TOP_HELP = `Usage: npm run bench -- top [options]
@@ -390,23 +390,16 @@ export async function topMain(argv: string[], benchDir: string): Promise<number>
   try {
     const loadStart = loadavg().map((l) => Math.round(l * 100) / 100);
     say(`load average ${loadStart.join(' ')}; starting a 3-server ensemble in ${runDir}`);
-    ensemble = await Ensemble.start({
-      stateDir: join(runDir, 'zk'),
-      size: 3,
-      tickTimeMs: 200,
-      heapMb: 512,
-      log: say,
-    });
-    const leader = ensemble.node(await ensemble.waitForQuorum());
-    const srvr = parseSrvr(await fourLetterWord('127.0.0.1', leader.clientPort, 'srvr'));
-    const connect = ensemble.connectString();
-    const admin = await ZkClient.connect({ connectString: connect, sessionTimeoutMs: 10_000 });
-    clients.push(admin);
-    say(`creating ${options.parents} × ${options.children} znodes under ${ROOT}`);
-    const leaves = await createTree(admin, ROOT, MARKER, options);
-    const parents = Array.from(
-      { length: options.parents },
-      (_, i) => `${ROOT}/${parentName(i, options.parents)}`,
+    const { srvr, connect, admin, parents, leaves } = await startBenchTree(
+      runDir,
+      ROOT,
+      MARKER,
+      options,
+      say,
+      (started, client) => {
+        ensemble = started;
+        if (client !== null) clients.push(client);
+      },
     );
     const nodesAtStart = await countSubtree(admin, parents);
 

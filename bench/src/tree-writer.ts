@@ -5,7 +5,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ZkClient } from '@zk-lab/zk-client';
+import { join } from 'node:path';
+import { Ensemble, fourLetterWord, parseSrvr, type SrvrReport } from '@zk-lab/deploy';
+import { ZkClient } from '@zk-lab/zk-client';
 
 export const parentName = (i: number, parents: number): string =>
   `p${String(i).padStart(String(parents - 1).length, '0')}`;
@@ -115,4 +117,49 @@ export class Writer {
     this.live.pop();
     track(this.client.delete(path), () => (this.deleted += 1));
   }
+}
+
+/** A fresh 3-server ensemble holding the benches' tree, and an admin client on it. */
+export interface BenchTree {
+  ensemble: Ensemble;
+  srvr: SrvrReport | null;
+  connect: string;
+  admin: ZkClient;
+  parents: string[];
+  leaves: string[];
+}
+
+/**
+ * Starts a 3-server ensemble in `runDir` (tickTime 200 ms, -Xmx512m each) and creates the tree
+ * under `root`. `started` gets the ensemble as soon as it runs, so the caller can stop it
+ * whatever happens next.
+ */
+export async function startBenchTree(
+  runDir: string,
+  root: string,
+  marker: string,
+  options: { parents: number; children: number },
+  say: (line: string) => void,
+  started: (ensemble: Ensemble, admin: ZkClient | null) => void,
+): Promise<BenchTree> {
+  const ensemble = await Ensemble.start({
+    stateDir: join(runDir, 'zk'),
+    size: 3,
+    tickTimeMs: 200,
+    heapMb: 512,
+    log: say,
+  });
+  started(ensemble, null);
+  const leader = ensemble.node(await ensemble.waitForQuorum());
+  const srvr = parseSrvr(await fourLetterWord('127.0.0.1', leader.clientPort, 'srvr'));
+  const connect = ensemble.connectString();
+  const admin = await ZkClient.connect({ connectString: connect, sessionTimeoutMs: 10_000 });
+  started(ensemble, admin);
+  say(`creating ${options.parents} × ${options.children} znodes under ${root}`);
+  const leaves = await createTree(admin, root, marker, options);
+  const parents = Array.from(
+    { length: options.parents },
+    (_, i) => `${root}/${parentName(i, options.parents)}`,
+  );
+  return { ensemble, srvr, connect, admin, parents, leaves };
 }
