@@ -112,7 +112,7 @@ function parseOptions(argv: string[], benchDir: string): Options | 'help' {
   if (values.help) return 'help';
   return {
     parents: intOption('parents', values.parents, EXPANDED, 1000),
-    children: intOption('children', values.children, 1, 10_000),
+    children: intOption('children', values.children, 1, 200_000),
     rate: intOption('rate', values.rate, 1, 10_000),
     seconds: intOption('seconds', values.seconds, 1, 3600),
     idleSeconds: intOption('idle-seconds', values['idle-seconds'], 1, 3600),

@@ -55,7 +55,7 @@ export class Writer {
     private readonly parents: string[],
     initial: string[],
   ) {
-    this.live.push(...initial);
+    for (const path of initial) this.live.push(path);
   }
 
   /** Starts (again) at `rate` changes a second, counting from now. */
