@@ -489,7 +489,7 @@ export function renderDashboard(report: DashboardReport, options: Options): stri
       .trim(),
   );
   return `${[
-    '# The web dashboard on 10,000 znodes under 200 changes a second',
+    `# The web dashboard on ${(report.tree.parents * report.tree.children).toLocaleString('en-US')} znodes under ${options.rate} changes a second`,
     '',
     `- command: \`${report.command}\``,
     `- date: ${report.date}; git commit ${report.gitCommit}`,
