@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { CreateMode, ZkClient } from '@zk-lab/zk-client';
 import { ask, EventStreamReader, RecordingFeed, startTestServer } from './__tests__/dashboard-http';
 import type { DashboardServer } from './dashboard-server';
+import type { StatusFeed } from './feeds';
 
 describe('the dashboard event stream', () => {
   const root = testRoot();
@@ -91,17 +92,53 @@ describe('the dashboard event stream', () => {
         preview: '{"capacity":8}',
       });
       expect(find(deleted.index, 'deleted')?.node).toBeNull();
-      // The parent's row follows its child count (ZooKeeper sends nothing for the parent).
-      const parentCounts = stream.events
+      // The parent's row follows its child count (ZooKeeper sends nothing for the parent), as
+      // a `children` row: a count to show, not a change to flash.
+      const parentRows = stream.events
         .filter((e) => e.name === 'tree')
         .flatMap((e) => TreeBatchSchema.parse(e.data).changes)
-        .filter((c) => c.path === `${root}/app`)
-        .map((c) => c.node?.numChildren);
-      expect(parentCounts).toEqual([1, 0]);
+        .filter((c) => c.path === `${root}/app`);
+      expect(parentRows.map((c) => [c.kind, c.node?.numChildren])).toEqual([
+        ['children', 1],
+        ['children', 0],
+      ]);
       const batches = stream.events.filter((e) => e.name === 'tree');
       expect(batches.every((b) => TreeBatchSchema.parse(b.data).dropped === 0)).toBe(true);
     } finally {
       stream.close();
+    }
+  });
+
+  it('sends the whole history a page starts from, however full the socket is', async () => {
+    const samples = Array.from({ length: 2_000 }, (_, i) => ({
+      time: i,
+      requestsPerSec: i,
+      writesPerSec: null,
+      latencyAvgMs: null,
+      latencyMaxMs: null,
+      queueDepth: null,
+      completedPerSec: null,
+      zxids: Object.fromEntries(
+        Array.from({ length: 9 }, (_, id) => [String(id), { epoch: 1, counter: i }]),
+      ),
+    }));
+    const historyFeed = new RecordingFeed('lab');
+    const shortHistory = historyFeed.history();
+    const asFeed: StatusFeed = historyFeed;
+    asFeed.history = () => ({ ...shortHistory, samples });
+    const historyClient = await ZkClient.connect({ connectString: sharedConnectString() });
+    const historyServer = await startTestServer(historyClient, root, historyFeed);
+    const stream = await EventStreamReader.open(historyServer.url);
+    try {
+      const last = await stream.next((e) => e.name === 'timeline', 0, 10_000);
+      const sent = stream.events.slice(0, last.index).filter((e) => e.name === 'sample');
+      expect(sent.map((e) => (e.data as { time: number }).time)).toEqual(
+        samples.map((s) => s.time),
+      );
+    } finally {
+      stream.close();
+      await historyServer.stop();
+      await historyClient.close();
     }
   });
 
