@@ -44,6 +44,8 @@ export type StreamState = 'connecting' | 'live' | 'reconnecting';
 const SAMPLE_WINDOW = 300;
 const TIMELINE_LIMIT = 500;
 const PAGE_SIZE = 200;
+/** Times a later page is asked for while it comes back older than the stream. */
+const PAGE_ATTEMPTS = 3;
 
 export interface Notice {
   id: number;
@@ -123,15 +125,20 @@ export async function loadChildren(path: string, offset = 0, limit = PAGE_SIZE):
   const request = { model: m, generation: ticket.generation };
   loading.set(key, request);
   try {
-    const page = await getJson(
-      `/api/children?${query({ path, offset, limit })}`,
-      ChildrenPageSchema,
-    );
-    if (model() !== m) return;
-    // Applied in the frame's time, so a change it replays flashes like one from the stream.
-    if (m.addPage(page, ticket, performance.now())) publishTree();
+    // A later page older than what the stream told of the list's end is asked for again.
+    for (let attempt = 1; ; attempt++) {
+      const page = await getJson(
+        `/api/children?${query({ path, offset, limit })}`,
+        ChildrenPageSchema,
+      );
+      if (model() !== m) return;
+      // Applied in the frame's time, so a change it replays flashes like one from the stream.
+      const answer = m.addPage(page, ticket, performance.now(), attempt >= PAGE_ATTEMPTS);
+      if (answer === 'added') publishTree();
+      if (answer !== 'older') break;
+    }
   } catch (error) {
-    if (model() === m) m.failLoad(ticket);
+    if (model() === m) m.failLoad(ticket, performance.now());
     reportError(error);
   } finally {
     if (loading.get(key) === request) loading.delete(key);

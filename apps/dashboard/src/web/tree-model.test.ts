@@ -178,15 +178,43 @@ describe('the tree model', () => {
       expect(model.lists.get('/r/app')).toMatchObject({ names: [], total: 0 });
     });
 
+    it('a later page newer than the stream keeps its rows: an older change of them is not applied over them', () => {
+      const model = loaded(['a', 'b'], 4);
+      model.addPage({
+        ...page('/r', ['c', 'd'], 9, 2, 4),
+        children: [node('/r/c', { version: 2 }), node('/r/d')],
+      });
+      // The stream catches up: c's change to version 1 (5) and d's deletion before its re-creation (6).
+      model.applyBatch(
+        batch(
+          { path: '/r/c', kind: 'changed', seq: 5, node: node('/r/c', { version: 1 }) },
+          deleted('/r/d', 6),
+        ),
+        0,
+      );
+      expect(model.nodes.get('/r/c')).toMatchObject({ version: 2 });
+      expect(model.gone.size).toBe(0);
+      expect(model.flashes.size).toBe(0);
+    });
+
+    it('a later page older than a change the list took past its end is asked for again', () => {
+      const model = loaded(['a', 'b'], 4);
+      model.applyBatch(batch(deleted('/r/d', 7)), 0); // past the end: only counted
+      expect(model.lists.get('/r')).toMatchObject({ total: 3 });
+      expect(model.addPage(page('/r', ['c', 'd'], 6, 2, 4))).toBe('older');
+      expect(model.addPage(page('/r', ['c'], 7, 2, 3))).toBe('added');
+      expect(paths(model.rows())).toEqual(['/r', '/r/a', '/r/b', '/r/c']);
+    });
+
     it('an answer to a request from before a reset is refused', () => {
       const model = loaded(['a', 'b']);
       const stale = model.startLoad('/r', 0);
       model.reset();
       const fresh = model.startLoad('/r', 0);
-      expect(model.addPage(page('/r', ['a', 'b'], 4), stale)).toBe(false);
+      expect(model.addPage(page('/r', ['a', 'b'], 4), stale)).toBe('refused');
       expect(model.isLoaded('/r')).toBe(false);
       model.applyBatch(batch(deleted('/r/b', 5)), 0);
-      expect(model.addPage(page('/r', ['a', 'b'], 4), fresh)).toBe(true);
+      expect(model.addPage(page('/r', ['a', 'b'], 4), fresh)).toBe('added');
       expect(model.lists.get('/r')).toMatchObject({ names: ['a', 'b'], total: 1 });
       expect(model.gone.has('/r/b')).toBe(true);
     });

@@ -14,6 +14,11 @@
  * a list's first page is on its way the changes under it wait (`startLoad`), and the page
  * replays those newer than itself. `reset` starts a new generation: answers to requests of
  * the one before are refused.
+ *
+ * A later page (from an offset) is as of its own number, not the list's: a row it brings
+ * keeps that number, so an older change of that node is not applied over it; and a later
+ * page older than a change the list took past its end (only counted: which page holds
+ * that child is not known) is refused, to be asked for again (`PageAnswer`).
  */
 import type { ChildrenPage, NodeSummary, TreeBatch, TreeChange } from '../protocol';
 import { childPath, baseName, parentPath } from './paths';
@@ -43,7 +48,12 @@ export interface ChildList {
   seq: number;
   /** Names in `names` that are deleted rows still shown. */
   gone: number;
+  /** The number of the last change taken past the end of the loaded names (only counted). */
+  pastEnd: number;
 }
+
+/** What became of a page: merged, refused (from before a reset), or to be asked again. */
+export type PageAnswer = 'added' | 'refused' | 'older';
 
 /** A page request on its way (see `startLoad`). */
 export interface PageTicket {
@@ -94,6 +104,8 @@ export class TreeModel {
   private generation = 0;
   /** Lists whose first page is on its way, with the changes that touch them meanwhile. */
   private readonly waiting = new Map<string, TreeChange[]>();
+  /** The sequence number each loaded row is as of (its page's, or its last change's). */
+  private readonly seqs = new Map<string, number>();
   private cachedRows: TreeRow[] | null = null;
   private cachedAt = -1;
 
@@ -107,6 +119,7 @@ export class TreeModel {
     this.nodes.clear();
     this.lists.clear();
     this.waiting.clear();
+    this.seqs.clear();
     this.flashes.clear();
     this.gone.clear();
     this.touch();
@@ -117,35 +130,44 @@ export class TreeModel {
    * under `path` are held from now on until the page lands (`addPage`) or fails (`failLoad`).
    */
   startLoad(path: string, offset: number): PageTicket {
-    if (offset === 0 && !this.lists.has(path) && !this.waiting.has(path))
-      this.waiting.set(path, []);
+    if (offset === 0 && !this.waiting.has(path)) this.waiting.set(path, []);
     return { path, offset, generation: this.generation };
   }
 
-  /** The request of `ticket` failed: what waited for it is dropped with it. */
-  failLoad(ticket: PageTicket): void {
-    if (ticket.generation === this.generation && !this.lists.has(ticket.path))
-      this.waiting.delete(ticket.path);
+  /**
+   * The request of `ticket` failed: what waited for it goes to the list it had (a list not
+   * loaded keeps nothing).
+   */
+  failLoad(ticket: PageTicket, now = 0): void {
+    if (ticket.generation !== this.generation || ticket.offset !== 0) return;
+    const waited = this.waiting.get(ticket.path) ?? [];
+    this.waiting.delete(ticket.path);
+    let moved = false;
+    for (const change of waited) if (this.applyChange(change, now)) moved = true;
+    if (moved) this.touch();
   }
 
   /**
-   * Merges a page of children; false when it answers a request from before a `reset`. The
-   * first page makes the list, then replays what waited for it and is newer than the page;
-   * later pages extend it.
+   * Merges a page of children. The first page makes the list, then replays what waited for
+   * it and is newer than the page; later pages extend it. Refused when it answers a request
+   * from before a `reset`; `older` when it is a later page older than a change the list
+   * took past its end (ask for it again; `force` merges it anyway).
    */
-  addPage(page: ChildrenPage, ticket?: PageTicket, now = 0): boolean {
-    if (ticket !== undefined && ticket.generation !== this.generation) return false;
+  addPage(page: ChildrenPage, ticket?: PageTicket, now = 0, force = false): PageAnswer {
+    if (ticket !== undefined && ticket.generation !== this.generation) return 'refused';
     const names = page.children.map((child) => child.name);
     const list = this.lists.get(page.path);
     if (page.offset === 0 || list === undefined) {
       // A list loaded again: its deleted rows go with the old list.
       for (const name of list?.names ?? []) this.gone.delete(childPath(page.path, name));
-      for (const child of page.children) this.nodes.set(child.path, child);
-      this.lists.set(page.path, { names, total: page.total, seq: page.seq, gone: 0 });
+      for (const child of page.children) this.setRow(child, page.seq);
+      const fresh = { names, total: page.total, seq: page.seq, gone: 0, pastEnd: page.seq };
+      this.lists.set(page.path, fresh);
       const waited = this.waiting.get(page.path) ?? [];
       this.waiting.delete(page.path);
       for (const change of waited) this.applyChange(change, now);
     } else {
+      if (page.seq < list.pastEnd && !force) return 'older';
       // Changes may have shifted the server's list since the last page: add only what is new
       // and sorts after what is loaded, so the list stays sorted and without duplicates.
       const known = new Set(list.names);
@@ -153,12 +175,22 @@ export class TreeModel {
       for (const child of page.children) {
         if (!known.has(child.name) && (last === undefined || byName(child.name, last) > 0)) {
           list.names.push(child.name);
-          this.nodes.set(child.path, child);
+          this.setRow(child, page.seq);
+        } else if (known.has(child.name) && !this.gone.has(child.path)) {
+          this.setRow(child, page.seq);
         }
       }
       list.total = Math.max(page.total, list.names.length - list.gone);
     }
     this.touch();
+    return 'added';
+  }
+
+  /** A row's node as of `seq`, unless the model has a newer one. */
+  private setRow(node: NodeSummary, seq: number): boolean {
+    if ((this.seqs.get(node.path) ?? -1) > seq) return false;
+    this.nodes.set(node.path, node);
+    this.seqs.set(node.path, seq);
     return true;
   }
 
@@ -222,6 +254,8 @@ export class TreeModel {
     // (say, every new result under /results) would otherwise pile up here for good.
     // A change the list's page already held is not applied again.
     if (list === undefined || change.seq <= list.seq) return moved;
+    // Its row is as of a later page already.
+    if (change.seq <= (this.seqs.get(path) ?? -1)) return moved;
     const name = baseName(path);
     const at = insertionIndex(list.names, name);
     const listed = list.names[at] === name;
@@ -238,26 +272,30 @@ export class TreeModel {
           this.flashes.set(path, { kind: 'replaced', at: now, was });
         } else if (!listed) {
           list.total++;
-          if (pastEnd) return true; // only counted: the next page brings it
+          if (pastEnd) {
+            list.pastEnd = change.seq; // only counted: the next page brings it
+            return true;
+          }
           list.names.splice(at, 0, name);
           this.flashes.set(path, { kind: 'created', at: now });
         } else {
           this.flashes.set(path, { kind: 'created', at: now });
         }
-        if (change.node !== null) this.nodes.set(path, change.node);
+        if (change.node !== null) this.setRow(change.node, change.seq);
         return true;
       }
       case 'changed':
         if (!live) return moved;
-        if (change.node !== null) this.nodes.set(path, change.node);
+        if (change.node !== null) this.setRow(change.node, change.seq);
         this.flashes.set(path, { kind: 'changed', at: now });
         return true;
       case 'children':
         if (!live || change.node === null) return moved;
-        this.nodes.set(path, change.node);
+        this.setRow(change.node, change.seq);
         return true;
       case 'deleted':
         if (live) {
+          this.seqs.set(path, change.seq);
           this.gone.set(path, now);
           list.gone++;
           list.total--;
@@ -265,7 +303,10 @@ export class TreeModel {
           return true;
         }
         // Past the end of a partial list: only counted. Else the list never had it.
-        if (!listed && pastEnd) list.total--;
+        if (!listed && pastEnd) {
+          list.total--;
+          list.pastEnd = change.seq;
+        }
         return moved;
     }
   }
@@ -357,6 +398,7 @@ export class TreeModel {
       }
     }
     this.nodes.delete(path);
+    this.seqs.delete(path);
     this.expanded.delete(path);
     this.waiting.delete(path);
     this.forgetBelow(path);
@@ -368,7 +410,7 @@ export class TreeModel {
     const list = this.lists.get(path);
     if (list === undefined) return;
     const below = path === '/' ? '/' : `${path}/`;
-    for (const map of [this.nodes, this.lists, this.waiting, this.gone, this.flashes]) {
+    for (const map of [this.nodes, this.seqs, this.lists, this.waiting, this.gone, this.flashes]) {
       for (const key of map.keys()) if (key.startsWith(below)) map.delete(key);
     }
     for (const key of this.expanded) if (key.startsWith(below)) this.expanded.delete(key);
