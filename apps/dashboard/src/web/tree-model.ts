@@ -306,6 +306,7 @@ export class TreeModel {
         if (!listed && pastEnd) {
           list.total--;
           list.pastEnd = change.seq;
+          return true;
         }
         return moved;
     }
