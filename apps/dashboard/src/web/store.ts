@@ -46,6 +46,8 @@ const TIMELINE_LIMIT = 500;
 const PAGE_SIZE = 200;
 /** Times a later page is asked for while it comes back older than the stream. */
 const PAGE_ATTEMPTS = 3;
+/** Tree batches waiting for a frame at most (10 a second come at most). */
+const MAX_PENDING_BATCHES = 100;
 
 export interface Notice {
   id: number;
@@ -210,6 +212,21 @@ function scheduleFrame(): void {
   frames.schedule();
 }
 
+/**
+ * A batch for the next frame. A tab hidden for minutes runs its timers once a minute at most
+ * (Chromium's intensive throttling): past MAX_PENDING_BATCHES the waiting ones give way to a
+ * reload of what the page shows, so a hidden tab holds bounded memory.
+ */
+function queueBatch(batch: TreeBatch): void {
+  if (pendingBatches.length >= MAX_PENDING_BATCHES) {
+    const dropped = pendingBatches.reduce((n, b) => n + b.dropped + b.changes.length, 0);
+    pendingBatches.length = 0;
+    pendingBatches.push({ changes: [], dropped, reload: true });
+  }
+  pendingBatches.push(batch);
+  scheduleFrame();
+}
+
 // ---- the selected node ----------------------------------------------------------------
 
 let detailRequest = 0;
@@ -351,6 +368,9 @@ function onHello(next: Hello): void {
   }
   hello.set(next);
   stream.set('live');
+  // Batches of the stream before this one: the load below supersedes them (and the numbers
+  // of a restarted server's tree start again).
+  pendingBatches.length = 0;
   if (model()?.root !== next.root) {
     tree.set(new TreeModel(next.root));
     jobTracker = new JobTracker(next.root);
@@ -379,8 +399,7 @@ export function connect(): void {
   on('sample', (data) => addSample(parseWith(SampleSchema, 'sample event', data)));
   on('timeline', (data) => addTimeline(parseWith(TimelineEventSchema, 'timeline event', data)));
   on('tree', (data) => {
-    pendingBatches.push(parseWith(TreeBatchSchema, 'tree event', data));
-    scheduleFrame();
+    queueBatch(parseWith(TreeBatchSchema, 'tree event', data));
   });
   on('action', (data) => upsertRun(parseWith(ActionRunSchema, 'action event', data)));
   on('chaos', (data) => chaos.set(parseWith(ChaosRunViewSchema, 'chaos event', data)));
