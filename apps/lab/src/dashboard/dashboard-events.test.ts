@@ -109,6 +109,35 @@ describe('the dashboard event stream', () => {
     }
   });
 
+  it('a page of children says up to which change of the stream it holds', async () => {
+    const stream = await EventStreamReader.open(server.url);
+    const parent = `${root}/numbered`;
+    const createdAt = (name: string) => (e: { name: string; data: unknown }) =>
+      e.name === 'tree' &&
+      TreeBatchSchema.parse(e.data).changes.some(
+        (c) => c.path === `${parent}/${name}` && c.kind === 'created',
+      );
+    const seqOf = (event: { data: unknown }, name: string) =>
+      TreeBatchSchema.parse(event.data).changes.find((c) => c.path === `${parent}/${name}`)?.seq ??
+      NaN;
+    try {
+      await stream.next((e) => e.name === 'hello');
+      await writer.create(parent);
+      await writer.create(`${parent}/a`);
+      const a = await stream.next(createdAt('a'));
+      const page = ChildrenPageSchema.parse(
+        (await ask(`${server.url}api/children?path=${parent}`)).json,
+      );
+      await writer.create(`${parent}/b`);
+      const b = await stream.next(createdAt('b'), a.index);
+      expect(page.seq).toBeGreaterThanOrEqual(seqOf(a.event, 'a'));
+      expect(page.children.map((c) => c.name)).toEqual(['a']);
+      expect(seqOf(b.event, 'b')).toBeGreaterThan(page.seq);
+    } finally {
+      stream.close();
+    }
+  });
+
   it('sends the whole history a page starts from, however full the socket is', async () => {
     const samples = Array.from({ length: 2_000 }, (_, i) => ({
       time: i,
