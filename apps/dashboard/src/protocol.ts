@@ -206,6 +206,11 @@ export type NodeSummary = z.infer<typeof NodeSummarySchema>;
 
 export const ChildrenPageSchema = z.object({
   path: z.string(),
+  /**
+   * The server tree's sequence number this page reflects: every TreeChange with a `seq` up
+   * to it is in the page already, every later one is not (see TreeChange.seq).
+   */
+  seq: z.number(),
   /** All the children there are, of which `children` is the page from `offset`. */
   total: z.number(),
   offset: z.number(),
@@ -243,7 +248,19 @@ export type NodeDetail = z.infer<typeof NodeDetailSchema>;
 
 export const TreeChangeSchema = z.object({
   path: z.string(),
-  kind: z.enum(['created', 'changed', 'deleted']),
+  /**
+   * What ZooKeeper reported: `created`, `changed`, `deleted`. `children`: only the node's
+   * child count moved (a child came or went; ZooKeeper reports nothing for the parent), its
+   * row takes the count without flashing.
+   */
+  kind: z.enum(['created', 'changed', 'deleted', 'children']),
+  /**
+   * The server tree's sequence number after this change: each change it applies takes the
+   * next one, and a ChildrenPage says up to which one it reflects, so the page applies a
+   * change to a list exactly once whichever of the two arrives first. A `children` row
+   * carries the number its count is as of.
+   */
+  seq: z.number(),
   /** The node after the change (absent for a deletion). */
   node: NodeSummarySchema.nullable(),
 });

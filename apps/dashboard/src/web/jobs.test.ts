@@ -4,6 +4,7 @@ import { JobTracker, jobStepOf } from './jobs';
 const at = (path: string, kind: TreeChange['kind'] = 'created'): TreeChange => ({
   path,
   kind,
+  seq: 0,
   node: null,
 });
 

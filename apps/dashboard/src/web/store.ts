@@ -1,8 +1,8 @@
 /**
  * The page's state and the one stream that feeds it. Each piece of state is a Signal, so a
  * panel re-renders only for what it shows. Tree batches are queued and applied once per
- * animation frame; chart samples are only appended here (the charts redraw at most once a
- * second).
+ * animation frame (in a hidden tab, which gets no frames, every 250 ms); chart samples are
+ * only appended here (the charts redraw at most once a second).
  */
 import {
   ActionCatalogSchema,
@@ -30,6 +30,7 @@ import {
 } from '../protocol';
 import { ApiFailure, getJson, parseWith, postJson, query } from './api';
 import { JobTracker, type JobView } from './jobs';
+import { FrameScheduler } from './frame-scheduler';
 import { baseName, pathsDown } from './paths';
 import { Signal } from './signal';
 import { TreeModel } from './tree-model';
@@ -43,6 +44,10 @@ export type StreamState = 'connecting' | 'live' | 'reconnecting';
 const SAMPLE_WINDOW = 300;
 const TIMELINE_LIMIT = 500;
 const PAGE_SIZE = 200;
+/** Times a later page is asked for while it comes back older than the stream. */
+const PAGE_ATTEMPTS = 3;
+/** Tree batches waiting for a frame at most (10 a second come at most). */
+const MAX_PENDING_BATCHES = 100;
 
 export interface Notice {
   id: number;
@@ -91,8 +96,9 @@ export function dismissError(id: number): void {
 
 let jobTracker: JobTracker | null = null;
 const pendingBatches: TreeBatch[] = [];
-let frameRequested = false;
-const loading = new Set<string>();
+const frames = new FrameScheduler(applyPending);
+/** Page requests on their way, by path and offset: the model and generation they are for. */
+const loading = new Map<string, { model: TreeModel; generation: number }>();
 
 function model(): TreeModel | null {
   return tree.get();
@@ -105,29 +111,45 @@ function publishTree(): void {
 
 // ---- the tree -------------------------------------------------------------------------
 
+/**
+ * Loads a page of `path`'s children into the model. The model holds the changes under a list
+ * until its first page lands, and refuses an answer asked for before a reset (a reload): the
+ * page and the stream are ordered by the server's sequence numbers (see TreeModel).
+ */
 export async function loadChildren(path: string, offset = 0, limit = PAGE_SIZE): Promise<void> {
   const m = model();
   const key = `${path}@${offset}`;
-  if (m === null || loading.has(key)) return;
-  loading.add(key);
+  if (m === null) return;
+  const ticket = m.startLoad(path, offset);
+  const inFlight = loading.get(key);
+  // The same request on its way for this very model, since its last reset: it will do.
+  if (inFlight?.model === m && inFlight.generation === ticket.generation) return;
+  const request = { model: m, generation: ticket.generation };
+  loading.set(key, request);
   try {
-    const page = await getJson(
-      `/api/children?${query({ path, offset, limit })}`,
-      ChildrenPageSchema,
-    );
-    if (model() !== m) return;
-    m.addPage(page);
-    publishTree();
+    // A later page older than what the stream told of the list's end is asked for again.
+    for (let attempt = 1; ; attempt++) {
+      const page = await getJson(
+        `/api/children?${query({ path, offset, limit })}`,
+        ChildrenPageSchema,
+      );
+      if (model() !== m) return;
+      // Applied in the frame's time, so a change it replays flashes like one from the stream.
+      const answer = m.addPage(page, ticket, performance.now(), attempt >= PAGE_ATTEMPTS);
+      if (answer === 'added') publishTree();
+      if (answer !== 'older') break;
+    }
   } catch (error) {
+    if (model() === m) m.failLoad(ticket, performance.now());
     reportError(error);
   } finally {
-    loading.delete(key);
+    if (loading.get(key) === request) loading.delete(key);
   }
 }
 
 export function loadMore(path: string): void {
-  const list = model()?.lists.get(path);
-  if (list !== undefined) void loadChildren(path, list.names.length);
+  const m = model();
+  if (m?.isLoaded(path) === true) void loadChildren(path, m.loadedCount(path));
 }
 
 export function toggle(path: string): void {
@@ -154,7 +176,6 @@ async function reloadTree(): Promise<void> {
 }
 
 function applyPending(): void {
-  frameRequested = false;
   const m = model();
   const batches = pendingBatches.splice(0);
   if (m === null) return;
@@ -188,11 +209,22 @@ function applyPending(): void {
 }
 
 function scheduleFrame(): void {
-  if (frameRequested) return;
-  frameRequested = true;
-  // A hidden tab gets no animation frames: apply its batches a few times a second instead.
-  if (document.hidden) setTimeout(applyPending, 250);
-  else requestAnimationFrame(applyPending);
+  frames.schedule();
+}
+
+/**
+ * A batch for the next frame. A tab hidden for minutes runs its timers once a minute at most
+ * (Chromium's intensive throttling): past MAX_PENDING_BATCHES the waiting ones give way to a
+ * reload of what the page shows, so a hidden tab holds bounded memory.
+ */
+function queueBatch(batch: TreeBatch): void {
+  if (pendingBatches.length >= MAX_PENDING_BATCHES) {
+    const dropped = pendingBatches.reduce((n, b) => n + b.dropped + b.changes.length, 0);
+    pendingBatches.length = 0;
+    pendingBatches.push({ changes: [], dropped, reload: true });
+  }
+  pendingBatches.push(batch);
+  scheduleFrame();
 }
 
 // ---- the selected node ----------------------------------------------------------------
@@ -237,7 +269,7 @@ export async function goTo(input: string): Promise<void> {
     for (let pages = 0; pages < 100; pages++) {
       const list = m.lists.get(parent);
       if (list === undefined || list.names.includes(name) || !m.hasMore(parent)) break;
-      await loadChildren(parent, list.names.length, 1000);
+      await loadChildren(parent, m.loadedCount(parent), 1000);
     }
     if (!(m.lists.get(parent)?.names.includes(name) ?? false)) {
       publishTree();
@@ -336,6 +368,9 @@ function onHello(next: Hello): void {
   }
   hello.set(next);
   stream.set('live');
+  // Batches of the stream before this one: the load below supersedes them (and the numbers
+  // of a restarted server's tree start again).
+  pendingBatches.length = 0;
   if (model()?.root !== next.root) {
     tree.set(new TreeModel(next.root));
     jobTracker = new JobTracker(next.root);
@@ -364,8 +399,7 @@ export function connect(): void {
   on('sample', (data) => addSample(parseWith(SampleSchema, 'sample event', data)));
   on('timeline', (data) => addTimeline(parseWith(TimelineEventSchema, 'timeline event', data)));
   on('tree', (data) => {
-    pendingBatches.push(parseWith(TreeBatchSchema, 'tree event', data));
-    scheduleFrame();
+    queueBatch(parseWith(TreeBatchSchema, 'tree event', data));
   });
   on('action', (data) => upsertRun(parseWith(ActionRunSchema, 'action event', data)));
   on('chaos', (data) => chaos.set(parseWith(ChaosRunViewSchema, 'chaos event', data)));

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { CreateMode, ZkClient } from '@zk-lab/zk-client';
 import { ask, EventStreamReader, RecordingFeed, startTestServer } from './__tests__/dashboard-http';
 import type { DashboardServer } from './dashboard-server';
+import type { StatusFeed } from './feeds';
 
 describe('the dashboard event stream', () => {
   const root = testRoot();
@@ -91,17 +92,82 @@ describe('the dashboard event stream', () => {
         preview: '{"capacity":8}',
       });
       expect(find(deleted.index, 'deleted')?.node).toBeNull();
-      // The parent's row follows its child count (ZooKeeper sends nothing for the parent).
-      const parentCounts = stream.events
+      // The parent's row follows its child count (ZooKeeper sends nothing for the parent), as
+      // a `children` row: a count to show, not a change to flash.
+      const parentRows = stream.events
         .filter((e) => e.name === 'tree')
         .flatMap((e) => TreeBatchSchema.parse(e.data).changes)
-        .filter((c) => c.path === `${root}/app`)
-        .map((c) => c.node?.numChildren);
-      expect(parentCounts).toEqual([1, 0]);
+        .filter((c) => c.path === `${root}/app`);
+      expect(parentRows.map((c) => [c.kind, c.node?.numChildren])).toEqual([
+        ['children', 1],
+        ['children', 0],
+      ]);
       const batches = stream.events.filter((e) => e.name === 'tree');
       expect(batches.every((b) => TreeBatchSchema.parse(b.data).dropped === 0)).toBe(true);
     } finally {
       stream.close();
+    }
+  });
+
+  it('a page of children says up to which change of the stream it holds', async () => {
+    const stream = await EventStreamReader.open(server.url);
+    const parent = `${root}/numbered`;
+    const createdAt = (name: string) => (e: { name: string; data: unknown }) =>
+      e.name === 'tree' &&
+      TreeBatchSchema.parse(e.data).changes.some(
+        (c) => c.path === `${parent}/${name}` && c.kind === 'created',
+      );
+    const seqOf = (event: { data: unknown }, name: string) =>
+      TreeBatchSchema.parse(event.data).changes.find((c) => c.path === `${parent}/${name}`)?.seq ??
+      NaN;
+    try {
+      await stream.next((e) => e.name === 'hello');
+      await writer.create(parent);
+      await writer.create(`${parent}/a`);
+      const a = await stream.next(createdAt('a'));
+      const page = ChildrenPageSchema.parse(
+        (await ask(`${server.url}api/children?path=${parent}`)).json,
+      );
+      await writer.create(`${parent}/b`);
+      const b = await stream.next(createdAt('b'), a.index);
+      expect(page.seq).toBeGreaterThanOrEqual(seqOf(a.event, 'a'));
+      expect(page.children.map((c) => c.name)).toEqual(['a']);
+      expect(seqOf(b.event, 'b')).toBeGreaterThan(page.seq);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('sends the whole history a page starts from, however full the socket is', async () => {
+    const samples = Array.from({ length: 2_000 }, (_, i) => ({
+      time: i,
+      requestsPerSec: i,
+      writesPerSec: null,
+      latencyAvgMs: null,
+      latencyMaxMs: null,
+      queueDepth: null,
+      completedPerSec: null,
+      zxids: Object.fromEntries(
+        Array.from({ length: 9 }, (_, id) => [String(id), { epoch: 1, counter: i }]),
+      ),
+    }));
+    const historyFeed = new RecordingFeed('lab');
+    const shortHistory = historyFeed.history();
+    const asFeed: StatusFeed = historyFeed;
+    asFeed.history = () => ({ ...shortHistory, samples });
+    const historyClient = await ZkClient.connect({ connectString: sharedConnectString() });
+    const historyServer = await startTestServer(historyClient, root, historyFeed);
+    const stream = await EventStreamReader.open(historyServer.url);
+    try {
+      const last = await stream.next((e) => e.name === 'timeline', 0, 10_000);
+      const sent = stream.events.slice(0, last.index).filter((e) => e.name === 'sample');
+      expect(sent.map((e) => (e.data as { time: number }).time)).toEqual(
+        samples.map((s) => s.time),
+      );
+    } finally {
+      stream.close();
+      await historyServer.stop();
+      await historyClient.close();
     }
   });
 

@@ -14,6 +14,7 @@ import { type ZnodeEntry, ZnodeTree } from '../top/znode-tree';
 import { dataPreview, nodeSummary } from './znode-views';
 
 export interface TreeListener {
+  /** A change ZooKeeper reported, with its sequence number (see `seq`). */
   change(change: TreeChange): void;
   /** The subtree was read again (after a reconnect or a new session): pages reload it. */
   reloaded(): void;
@@ -57,6 +58,7 @@ export class LiveTree {
    * recursive watch tells of a child's creation but not of its parent's new Stat. */
   private readonly childCounts = new Map<string, number>();
   private readonly listeners = new Set<TreeListener>();
+  private changes = 0;
   private loads = 0;
   private sweeper: NodeJS.Timeout | null = null;
 
@@ -77,20 +79,29 @@ export class LiveTree {
       settled: (change) => {
         if (change === null) return;
         const entry = change.kind === 'deleted' ? undefined : this.tree.get(change.path);
-        this.emit({
-          path: change.path,
-          kind: change.kind,
-          node: entry === undefined || entry.ghost ? null : this.summary(entry),
-        });
+        this.changes += 1;
+        const seq = this.changes;
+        const node = entry === undefined || entry.ghost ? null : this.summary(entry);
+        this.tell((listener) =>
+          listener.change({ path: change.path, kind: change.kind, seq, node }),
+        );
       },
       note: (text) => this.log(`dashboard tree: ${text}`),
       loaded: () => {
         this.loads += 1;
         if (this.loads === 1) return; // the first load, before anyone listens
         this.reloadedNote(this.tree.size);
-        for (const listener of this.listeners) listener.reloaded();
+        this.tell((listener) => listener.reloaded());
       },
     });
+  }
+
+  /**
+   * The number of the last change applied: each change the tree applies (and sends to its
+   * listeners) takes the next one, and a page of children is as of the number it carries.
+   */
+  get seq(): number {
+    return this.changes;
   }
 
   /** Watches and reads the subtree; resolves when the first read is done. */
@@ -131,7 +142,7 @@ export class LiveTree {
       const child = this.get(childPath(path, name));
       if (child !== undefined) children.push(this.summary(child));
     }
-    return { path, total: names.length, offset, children };
+    return { path, seq: this.changes, total: names.length, offset, children };
   }
 
   private sortedNames(parent: ZnodeEntry): string[] {
@@ -155,7 +166,7 @@ export class LiveTree {
     const count = (this.childCounts.get(parent) ?? 0) + (live ? 1 : -1);
     if (count > 0) this.childCounts.set(parent, count);
     else this.childCounts.delete(parent);
-    for (const listener of this.listeners) listener.counted(parent);
+    this.tell((listener) => listener.counted(parent));
     if (!live) this.sorted.delete(childPath(parent, name));
     const cached = this.sorted.get(parent);
     if (cached === undefined) return;
@@ -165,7 +176,19 @@ export class LiveTree {
     else if (!live && there) cached.names.splice(at, 1);
   }
 
-  private emit(change: TreeChange): void {
-    for (const listener of this.listeners) listener.change(change);
+  /**
+   * Calls every listener. This runs inside the mirror's read callbacks: a listener's throw
+   * must not skip the others, nor escape as an unhandled rejection (fatal to `lab up`).
+   */
+  private tell(call: (listener: TreeListener) => void): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        call(listener);
+      } catch (error) {
+        this.log(
+          `dashboard tree: a page's listener failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
   }
 }

@@ -1,14 +1,17 @@
 /**
  * One page's `/api/events`: a text/event-stream that says `hello`, then the history a new
  * page starts from (the latest snapshot, samples, timeline, the chaos run), then every event
- * of the feed and the tree's changes in batches (at most 10 a second; each ends with a row for
- * every parent whose child count changed, which ZooKeeper does not report), with a comment line
- * every 15 s so that proxies and the browser keep it open.
+ * of the feed and the tree's changes in batches (at most 10 a second; the batch that empties
+ * the queue ends with a `children` row for every parent whose child count changed, which
+ * ZooKeeper does not report: the count as of the tree's sequence number then, so it agrees
+ * with every change sent before it), with a comment line every 15 s so that proxies and the
+ * browser keep it open.
  *
  * A page that does not read fast enough must not grow this process: while the socket's
- * buffer is full, snapshots and samples are skipped (the next one supersedes them), tree
- * changes wait in a coalescing queue, and a page that still falls more than MAX_BUFFERED
- * bytes behind is cut off (EventSource reconnects, and starts again from `hello`).
+ * buffer is full, live snapshots and samples are skipped (the next one supersedes them; the
+ * history a page starts from never is), tree changes wait in a coalescing queue, and a page
+ * that still falls more than MAX_BUFFERED bytes behind is cut off (EventSource reconnects,
+ * and starts again from `hello`).
  */
 import type { ServerResponse } from 'node:http';
 import type { Hello } from '@zk-lab/dashboard';
@@ -45,6 +48,7 @@ export class PageStream {
       'X-Accel-Buffering': 'no',
     });
     res.write('retry: 1000\n\n');
+    // The history is sent whole, however full the buffer: the charts start from it.
     this.send('hello', hello);
     this.send('snapshot', feed.snapshot());
     const { samples, timeline, chaos } = feed.history();
@@ -53,7 +57,7 @@ export class PageStream {
     if (chaos !== null) this.send('chaos', chaos);
     // In the same turn as the history: no event can fall between the two.
     this.cleanups.push(
-      feed.subscribe((name, data) => this.send(name, data)),
+      feed.subscribe((name, data) => this.sendLive(name, data)),
       tree.subscribe({
         change: (change) => {
           this.queue.push(change);
@@ -88,8 +92,13 @@ export class PageStream {
     this.onClose();
   }
 
-  private send<K extends keyof StatusEvents | 'hello' | 'tree'>(name: K, data: unknown): void {
+  /** A live event of the feed: one a newer one supersedes is skipped while the page is behind. */
+  private sendLive(name: keyof StatusEvents, data: unknown): void {
     if (SKIPPABLE.has(name) && this.res.writableNeedDrain) return;
+    this.send(name, data);
+  }
+
+  private send<K extends keyof StatusEvents | 'hello' | 'tree'>(name: K, data: unknown): void {
     this.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
@@ -119,14 +128,23 @@ export class PageStream {
     // Behind: wait for 'drain' while the queue coalesces what comes meanwhile.
     if (this.closed || this.res.writableNeedDrain) return;
     const batch = this.queue.take() ?? { changes: [], dropped: 0, reload: false };
-    // Parents last: their rows with the count as it is now, after their children's changes.
-    for (const parent of this.counted) {
-      const entry = this.tree.get(parent);
-      if (entry !== undefined) {
-        batch.changes.push({ path: parent, kind: 'changed', node: this.tree.summary(entry) });
+    // Parents last, once the queue is empty: a count as of now agrees with every change sent
+    // (sent with changes still queued, it would count some the page has not had yet).
+    if (this.queue.isEmpty) {
+      const seq = this.tree.seq;
+      for (const parent of this.counted) {
+        const entry = this.tree.get(parent);
+        if (entry !== undefined) {
+          batch.changes.push({
+            path: parent,
+            kind: 'children',
+            seq,
+            node: this.tree.summary(entry),
+          });
+        }
       }
+      this.counted.clear();
     }
-    this.counted.clear();
     if (batch.changes.length === 0 && !batch.reload && batch.dropped === 0) return;
     this.lastBatchAt = Date.now();
     this.send('tree', batch);

@@ -1,10 +1,14 @@
 /**
  * The tree changes waiting for one page. A page that keeps up gets every change in order. One
- * that falls behind gets them coalesced: one change per path, at the place of its first one,
- * saying how the node ends up (a node created and deleted meanwhile is not sent at all); the
- * changes merged away are counted as `dropped`. Past MAX_PENDING paths the queue gives up on
- * details: it forgets them and tells the page to reload what it shows. So a slow page costs
- * bounded memory, whatever the rate of changes.
+ * that falls behind gets them coalesced, at the place of each path's first change, saying how
+ * the node ends up, each with the sequence number of the last change it stands for:
+ * - still there: `created` (new), `changed`, or, when it was deleted on the way, its last
+ *   deletion followed by `created` (the page shows that pair as one row, replaced);
+ * - gone: its last deletion (also for a node created meanwhile: a page that loaded it in
+ *   between must drop it; one that never had it ignores the deletion).
+ * The changes merged away are counted as `dropped`. Past MAX_PENDING paths the queue gives up
+ * on details: it forgets them and tells the page to reload what it shows. So a slow page
+ * costs bounded memory, whatever the rate of changes.
  */
 import type { TreeBatch, TreeChange } from '@zk-lab/dashboard';
 
@@ -54,19 +58,26 @@ export class TreeChangeQueue {
   }
 
   private coalesce(): void {
-    const byPath = new Map<string, { existed: boolean; last: TreeChange | null }>();
+    const byPath = new Map<
+      string,
+      { existed: boolean; deletion: TreeChange | null; last: TreeChange }
+    >();
     for (const change of this.changes) {
       const seen = byPath.get(change.path);
+      const deletion = change.kind === 'deleted' ? change : null;
       if (seen === undefined) {
-        byPath.set(change.path, { existed: change.kind !== 'created', last: change });
-      } else if (change.kind === 'deleted') {
-        seen.last = seen.existed ? change : null;
+        byPath.set(change.path, { existed: change.kind !== 'created', deletion, last: change });
       } else {
-        seen.last = { ...change, kind: seen.existed ? 'changed' : 'created' };
+        seen.deletion = deletion ?? seen.deletion;
+        seen.last = change;
       }
     }
     const kept: TreeChange[] = [];
-    for (const { last } of byPath.values()) if (last !== null) kept.push(last);
+    for (const { existed, deletion, last } of byPath.values()) {
+      if (last.kind === 'deleted') kept.push(last);
+      else if (deletion !== null) kept.push(deletion, { ...last, kind: 'created' });
+      else kept.push({ ...last, kind: existed ? 'changed' : 'created' });
+    }
     this.dropped += this.changes.length - kept.length;
     if (kept.length > MAX_PENDING) {
       this.dropped += kept.length;

@@ -59,31 +59,54 @@ export class SubtreeMirror {
     return this.loading !== null;
   }
 
-  /** Sets the watch and reads the subtree; resolves when the first load is done. */
+  /**
+   * Sets the watch and reads the subtree; resolves when the first load is done. When that
+   * fails, nothing is left on the (shared) client: no state listener, no watch.
+   */
   async start(): Promise<void> {
     this.client.on('state', this.onState);
-    await this.addWatch();
-    await this.reload();
+    try {
+      await this.addWatch();
+      await this.reload();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
   }
 
+  /** Removes the watch and the state listener; resolves once no load is running. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.client.off('state', this.onState);
-    await this.watch?.remove().catch(() => undefined);
+    const removing = this.watch?.remove().catch(() => undefined);
     this.watch = null;
+    await removing;
+    // A load under way ends at its next level (it checks `stopped`); wait for it.
+    await this.loading?.catch(() => undefined);
   }
 
-  /** Reads the subtree again; a reload asked for during one runs once more after it. */
+  /**
+   * Reads the subtree again; a reload asked for during one runs once more after it, even
+   * when the one under way fails (its caller is told of a failure only when no re-run
+   * followed it).
+   */
   reload(): Promise<void> {
     if (this.loading !== null) {
       this.loadAgain = true;
       return this.loading;
     }
     this.loading = (async () => {
-      do {
+      for (;;) {
         this.loadAgain = false;
-        await this.loadOnce();
-      } while (this.loadAgain && !this.stopped);
+        try {
+          await this.loadOnce();
+        } catch (error) {
+          if (!this.loadAgain || this.stopped) throw error;
+          this.failed(error);
+          continue;
+        }
+        if (!this.loadAgain || this.stopped) return;
+      }
     })().finally(() => {
       this.loading = null;
     });
