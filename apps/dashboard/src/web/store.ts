@@ -265,13 +265,17 @@ export async function goTo(input: string): Promise<void> {
     const name = baseName(steps[i + 1] as string);
     m.expand(parent);
     if (!m.isLoaded(parent)) await loadChildren(parent);
-    // A child far down a long list: load pages until it is there (bounded).
-    for (let pages = 0; pages < 100; pages++) {
-      const list = m.lists.get(parent);
-      if (list === undefined || list.names.includes(name) || !m.hasMore(parent)) break;
-      await loadChildren(parent, m.loadedCount(parent), 1000);
+    const has = () => m.lists.get(parent)?.names.includes(name) ?? false;
+    // Twice at most: a node created a moment ago may be in ZooKeeper and not yet in what the
+    // stream brought; the second time the parent's first page is read again.
+    for (let round = 0; round < 2 && !has(); round++) {
+      if (round > 0) await loadChildren(parent);
+      // A child far down a long list: load pages until it is there (bounded).
+      for (let pages = 0; pages < 100 && !has() && m.hasMore(parent); pages++) {
+        await loadChildren(parent, m.loadedCount(parent), 1000);
+      }
     }
-    if (!(m.lists.get(parent)?.names.includes(name) ?? false)) {
+    if (!has()) {
       publishTree();
       reportError(new Error(`no node ${steps[i + 1]}`));
       return;
