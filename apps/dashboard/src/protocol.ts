@@ -128,7 +128,10 @@ export const SessionViewSchema = z.object({
   expiryApproximate: z.boolean(),
   /** Why no countdown runs though its client is away ("no leader: sessions cannot expire now"). */
   expiryHeld: z.string().nullable(),
-  /** Why it is not connected: "client paused", "client cut off", "client dead", or null. */
+  /**
+   * Why it is not connected: "client paused", "client cut off", "client dead", "client
+   * silent", "no server lists its connection", "its client saw it expire", or null.
+   */
   because: z.string().nullable(),
   /**
    * How it ended, kept listed a little while after: "closed" (its client closed it: the app

@@ -45,6 +45,9 @@ export interface LabFeedOptions {
   intervalMs?: number;
 }
 
+/** How long stop() waits for an aborted action or chaos run to end. */
+const STOP_WAIT_MS = 10_000;
+
 /** How long what a client saw is kept for an action's report. */
 const SIGNALS_KEPT_MS = 10 * 60_000;
 
@@ -157,8 +160,14 @@ export function createLabFeed(options: LabFeedOptions): StatusFeed {
     runAction: (request) => actions.runAction(request),
     runChaos: (request) => actions.runChaos(request),
     note: (event) => history.emit('timeline', event),
-    // An action or a chaos run under way is not waited for: the lab stops around it.
+    // An action or a chaos run under way is aborted and waited for (bounded), so that it
+    // starts no app after this: `lab up` stops its apps only once this has resolved.
     stop: async () => {
+      if (!(await actions.stop(STOP_WAIT_MS))) {
+        options.log(
+          `the dashboard's action under way did not end within ${STOP_WAIT_MS / 1000} s of the stop`,
+        );
+      }
       await loop.stop();
       history.clear();
     },

@@ -26,7 +26,8 @@
  * possible expiry (a dead client's session with no ephemeral and no connection to watch:
  * once its deadline passed); "closed" when its client's log said it closed it, or it went
  * well before it could have expired (a clean stop closes the session: the ephemerals go at
- * once). An ended session stays listed ENDED_KEPT_MS, marked so.
+ * once; its word is taken even while a listing a moment old still shows its ephemerals). An
+ * ended session stays listed ENDED_KEPT_MS, marked so.
  */
 import type { SessionView } from '@zk-lab/dashboard';
 import type { ConnectionEntry } from './server-connections';
@@ -145,8 +146,11 @@ export class SessionCountdown {
     memory.logged = evidence.logged;
     const listed = connections?.get(evidence.id);
     const unseen = evidence.ephemerals.length === 0 && listed === undefined;
+    // Its client says it closed it: ZooKeeper deleted its ephemerals in the same step, so a
+    // listing that still shows them is a moment old.
+    const closed = evidence.logged === 'closed';
     if (memory.ended !== null) {
-      if (unseen) return endedView(now, memory);
+      if (unseen || closed) return endedView(now, memory);
       memory.ended = null; // back in ZooKeeper's own listings: it lives after all
     }
     if (listed !== undefined) {
@@ -165,12 +169,13 @@ export class SessionCountdown {
         ? null
         : memory.lastHeard + memory.timeoutMs + 2 * (clock.tickMs ?? 0);
     // Nothing of ZooKeeper shows it any more: its client's word, or a deadline long past.
-    if (unseen && memory.shown === null && evidence.logged !== null) {
+    if (memory.shown === null && evidence.logged !== null && (unseen || closed)) {
       this.memory.delete(evidence.id); // ended before the dashboard first looked
       return null;
     }
-    if (unseen && memory.shown !== null) {
+    if ((unseen || closed) && memory.shown !== null) {
       const pastDeadline =
+        unseen &&
         connections !== null &&
         evidence.clientDown !== null &&
         clock.leader !== null &&

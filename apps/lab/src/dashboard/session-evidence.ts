@@ -58,8 +58,7 @@ export function evidenceOf(
     };
     e.owner = app.app;
     e.logged = app.logged;
-    // A session its app no longer runs on belongs to a process that is gone.
-    e.clientDown = app.current ? app.clientDown : 'client dead';
+    e.clientDown = app.clientDown;
     bySession.set(app.session, e);
   }
   // An ephemeral's owner the lab does not know as one of the app's sessions: the app's
@@ -129,12 +128,14 @@ export class AppSessionBook {
       });
     }
     for (const [session, { app }] of this.past) {
+      const logged = this.logged.get(session) ?? null;
       out.push({
         app,
         session,
         current: false,
-        clientDown: 'client dead',
-        logged: this.logged.get(session) ?? null,
+        // Its client went on to a new session: it saw this one expire, or it was killed.
+        clientDown: logged === 'expired' ? 'its client saw it expire' : 'client dead',
+        logged,
       });
     }
     return out;

@@ -352,6 +352,17 @@ describe('how a session ended', () => {
     });
   });
 
+  it('its client said it closed it: closed at once, though a listing a moment old still shows its registration', () => {
+    const countdown = new SessionCountdown();
+    countdown.views(1_000, [alive], listed(), led);
+    const closing = { ...alive, clientDown: 'client dead', logged: 'closed' as const };
+    expect(countdown.views(2_000, [closing], new Map(), led)[0]).toMatchObject({
+      ended: 'closed',
+      because: null,
+      expiresBy: null,
+    });
+  });
+
   it('its client logged SessionExpired: expired, whenever it went', () => {
     const countdown = new SessionCountdown();
     countdown.views(1_000, [alive], listed(), led);
