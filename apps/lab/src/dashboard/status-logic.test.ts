@@ -1,4 +1,4 @@
-import type { Snapshot } from '@zk-lab/dashboard';
+import type { SessionView, Snapshot } from '@zk-lab/dashboard';
 import type { AppReport } from '../app-status';
 import type { EnsembleReading, ServerReading } from '../monitor/ensemble-reading';
 import { sessionOfStatus } from './lab-app-views';
@@ -428,6 +428,53 @@ describe('timeline from two snapshots', () => {
       ['loss', 'w1', 'w1 unregistered'],
     ]);
     expect(timelineBetween(null, after, choice)).toEqual([]);
+  });
+});
+
+describe('session ends on the timeline', () => {
+  const view = (over: Partial<SessionView>): SessionView => ({
+    id: '0x1',
+    owner: 'w1',
+    server: null,
+    timeoutMs: 4_000,
+    ephemerals: ['/r/workers/w1'],
+    connected: false,
+    expiresBy: null,
+    expiryApproximate: false,
+    expiryHeld: null,
+    because: null,
+    ended: null,
+    endedAt: null,
+    ...over,
+  });
+  const snap = (sessions: SessionView[]): Snapshot => ({
+    ...emptySnapshot('lab', 10),
+    sessions,
+  });
+
+  it('says once how a session ended: closed by its client, or expired', () => {
+    const closed = view({ ended: 'closed', endedAt: 10 });
+    const lines = timelineBetween(snap([view({})]), snap([closed]), {
+      apps: false,
+      processes: true,
+    });
+    expect(lines).toEqual([
+      {
+        time: 10,
+        kind: 'session',
+        source: 'w1',
+        text: 'session 0x1 (w1) closed by its client: its 1 ephemeral node(s) went at once',
+      },
+    ]);
+    expect(
+      timelineBetween(snap([closed]), snap([closed]), { apps: false, processes: true }),
+    ).toEqual([]);
+    expect(
+      timelineBetween(snap([view({})]), snap([view({ ended: 'expired', endedAt: 10 })]), {
+        apps: false,
+        processes: true,
+      })[0]?.text,
+    ).toBe('session 0x1 (w1) expired: its 1 ephemeral node(s) went with it');
   });
 });
 
