@@ -174,14 +174,15 @@ export class SessionCountdown {
       return null;
     }
     if ((unseen || closed) && memory.shown !== null) {
+      const watched = unseen && connections !== null && clock.leader !== null;
+      // Its ephemerals went, and its client did not say it closed it: the server ended it.
+      const lostEphemerals = watched && memory.shown.ephemerals.length > 0;
+      // Nothing ever showed it: once its deadline passed, it expired.
       const pastDeadline =
-        unseen &&
-        connections !== null &&
-        evidence.clientDown !== null &&
-        clock.leader !== null &&
-        deadline !== null &&
-        now > deadline;
-      const how = evidence.logged ?? (pastDeadline ? 'expired' : null);
+        watched && evidence.clientDown !== null && deadline !== null && now > deadline;
+      const how =
+        evidence.logged ??
+        (lostEphemerals ? this.endOfVanished(now, memory, clock) : pastDeadline ? 'expired' : null);
       if (how !== null) {
         memory.ended = { how, at: now };
         return endedView(now, memory);

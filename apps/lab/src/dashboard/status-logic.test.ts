@@ -370,6 +370,22 @@ describe('how a session ended', () => {
     expect(countdown.views(2_000, [], new Map(), led)[0]?.ended).toBe('expired');
   });
 
+  it("a killed app's old session, kept as its dead client's, is shown expired when the server deletes its ephemerals, not counting on to the deadline", () => {
+    const countdown = new SessionCountdown();
+    countdown.views(1_000, [alive], listed(), led);
+    const dead = { ...alive, clientDown: 'client dead' };
+    expect(countdown.views(2_000, [dead], new Map(), led)[0]).toMatchObject({
+      ended: null,
+      expiresBy: 5_400,
+    });
+    // The server expired it a tick early of the upper bound: its registration is gone.
+    expect(countdown.views(5_100, [{ ...dead, ephemerals: [] }], new Map(), led)[0]).toMatchObject({
+      ended: 'expired',
+      endedAt: 5_100,
+      ephemerals: ['/r/workers/w1'],
+    });
+  });
+
   it('a killed client whose session nothing in ZooKeeper shows (no ephemeral, no connection) expires once its deadline passed, not before', () => {
     const countdown = new SessionCountdown();
     const bare = { ...alive, ephemerals: [] };
