@@ -59,6 +59,8 @@ export const ServerViewSchema = z.object({
     'standalone',
     'out-of-quorum',
     'not-answering',
+    /** It answers, but refuses both srvr and mntr (its 4lw.commands.whitelist): role unknown. */
+    'words-refused',
     'down',
   ]),
   /** Lab mode: cut from its peers by the fault proxy (isolated), or its clients' links cut. */
@@ -115,10 +117,30 @@ export const SessionViewSchema = z.object({
   ephemerals: z.array(z.string()),
   /** No server lists a connection for it, or its client is paused or cut off. */
   connected: z.boolean(),
-  /** While not connected: when the server will expire it at the latest, else null. */
+  /**
+   * While not connected: when the server should have expired it (the dashboard server's
+   * clock): last heard + its timeout + 2 ticks (the leader checks expiry once a tick, and a
+   * follower forwards a client's pings only on its own next ping). Null when unknown, or
+   * while it cannot expire (`expiryHeld`).
+   */
   expiresBy: z.number().nullable(),
-  /** Why it is not connected: "client paused", "client cut off", "client dead", or null. */
+  /** `expiresBy` leaves out the 2 ticks: the servers refused `conf`, so tickTime is unknown. */
+  expiryApproximate: z.boolean(),
+  /** Why no countdown runs though its client is away ("no leader: sessions cannot expire now"). */
+  expiryHeld: z.string().nullable(),
+  /**
+   * Why it is not connected: "client paused", "client cut off", "client dead", "client
+   * silent", "no server lists its connection", "its client saw it expire", or null.
+   */
   because: z.string().nullable(),
+  /**
+   * How it ended, kept listed a little while after: "closed" (its client closed it: the app
+   * stopped cleanly, or it went well before its deadline; its ephemerals went at once) or
+   * "expired" (its deadline passed, or its client logged SessionExpired). Null while it lives.
+   */
+  ended: z.enum(['closed', 'expired']).nullable(),
+  /** When the dashboard saw it end (its server's clock), or null. */
+  endedAt: z.number().nullable(),
 });
 export type SessionView = z.infer<typeof SessionViewSchema>;
 
@@ -133,6 +155,7 @@ export const CountsSchema = z.object({
 export type Counts = z.infer<typeof CountsSchema>;
 
 export const SnapshotSchema = z.object({
+  /** The dashboard server's clock when it was read: the page corrects its countdowns by it. */
   time: z.number(),
   mode: DashboardModeSchema,
   servers: z.array(ServerViewSchema),
@@ -142,6 +165,13 @@ export const SnapshotSchema = z.object({
   leaderMaster: z.object({ name: z.string(), epoch: z.number().nullable() }).nullable(),
   sessions: z.array(SessionViewSchema),
   counts: CountsSchema.nullable(),
+  /** The servers' tickTime (`conf`), or null when they refused `conf` or none answered. */
+  tickMs: z.number().nullable(),
+  /**
+   * The namespace (apps found there, ephemerals, counts) could not be read: what is shown
+   * of it is the last good reading, from `since`; null when it is fresh.
+   */
+  stale: z.object({ since: z.number(), why: z.string() }).nullable(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 

@@ -98,6 +98,8 @@ export async function labUp(
   for (const name of STOP_SIGNALS) process.on(name, () => io.err('stopping; please wait…'));
   clearInterval(watcher);
   io.err(`${signal}: stopping the lab…`);
+  // The dashboard first, and wholly: its stop aborts an action or chaos run from the page
+  // and waits for it, so nothing starts an app again after the fleet stopped its apps.
   await dashboard?.stop();
   if (fleet !== null) {
     await summary?.stop();

@@ -7,7 +7,14 @@ import {
   parseHex,
   utf8View,
 } from './data-views';
-import { formatCountdown, formatDuration } from './format';
+import {
+  expiryText,
+  formatClock,
+  formatCountdown,
+  formatDuration,
+  formatSessionId,
+  onPageClock,
+} from './format';
 
 describe('the data views', () => {
   it('shows valid UTF-8 as text and refuses bytes that are not', () => {
@@ -54,5 +61,26 @@ describe('the countdown', () => {
     expect(formatDuration(null)).toBe('–');
     expect(formatDuration(840)).toBe('840 ms');
     expect(formatDuration(2_345)).toBe('2.35 s');
+  });
+});
+
+describe('session ids and deadlines', () => {
+  it('strips the leading zeros of a session id, but not its last digit', () => {
+    expect(formatSessionId('0x0000018c2f3a0001')).toBe('0x18c2f3a0001');
+    expect(formatSessionId('0x100a1b2c3d40000')).toBe('0x100a1b2c3d40000');
+    expect(formatSessionId('0x0000000000000000')).toBe('0x0');
+    expect(formatSessionId('0x0')).toBe('0x0');
+  });
+
+  it("moves a deadline of the server's clock onto the page's: a page 5 s ahead counts to 5 s later", () => {
+    expect(onPageClock(20_000, 10_000, 15_000)).toBe(25_000);
+    expect(onPageClock(20_000, 10_000, 10_000)).toBe(20_000);
+  });
+
+  it('says by when the session should expire, about when tickTime is unknown, then that it should have', () => {
+    const at = new Date(2026, 0, 1, 12, 0, 5).getTime();
+    expect(expiryText(at, at - 3_200, false)).toBe('should expire by 12:00:05 (in 3.2 s)');
+    expect(expiryText(at, at - 3_200, true)).toBe('should expire by about 12:00:05 (in 3.2 s)');
+    expect(expiryText(at, at, false)).toBe(`should have expired by ${formatClock(at)}`);
   });
 });

@@ -28,6 +28,12 @@ export interface ChaosContext {
   rng: Rng;
   apps(): AppRecord[];
   view(): Promise<LabView>;
+  /**
+   * Aborted when the lab stops under the action: its waits end at once, what it holds is
+   * undone (resume, heal), and nothing is started again (a process started after the lab
+   * stopped its apps would be left behind).
+   */
+  signal?: AbortSignal;
 }
 
 /** What an action did, and what must hold again (beyond a whole lab) for it to be healed. */
@@ -49,6 +55,21 @@ export interface ActionKind {
 }
 
 const quiet: Output = { out: () => undefined, err: () => undefined };
+
+/** Waits `ms`, or until the run is aborted (then throws the abort's reason). */
+async function wait(ctx: ChaosContext, ms: number): Promise<void> {
+  ctx.signal?.throwIfAborted();
+  await sleep(ms, undefined, ctx.signal === undefined ? undefined : { signal: ctx.signal });
+}
+
+/** Holds a fault `ms`, cut short by an abort; then `undo` runs either way. */
+async function hold(ctx: ChaosContext, ms: number, undo: () => unknown): Promise<void> {
+  try {
+    await wait(ctx, ms);
+  } finally {
+    await undo();
+  }
+}
 
 /** Longer than a session: the faulted party's session expires while the fault lasts. */
 function holdPastSession(ctx: ChaosContext): number {
@@ -86,7 +107,7 @@ async function zkFollower(ctx: ChaosContext): Promise<number> {
 async function killApp(ctx: ChaosContext, name: string): Promise<ActionDone> {
   const started = Date.now();
   await appKill(ctx.labState, name, 'SIGKILL', 'lab kill', quiet);
-  await sleep(ctx.rng.between(200, 1_000));
+  await wait(ctx, ctx.rng.between(200, 1_000));
   await appStart(ctx.labState, name, quiet);
   return { target: name, heldMs: Date.now() - started };
 }
@@ -95,51 +116,47 @@ async function killApp(ctx: ChaosContext, name: string): Promise<ActionDone> {
 async function stopApp(ctx: ChaosContext, name: string): Promise<ActionDone> {
   const started = Date.now();
   await appKill(ctx.labState, name, 'SIGTERM', 'lab stop', quiet);
-  await sleep(ctx.rng.between(200, 1_000));
+  await wait(ctx, ctx.rng.between(200, 1_000));
   await appStart(ctx.labState, name, quiet);
   return { target: name, heldMs: Date.now() - started };
 }
 
 /** SIGSTOP past the session timeout, then SIGCONT: the process wakes up a zombie. */
 async function pauseApp(ctx: ChaosContext, name: string): Promise<ActionDone> {
-  const hold = holdPastSession(ctx);
+  const ms = holdPastSession(ctx);
   await appPause(ctx.labState, name, true, quiet);
-  await sleep(hold);
-  await appPause(ctx.labState, name, false, quiet);
-  return { target: name, heldMs: hold };
+  await hold(ctx, ms, () => appPause(ctx.labState, name, false, quiet));
+  return { target: name, heldMs: ms };
 }
 
 /** Every link of the app stalls past the session timeout while it keeps running. */
 async function partitionApp(ctx: ChaosContext, name: string): Promise<ActionDone> {
-  const hold = holdPastSession(ctx);
+  const ms = holdPastSession(ctx);
   await setAppLinks(ctx.proxy, name, { kind: 'partition' });
-  await sleep(hold);
-  await setAppLinks(ctx.proxy, name, { kind: 'pass' });
-  return { target: name, heldMs: hold };
+  await hold(ctx, ms, () => setAppLinks(ctx.proxy, name, { kind: 'pass' }));
+  return { target: name, heldMs: ms };
 }
 
 async function killServer(ctx: ChaosContext, id: number): Promise<ActionDone> {
   const started = Date.now();
   await ctx.ensemble.killNode(id, 'SIGKILL');
-  await sleep(ctx.rng.between(500, 1_500));
+  await wait(ctx, ctx.rng.between(500, 1_500));
   await ctx.ensemble.startNode(id);
   return { target: `zk${id}`, heldMs: Date.now() - started };
 }
 
 async function pauseServer(ctx: ChaosContext, id: number): Promise<ActionDone> {
-  const hold = holdPastSession(ctx);
+  const ms = holdPastSession(ctx);
   ctx.ensemble.pauseNode(id);
-  await sleep(hold);
-  ctx.ensemble.resumeNode(id);
-  return { target: `zk${id}`, heldMs: hold };
+  await hold(ctx, ms, () => ctx.ensemble.resumeNode(id));
+  return { target: `zk${id}`, heldMs: ms };
 }
 
 async function isolateServers(ctx: ChaosContext, ids: number[]): Promise<ActionDone> {
-  const hold = holdPastSession(ctx);
+  const ms = holdPastSession(ctx);
   for (const id of ids) await ctx.ensemble.isolateServer(id);
-  await sleep(hold);
-  await ctx.ensemble.healServers();
-  return { target: ids.map((id) => `zk${id}`).join('+'), heldMs: hold };
+  await hold(ctx, ms, () => ctx.ensemble.healServers());
+  return { target: ids.map((id) => `zk${id}`).join('+'), heldMs: ms };
 }
 
 /** Two of three servers down (killed) or cut off, past the session timeout. */
@@ -150,11 +167,11 @@ async function loseQuorum(ctx: ChaosContext): Promise<ActionDone> {
     const done = await isolateServers(ctx, ids);
     return { ...done, note: 'cut from their peers' };
   }
-  const hold = holdPastSession(ctx);
+  const ms = holdPastSession(ctx);
   for (const id of ids) await ctx.ensemble.killNode(id, 'SIGKILL');
-  await sleep(hold);
+  await wait(ctx, ms);
   await Promise.all(ids.map((id) => ctx.ensemble.startNode(id)));
-  return { target: ids.map((id) => `zk${id}`).join('+'), heldMs: hold, note: 'killed' };
+  return { target: ids.map((id) => `zk${id}`).join('+'), heldMs: ms, note: 'killed' };
 }
 
 async function statusOf(ctx: ChaosContext, name: string): Promise<Record<string, unknown> | null> {
@@ -227,7 +244,7 @@ async function breakConfig(ctx: ChaosContext): Promise<ActionDone> {
         return config?.rejected?.version === bad;
       })
       .map((a) => a.name);
-    if (refusedBy.length === apps.length || Date.now() > deadline) break;
+    if (refusedBy.length === apps.length || Date.now() > deadline || ctx.signal?.aborted) break;
     await sleep(100);
   }
   const restored = await writeConfig(ctx, good.json, bad);

@@ -40,6 +40,11 @@ export interface ChaosOptions {
   say: (line: string) => void;
   /** Each action's record once it healed (or did not, or failed): the dashboard's progress. */
   onAction?: (record: ActionRecord) => void;
+  /**
+   * Aborted when the lab stops under the run (the dashboard's Ctrl+C): every wait ends, the
+   * action under way undoes what it holds, and no app is started again; the run rejects.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ActionRecord {
@@ -81,6 +86,9 @@ const POLL_MS = 100;
 const quiet: Output = { out: () => undefined, err: () => undefined };
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const { signal } = options;
+  const pause = (ms: number) => sleep(ms, undefined, signal === undefined ? undefined : { signal });
+  signal?.throwIfAborted();
   const rng = new Rng(options.seed);
   const started = Date.now();
   const healTimeoutMs = options.healTimeoutMs ?? 60_000;
@@ -113,6 +121,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     rng,
     apps,
     view,
+    signal,
   };
   const records: ActionRecord[] = [];
   const restarts: ChaosReport['restarts'] = [];
@@ -121,6 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   /** Starts again any app that exited on its own (counted in the report, never hidden). */
   const restartExited = async () => {
     for (const app of apps()) {
+      if (signal?.aborted === true) return; // the lab is stopping its apps: start none
       if (appProcessState(app) !== 'gone') continue;
       options.say(`  ${app.name} had exited on its own: starting it again (see ${app.logPath})`);
       restarts.push({ app: app.name, at: since() });
@@ -148,7 +158,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           why = 'no job finished since the heal';
       }
       if (why === null) return null;
-      await sleep(POLL_MS);
+      await pause(POLL_MS);
     }
     return why;
   };
@@ -165,7 +175,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       total === null ? since() < options.durationS * 1000 : index < total;
     for (let index = 0; more(index); index++) {
       const action = schedule(index);
-      await sleep(rng.between(300, 1_500));
+      await pause(rng.between(300, 1_500));
       const before = await view();
       const at = since();
       const settledBefore = await probe.settled();
@@ -177,6 +187,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         done = await action.run(ctx);
       } catch (err) {
         watchWrites.stop();
+        signal?.throwIfAborted();
         options.say(`#${index + 1} ${action.kind}: could not be done: ${(err as Error).message}`);
         records.push({
           index: index + 1,
@@ -218,12 +229,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       options.onAction?.(record);
     }
 
+    signal?.throwIfAborted();
     options.say('stopping the producer and waiting for the system to drain…');
     const drainStarted = Date.now();
     if (apps().some((a) => a.name === 'producer' && appProcessState(a) !== 'gone')) {
       await appKill(options.labState, 'producer', 'SIGTERM', 'lab stop', quiet);
     }
-    const drained = await waitDrained(admin, options.root, Date.now() + 120_000);
+    const drained = await waitDrained(admin, options.root, Date.now() + 120_000, signal);
     const drainMs = drained ? Date.now() - drainStarted : null;
     if (!drained) options.say('  the queue or a task folder did not empty within 120 s');
 
@@ -231,7 +243,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     options.say(`a fresh batch of ${freshJobs} jobs after the last heal…`);
     const fresh = await freshBatch(options, freshJobs);
     // Late duplicates (a zombie's write, a retry) must have time to show before the verdict.
-    await sleep(2 * options.sessionTimeoutMs);
+    await pause(2 * options.sessionTimeoutMs);
     const canaryRecord = await canary.stop();
     canary = null;
     options.say('judging from outside (a fresh client, the producer record, the execution log)…');
@@ -323,8 +335,14 @@ async function ensureConfig(admin: ZkClient, root: string): Promise<void> {
   }
 }
 
-async function waitDrained(admin: ZkClient, root: string, deadline: number): Promise<boolean> {
+async function waitDrained(
+  admin: ZkClient,
+  root: string,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     try {
       const queue = await admin.exists(`${root}${PATHS.queue}`);
       const folders = await admin.getChildren(`${root}${PATHS.assign}`);
@@ -367,7 +385,11 @@ async function freshBatch(options: ChaosOptions, jobs: number): Promise<string |
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ZK_LAB_PRODUCER_RECORD: freshRecordPath(options.labState) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A lab that stops under the run takes the batch's producer with it.
+      signal: options.signal,
+      killSignal: 'SIGTERM',
     });
+    child.once('error', () => undefined);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.stdout.resume();

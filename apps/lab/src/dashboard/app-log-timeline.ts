@@ -4,11 +4,13 @@
  * sessions, every warning and error) becomes a timeline line of the kind it is about. Two
  * things the digest leaves out are read here as well: a master's "task requeued" (counted,
  * and told once per reading as one line per master), and what the client saw of ZooKeeper
- * (SUSPENDED: ConnectionLoss; LOST: SessionExpired), which an action's run reports. Pure.
+ * (SUSPENDED: ConnectionLoss; LOST: SessionExpired), which an action's run reports, and how
+ * its session ended (a clean stop closes it; LOST means it expired). Pure.
  */
 import type { TimelineEvent } from '@zk-lab/dashboard';
 import type { AppKind } from '../app-state';
 import { digestLogLine } from '../event-digest';
+import type { SessionEnd } from './session-countdown';
 
 export type ClientSignal = 'ConnectionLoss' | 'SessionExpired';
 
@@ -16,6 +18,8 @@ export interface LogLineMeaning {
   event: TimelineEvent | null;
   requeued: boolean;
   signal: ClientSignal | null;
+  /** The app says its session ended: it closes it (a clean stop), or it expired. */
+  sessionEnd: SessionEnd | null;
   time: number;
 }
 
@@ -57,8 +61,16 @@ export function meaningOfLogLine(
     event,
     requeued: kind === 'master' && msg === 'task requeued',
     signal: signalOf(msg),
+    sessionEnd: sessionEndOf(msg),
     time,
   };
+}
+
+/** A clean stop closes the session (its ephemerals go at once); a lost one expired. */
+function sessionEndOf(msg: string): SessionEnd | null {
+  if (signalOf(msg) === 'SessionExpired') return 'expired';
+  if (/^ZooKeeper session CLOSED$|^(stopping|terminating)\b/.test(msg)) return 'closed';
+  return null;
 }
 
 /** What a client saw, from its own words (its session states, or an error it logged). */

@@ -5,6 +5,10 @@
  * again), then healed (a whole lab again, and the action's own condition) or not healed in
  * time; with who led the masters before and after, and what the faulted client saw of
  * ZooKeeper (from its log), beside what the learner predicted.
+ *
+ * Stopping: `stop()` aborts the action or run under way (its waits end, what it holds is
+ * undone, no app is started again) and waits for it, bounded, so that the lab stops its apps
+ * only once nothing here can start one behind its back.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -41,12 +45,35 @@ const RUNS_KEPT = 50;
 const POLL_MS = 200;
 const quiet: Output = { out: () => undefined, err: () => undefined };
 
+/** What a run aborted by the lab's stop says. */
+const STOPPED = 'the lab stopped under it';
+
 export class LabActions {
   private readonly runs: ActionRun[] = [];
   private busy: 'action' | 'chaos' | null = null;
   private count = 0;
+  private readonly abort = new AbortController();
+  /** The action or chaos run under way, settled (never rejects). */
+  private current: Promise<void> | null = null;
 
   constructor(private readonly options: LabActionsOptions) {}
+
+  /**
+   * Aborts what runs and waits for it to end, at most `waitMs`; true when it ended (or
+   * nothing ran). Afterwards every request is refused.
+   */
+  async stop(waitMs: number): Promise<boolean> {
+    this.abort.abort(new LabStoppedError(STOPPED));
+    const running = this.current;
+    if (running === null) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      running.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+    ]);
+    clearTimeout(timer);
+    return ended;
+  }
 
   recentRuns(): ActionRun[] {
     return [...this.runs];
@@ -75,13 +102,15 @@ export class LabActions {
     this.runs.push(run);
     if (this.runs.length > RUNS_KEPT) this.runs.shift();
     this.busy = 'action';
-    void this.perform(run, action)
+    this.current = this.perform(run, action)
       .catch((err: Error) => {
-        this.update(run, { state: 'failed', why: err.message });
-        this.note('error', `${run.kind}: could not be done: ${err.message}`, run.target);
+        const why = this.abort.signal.aborted ? STOPPED : err.message;
+        this.update(run, { state: 'failed', why });
+        this.note('error', `${run.kind}: could not be done: ${why}`, run.target);
       })
       .finally(() => {
         this.busy = null;
+        this.current = null;
       });
     return { ...run };
   }
@@ -111,18 +140,21 @@ export class LabActions {
       'chaos',
       `chaos run: seed ${request.seed}, ${request.rounds} round(s), ${total} actions`,
     );
-    void this.chaos(request, tell)
+    this.current = this.chaos(request, tell)
       .catch((err: Error) => {
-        tell({ state: 'failed', last: err.message });
-        this.note('error', `chaos run failed: ${err.message}`);
+        const why = this.abort.signal.aborted ? STOPPED : err.message;
+        tell({ state: 'failed', last: why });
+        this.note('error', `chaos run failed: ${why}`);
       })
       .finally(() => {
         this.busy = null;
+        this.current = null;
       });
     return view;
   }
 
   private refuseIfBusy(): void {
+    if (this.abort.signal.aborted) throw new FeedRefusal(503, 'the lab is stopping');
     if (this.busy === 'action') throw new FeedRefusal(409, 'an action runs: wait for it to heal');
     if (this.busy === 'chaos') throw new FeedRefusal(409, 'a chaos run is under way');
   }
@@ -142,6 +174,7 @@ export class LabActions {
       rng: new Rng(seed),
       apps: this.apps,
       view: this.view,
+      signal: this.abort.signal,
     };
   }
 
@@ -150,6 +183,7 @@ export class LabActions {
     const before = await this.view();
     this.update(run, { leaderBefore: before.leaderMaster?.name ?? null });
     this.note('chaos', `${action.kind}: ${action.what}`);
+    this.abort.signal.throwIfAborted();
     const done = await action.run(this.context(run.startedAt));
     const healAt = Date.now();
     this.update(run, {
@@ -167,7 +201,7 @@ export class LabActions {
       if (why === null && done.healedWhen !== undefined) why = await done.healedWhen();
       if (why === null) break;
       this.update(run, { why }, false);
-      await sleep(POLL_MS);
+      await this.pause(POLL_MS);
     }
     const healMs = why === null ? Date.now() - healAt : null;
     let saw = this.clientSaw(done.target, run.startedAt);
@@ -176,7 +210,7 @@ export class LabActions {
     const wakeBy = Date.now() + this.options.sessionTimeoutMs;
     while (done.heldMs > this.options.sessionTimeoutMs && saw.saw !== 'SessionExpired') {
       if (Date.now() > wakeBy) break;
-      await sleep(POLL_MS);
+      await this.pause(POLL_MS);
       saw = this.clientSaw(done.target, run.startedAt);
     }
     this.update(run, {
@@ -230,6 +264,7 @@ export class LabActions {
       durationS: 0,
       rounds: request.rounds,
       actions: ACTIONS,
+      signal: this.abort.signal,
       say: (line) => tell({ last: line.trim() }),
       onAction: (record) => {
         done++;
@@ -241,7 +276,9 @@ export class LabActions {
         );
       },
     });
-    // The run stops the producer to drain the queue: the lab goes on as it was.
+    // The run stops the producer to drain the queue: the lab goes on as it was (unless it
+    // is stopping: a producer started now would outlive it).
+    this.abort.signal.throwIfAborted();
     await appStart(options.labState, 'producer', quiet).catch(() => undefined);
     const violations = [
       ...report.verdict.violations.map(
@@ -258,6 +295,11 @@ export class LabActions {
     );
   }
 
+  /** Waits `ms`; throws at once when the lab stops. */
+  private pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.abort.signal });
+  }
+
   private update(run: ActionRun, change: Partial<ActionRun>, always = true): void {
     const before = JSON.stringify(run);
     Object.assign(run, change);
@@ -271,4 +313,9 @@ export class LabActions {
   ): void {
     this.options.history.emit('timeline', { time: Date.now(), kind, source, text });
   }
+}
+
+/** The lab stopped while an action or a chaos run was under way. */
+export class LabStoppedError extends Error {
+  override readonly name = 'LabStoppedError';
 }

@@ -45,13 +45,22 @@ export function serverFlagsOf(
   return flags;
 }
 
-/** The session an app's /status names, if it names one. */
+/**
+ * The session an app's /status names, if it names one. `0x0` is none: the client has lost
+ * its session (zk-client sets the id to 0 until the next one is made), and its old session
+ * may still live on the server, so it is not forgotten for a 0.
+ */
 export function sessionOfStatus(report: AppReport): string | null {
   const status = report.status;
   if (status === null) return null;
-  if (typeof status.sessionId === 'string') return status.sessionId;
   const session = status.session as { id?: unknown } | undefined;
-  return typeof session?.id === 'string' ? session.id : null;
+  const id =
+    typeof status.sessionId === 'string'
+      ? status.sessionId
+      : typeof session?.id === 'string'
+        ? session.id
+        : null;
+  return id === null || /^0x0*$/i.test(id) ? null : id;
 }
 
 /** Why the app's client cannot be talking to ZooKeeper now, or null. */

@@ -28,7 +28,7 @@ import {
   sessionOfStatus,
 } from './lab-app-views';
 import { StatusHistory } from './status-history';
-import type { AppSession } from './session-evidence';
+import { AppSessionBook } from './session-evidence';
 import { StatusLoop, type LabKnowledge } from './status-loop';
 
 export interface LabFeedOptions {
@@ -45,6 +45,9 @@ export interface LabFeedOptions {
   intervalMs?: number;
 }
 
+/** How long stop() waits for an aborted action or chaos run to end. */
+const STOP_WAIT_MS = 10_000;
+
 /** How long what a client saw is kept for an action's report. */
 const SIGNALS_KEPT_MS = 10 * 60_000;
 
@@ -57,7 +60,7 @@ export function createLabFeed(options: LabFeedOptions): StatusFeed {
 
   const tails = new Map<string, LogTail>();
   const signals: { app: string; time: number; signal: ClientSignal }[] = [];
-  const sessions = new Map<string, string>();
+  const book = new AppSessionBook();
   let requeues = 0;
 
   /** New lines of every app's log: timeline lines, requeues and what clients saw. */
@@ -73,6 +76,7 @@ export function createLabFeed(options: LabFeedOptions): StatusFeed {
         if (meaning.requeued) requeuedBy.set(app.name, (requeuedBy.get(app.name) ?? 0) + 1);
         if (meaning.signal !== null)
           signals.push({ app: app.name, time: meaning.time, signal: meaning.signal });
+        if (meaning.sessionEnd !== null) book.logEnd(app.name, meaning.sessionEnd);
       }
     }
     const now = Date.now();
@@ -97,18 +101,13 @@ export function createLabFeed(options: LabFeedOptions): StatusFeed {
       proxy.links().catch((): LinkInfo[] => []),
     ]);
     const views = [];
-    const appSessions: AppSession[] = [];
+    const clientDown = new Map<string, string | null>();
+    const now = Date.now();
     for (const report of reports) {
-      const session = sessionOfStatus(report);
-      if (session !== null) sessions.set(report.name, session);
+      const known = book.report(report.name, sessionOfStatus(report), now);
       const cutOff = appCutOff(links, report.name);
-      const known = sessions.get(report.name) ?? null;
       views.push(appViewOf(report, cutOff, report.state === 'down' ? null : known));
-      appSessions.push({
-        app: report.name,
-        session: known,
-        clientDown: clientDownOf(report, cutOff),
-      });
+      clientDown.set(report.name, clientDownOf(report, cutOff));
     }
     const nodes = ensemble.nodes;
     return {
@@ -119,7 +118,7 @@ export function createLabFeed(options: LabFeedOptions): StatusFeed {
         (id) => processPaused(nodes.find((n) => n.id === id)?.pid ?? null),
       ),
       apps: views,
-      appSessions,
+      appSessions: book.sessions(clientDown),
       requeues,
     };
   };
@@ -161,8 +160,14 @@ export function createLabFeed(options: LabFeedOptions): StatusFeed {
     runAction: (request) => actions.runAction(request),
     runChaos: (request) => actions.runChaos(request),
     note: (event) => history.emit('timeline', event),
-    // An action or a chaos run under way is not waited for: the lab stops around it.
+    // An action or a chaos run under way is aborted and waited for (bounded), so that it
+    // starts no app after this: `lab up` stops its apps only once this has resolved.
     stop: async () => {
+      if (!(await actions.stop(STOP_WAIT_MS))) {
+        options.log(
+          `the dashboard's action under way did not end within ${STOP_WAIT_MS / 1000} s of the stop`,
+        );
+      }
       await loop.stop();
       history.clear();
     },

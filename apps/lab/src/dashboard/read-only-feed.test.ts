@@ -83,16 +83,20 @@ describe('the read-only status feed', () => {
       const countdown = snapshot().sessions.find((v) => v.id === session)!;
       expect(countdown.because).toBe('client silent');
       // Heard from last before the cut (as a reading, up to a second later, first saw it);
-      // the server expires it one timeout after that.
-      expect(countdown.expiresBy!).toBeGreaterThan(cutAt);
-      expect(countdown.expiresBy!).toBeLessThanOrEqual(cutAt + 4_000 + 1_500);
+      // the server should expire it by one timeout and two ticks after that.
+      const tick = zk.ensemble.tickTimeMs;
+      expect(countdown.expiryApproximate).toBe(false);
+      expect(countdown.expiresBy!).toBeGreaterThan(cutAt + 2 * tick);
+      expect(countdown.expiresBy!).toBeLessThanOrEqual(cutAt + 4_000 + 2 * tick + 1_500);
 
+      // It goes with its ephemeral node, after its deadline could have come: expired.
       await waitFor(
-        'the session and its ephemeral gone',
+        'the session shown expired, its ephemeral gone',
         () => {
           const s = snapshot();
           return (
-            !s.sessions.some((v) => v.id === session) && !s.apps.some((a) => a.name === 'w-cut')
+            s.sessions.find((v) => v.id === session)?.ended === 'expired' &&
+            !s.apps.some((a) => a.name === 'w-cut')
           );
         },
         15_000,
@@ -137,4 +141,59 @@ describe('the read-only status feed', () => {
       await zk.ensemble.startNode(leader);
     }
   }, 40_000);
+
+  it('without quorum: the snapshot says the namespace is stale and since when, no countdown runs (no leader), and both come back with the quorum', async () => {
+    await waitFor('a leader on the feed', () => snapshot().zkLeader !== null, 20_000);
+    const path = `${root}${PATHS.workers}/w-held`;
+    const held = await ZkClient.connect({
+      connectString: zk.connectString,
+      sessionTimeoutMs: 4_000,
+    });
+    const session = `0x${held.sessionId.toString(16)}`;
+    await held.create(path, '{}', { mode: CreateMode.EPHEMERAL });
+    await waitFor(
+      'the session on the feed, fresh',
+      () => snapshot().stale === null && snapshot().sessions.some((v) => v.id === session),
+      10_000,
+    );
+    expect(snapshot().tickMs).toBe(zk.ensemble.tickTimeMs);
+    const leader = snapshot().zkLeader!;
+    const others = zk.ensemble.nodes.map((n) => n.id).filter((id) => id !== leader);
+    const lostAt = Date.now();
+    for (const id of others) await zk.ensemble.killNode(id, 'SIGKILL');
+    try {
+      await waitFor(
+        'the feed to say stale, with no leader',
+        () => snapshot().stale !== null && snapshot().zkLeader === null,
+        20_000,
+      );
+      const stale = snapshot().stale!;
+      expect(stale.since).toBeGreaterThanOrEqual(lostAt);
+      expect(stale.why).not.toBe('');
+      // The last good reading stands: the session is still shown, but nothing counts down.
+      await waitFor(
+        'the session away, its expiry held',
+        () => snapshot().sessions.find((v) => v.id === session)?.connected === false,
+        20_000,
+      );
+      expect(snapshot().sessions.find((v) => v.id === session)).toMatchObject({
+        expiresBy: null,
+        expiryHeld: 'no leader: sessions cannot expire now',
+        ended: null,
+      });
+    } finally {
+      await Promise.all(others.map((id) => zk.ensemble.startNode(id)));
+    }
+    await waitFor(
+      'the feed fresh again, with a leader',
+      () => snapshot().stale === null && snapshot().zkLeader !== null,
+      40_000,
+    );
+    await held.close();
+    await waitFor(
+      'the closed session shown closed',
+      () => snapshot().sessions.find((v) => v.id === session)?.ended === 'closed',
+      10_000,
+    );
+  }, 120_000);
 });

@@ -4,6 +4,7 @@
  * words it refused. Pure: the lab's own knowledge (paused, cut off) comes in as flags.
  */
 import type { ServerView } from '@zk-lab/dashboard';
+import { fourLetterWord, refusedWord } from '@zk-lab/deploy';
 import type { ServerReading } from '../monitor/ensemble-reading';
 
 export type ServerRole = ServerView['role'];
@@ -19,13 +20,15 @@ const NO_FLAGS: ServerFlags = { partitioned: false, paused: false };
 /**
  * The role of a server from its reading: down (nothing listens), not-answering (accepted
  * but silent, e.g. paused), out-of-quorum (answers, serves no client: no quorum, or
- * read-only), else the mode it reports. A server that refused both words we ask is up but
- * tells nothing: it is shown as not answering, with the refusal as its error.
+ * read-only), else the mode it reports. A server that refused both words we ask answers, so
+ * it is not "not answering": its role is unknown because its whitelist lacks the words, and
+ * it is shown as such (words-refused), with the words and the whitelist line as its error.
  */
 export function roleOf(reading: ServerReading): ServerRole {
   if (reading.state === 'down') return 'down';
   if (reading.state === 'not-answering') return 'not-answering';
   if (reading.serving === false || reading.mode === 'read-only') return 'out-of-quorum';
+  if (refusedAll(reading)) return 'words-refused';
   switch (reading.mode) {
     case 'leader':
     case 'follower':
@@ -48,7 +51,6 @@ export function serverViewOf(
   flags: ServerFlags = NO_FLAGS,
 ): ServerView {
   const role = roleOf(reading);
-  const refusedAll = reading.state === 'up' && reading.mode === null && reading.serving === null;
   return {
     id,
     address: reading.server,
@@ -64,8 +66,38 @@ export function serverViewOf(
     watches: reading.watches,
     ephemerals: reading.ephemerals,
     refusedWords: [...reading.refused],
-    error: refusedAll
-      ? `refused ${reading.refused.join(' and ')}: not in its 4lw.commands.whitelist`
+    error: refusedAll(reading)
+      ? `answers, but refuses ${reading.refused.join(' and ')} (not in its 4lw.commands.whitelist), ` +
+        `so its role cannot be read: allow them with 4lw.commands.whitelist=${reading.refused.join(',')}`
       : reading.error,
   };
+}
+
+/** It answered, but refused every word that tells its role. */
+function refusedAll(reading: ServerReading): boolean {
+  return (
+    reading.state === 'up' &&
+    reading.mode === null &&
+    reading.serving === null &&
+    reading.refused.length > 0
+  );
+}
+
+/** What `conf` told of a server: its tickTime, or that it refused the word (or did not say). */
+export type ConfAnswer = { tickMs: number } | { refused: true } | { unread: true };
+
+/** Asks one server for `conf` (read-only, like every word here) and takes its tickTime. */
+export async function readTickTime(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<ConfAnswer> {
+  try {
+    const text = await fourLetterWord(host, port, 'conf', timeoutMs);
+    if (refusedWord(text) !== null) return { refused: true };
+    const tick = /^tickTime=(\d+)\s*$/m.exec(text);
+    return tick === null ? { unread: true } : { tickMs: Number(tick[1]) };
+  } catch {
+    return { unread: true };
+  }
 }

@@ -100,6 +100,22 @@ export function timelineBetween(
         line('loss', gone.name, `${gone.name} unregistered`);
     }
   }
+  // How each session that ended did: closed by its client, or expired by the server.
+  const endedBefore = new Set(previous.sessions.filter((v) => v.ended !== null).map((v) => v.id));
+  for (const session of current.sessions) {
+    if (session.ended === null || endedBefore.has(session.id)) continue;
+    const whose = session.owner === null ? '' : ` (${session.owner})`;
+    const owned = session.ephemerals.length;
+    line(
+      'session',
+      session.owner,
+      session.ended === 'closed'
+        ? `session ${session.id}${whose} closed by its client` +
+            (owned > 0 ? `: its ${owned} ephemeral node(s) went at once` : '')
+        : `session ${session.id}${whose} expired` +
+            (owned > 0 ? `: its ${owned} ephemeral node(s) went with it` : ''),
+    );
+  }
   return events;
 }
 

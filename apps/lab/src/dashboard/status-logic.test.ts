@@ -1,12 +1,20 @@
-import type { Snapshot } from '@zk-lab/dashboard';
+import type { SessionView, Snapshot } from '@zk-lab/dashboard';
+import type { AppReport } from '../app-status';
 import type { EnsembleReading, ServerReading } from '../monitor/ensemble-reading';
+import { sessionOfStatus } from './lab-app-views';
 import { sampleOf } from './chart-sample';
 import { connectionsBySession, parseCons } from './server-connections';
 import { roleOf, serverViewOf } from './server-roles';
-import { SessionCountdown, type ListedConnection } from './session-countdown';
+import {
+  ENDED_KEPT_MS,
+  SessionCountdown,
+  type EnsembleClock,
+  type ListedConnection,
+  type SessionEvidence,
+} from './session-countdown';
 import { timelineBetween } from './snapshot-timeline';
 import type { NamespaceReading } from './namespace-reading';
-import { evidenceOf } from './session-evidence';
+import { AppSessionBook, evidenceOf } from './session-evidence';
 import { emptySnapshot } from './status-loop';
 
 function server(over: Partial<ServerReading>): ServerReading {
@@ -47,10 +55,11 @@ describe('server roles', () => {
     expect(roleOf(server({ state: 'down', mode: null, serving: null }))).toBe('down');
   });
 
-  it('a server that refused both words says which, and is not called a follower', () => {
+  it('a server that answers but refuses srvr and mntr is not called silent: it refuses the words, named with the whitelist line', () => {
     const view = serverViewOf(server({ mode: null, serving: null, refused: ['srvr', 'mntr'] }), 2);
-    expect(view).toMatchObject({ id: 2, role: 'not-answering', refusedWords: ['srvr', 'mntr'] });
-    expect(view.error).toContain('whitelist');
+    expect(view).toMatchObject({ id: 2, role: 'words-refused', refusedWords: ['srvr', 'mntr'] });
+    expect(view.error).toContain('refuses srvr and mntr');
+    expect(view.error).toContain('4lw.commands.whitelist=srvr,mntr');
   });
 });
 
@@ -186,53 +195,98 @@ describe('session countdown', () => {
         { session: '0x1', timeoutMs: 4_000, lastResponse: 500, received: 3, server: 2, ...over },
       ],
     ]);
-  const evidence = (clientDown: string | null = null) => [
-    { id: '0x1', owner: 'w1', ephemerals: ['/r/workers/w1'], clientDown },
+  const evidence = (
+    clientDown: string | null = null,
+    over: Partial<SessionEvidence> = {},
+  ): SessionEvidence[] => [
+    { id: '0x1', owner: 'w1', ephemerals: ['/r/workers/w1'], clientDown, logged: null, ...over },
   ];
+  // A leader, and a tickTime of 200 ms as `conf` tells it.
+  const led: EnsembleClock = { leader: '1@3', tickMs: 200 };
 
-  it('a client whose server answer has not moved for half its timeout is silent, and expires one timeout after it was last heard', () => {
+  it('a client whose server answer has not moved for half its timeout is silent, and should expire by one timeout and two ticks after it was last heard', () => {
     const countdown = new SessionCountdown();
-    expect(countdown.views(1_000, evidence(), listed())[0]).toMatchObject({
+    expect(countdown.views(1_000, evidence(), listed(), led)[0]).toMatchObject({
       connected: true,
       server: 2,
       expiresBy: null,
     });
-    expect(countdown.views(2_000, evidence(), listed({ lastResponse: 900 }))[0]!.connected).toBe(
-      true,
-    );
+    expect(
+      countdown.views(2_000, evidence(), listed({ lastResponse: 900 }), led)[0]!.connected,
+    ).toBe(true);
     // the same last answer for 2 s (of a 4 s timeout): not yet silent
-    expect(countdown.views(4_000, evidence(), listed({ lastResponse: 900 }))[0]!.connected).toBe(
-      true,
+    expect(
+      countdown.views(4_000, evidence(), listed({ lastResponse: 900 }), led)[0]!.connected,
+    ).toBe(true);
+    // The leader rounds expiry up to its next tick, and a follower forwards pings on its own
+    // next ping: up to two ticks past last heard + timeout.
+    expect(countdown.views(4_500, evidence(), listed({ lastResponse: 900 }), led)[0]).toMatchObject(
+      {
+        connected: false,
+        because: 'client silent',
+        expiresBy: 2_000 + 4_000 + 2 * 200,
+        expiryApproximate: false,
+        expiryHeld: null,
+      },
     );
-    expect(countdown.views(4_500, evidence(), listed({ lastResponse: 900 }))[0]).toMatchObject({
-      connected: false,
-      because: 'client silent',
-      expiresBy: 6_000,
-    });
   });
 
-  it('the lab saying the client is paused wins over a connection the server still holds', () => {
+  it('without tickTime (conf refused) the deadline is last heard + timeout, and says it is approximate', () => {
     const countdown = new SessionCountdown();
-    countdown.views(1_000, evidence(), listed());
-    expect(countdown.views(1_500, evidence('client paused'), listed())[0]).toMatchObject({
+    const clock = { leader: '1@3', tickMs: null };
+    countdown.views(1_000, evidence(), listed(), clock);
+    expect(countdown.views(1_500, evidence('client paused'), listed(), clock)[0]).toMatchObject({
       connected: false,
       because: 'client paused',
       expiresBy: 5_000,
+      expiryApproximate: true,
     });
+  });
+
+  it('with no ZooKeeper leader no session can expire: the countdown stops and says why, and each new leader starts it again from a fresh timeout', () => {
+    const countdown = new SessionCountdown();
+    countdown.views(1_000, evidence(), listed(), led);
+    expect(countdown.views(1_500, evidence('client paused'), listed(), led)[0]).toMatchObject({
+      expiresBy: 5_400,
+      expiryHeld: null,
+    });
+    const none = { leader: null, tickMs: 200 };
+    expect(countdown.views(2_000, evidence('client paused'), new Map(), none)[0]).toMatchObject({
+      connected: false,
+      expiresBy: null,
+      expiryHeld: 'no leader: sessions cannot expire now',
+    });
+    // Past the old deadline, still no leader: it has not expired, and nothing says it did.
+    const held = countdown.views(9_000, evidence('client paused'), new Map(), none)[0]!;
+    expect(held).toMatchObject({ ended: null, expiresBy: null });
+    // The new leader gives the session a whole timeout again, from when it was first seen.
+    expect(
+      countdown.views(10_000, evidence('client paused'), new Map(), {
+        leader: '2@4',
+        tickMs: 200,
+      })[0],
+    ).toMatchObject({ expiresBy: 10_000 + 4_000 + 400, expiryHeld: null });
+    // A leader that changes without a gap seen in between restarts it too.
+    expect(
+      countdown.views(12_000, evidence('client paused'), new Map(), {
+        leader: '3@5',
+        tickMs: 200,
+      })[0],
+    ).toMatchObject({ expiresBy: 12_000 + 4_000 + 400 });
   });
 
   it('not listed by any server: not connected, counting from when it was last heard', () => {
     const countdown = new SessionCountdown();
-    countdown.views(1_000, evidence(), listed());
-    expect(countdown.views(2_000, evidence(), new Map())[0]).toMatchObject({
+    countdown.views(1_000, evidence(), listed(), led);
+    expect(countdown.views(2_000, evidence(), new Map(), led)[0]).toMatchObject({
       connected: false,
-      expiresBy: 5_000,
+      expiresBy: 5_400,
       timeoutMs: 4_000,
     });
   });
 
   it('without cons it says nothing more than the ephemerals', () => {
-    expect(new SessionCountdown().views(1_000, evidence(), null)[0]).toEqual({
+    expect(new SessionCountdown().views(1_000, evidence(), null, led)[0]).toEqual({
       id: '0x1',
       owner: 'w1',
       server: null,
@@ -240,8 +294,108 @@ describe('session countdown', () => {
       ephemerals: ['/r/workers/w1'],
       connected: true,
       expiresBy: null,
+      expiryApproximate: false,
+      expiryHeld: null,
       because: null,
+      ended: null,
+      endedAt: null,
     });
+  });
+});
+
+describe('how a session ended', () => {
+  const listed = (): Map<string, ListedConnection> =>
+    new Map([
+      ['0x1', { session: '0x1', timeoutMs: 4_000, lastResponse: 500, received: 3, server: 2 }],
+    ]);
+  const led: EnsembleClock = { leader: '1@3', tickMs: 200 };
+  const alive: SessionEvidence = {
+    id: '0x1',
+    owner: 'w1',
+    ephemerals: ['/r/workers/w1'],
+    clientDown: null,
+    logged: null,
+  };
+
+  it('a cleanly stopped app closed its session: shown closed (not expired), kept a while, then gone', () => {
+    const countdown = new SessionCountdown();
+    countdown.views(1_000, [alive], listed(), led);
+    // SIGTERM: the app logged its close, its registration went at once, the app is down.
+    const closed = {
+      ...alive,
+      ephemerals: [],
+      clientDown: 'client dead',
+      logged: 'closed' as const,
+    };
+    const view = countdown.views(2_000, [closed], new Map(), led)[0]!;
+    expect(view).toMatchObject({ id: '0x1', ended: 'closed', endedAt: 2_000, connected: false });
+    expect(view.expiresBy).toBeNull();
+    expect(view.because).toBeNull();
+    expect(countdown.views(2_000 + ENDED_KEPT_MS - 1, [closed], new Map(), led)[0]?.ended).toBe(
+      'closed',
+    );
+    expect(countdown.views(2_000 + ENDED_KEPT_MS, [closed], new Map(), led)).toEqual([]);
+  });
+
+  it('a session that vanished well before its deadline was closed; one that went after it could have expired, expired', () => {
+    const early = new SessionCountdown();
+    early.views(1_000, [alive], listed(), led);
+    expect(early.views(2_000, [], new Map(), led)[0]).toMatchObject({ ended: 'closed' });
+
+    const late = new SessionCountdown();
+    late.views(1_000, [alive], listed(), led);
+    late.views(2_000, [{ ...alive, clientDown: 'client paused' }], listed(), led);
+    expect(late.views(5_000, [], new Map(), led)[0]).toMatchObject({
+      ended: 'expired',
+      endedAt: 5_000,
+      ephemerals: ['/r/workers/w1'],
+    });
+  });
+
+  it('its client said it closed it: closed at once, though a listing a moment old still shows its registration', () => {
+    const countdown = new SessionCountdown();
+    countdown.views(1_000, [alive], listed(), led);
+    const closing = { ...alive, clientDown: 'client dead', logged: 'closed' as const };
+    expect(countdown.views(2_000, [closing], new Map(), led)[0]).toMatchObject({
+      ended: 'closed',
+      because: null,
+      expiresBy: null,
+    });
+  });
+
+  it('its client logged SessionExpired: expired, whenever it went', () => {
+    const countdown = new SessionCountdown();
+    countdown.views(1_000, [alive], listed(), led);
+    countdown.views(1_500, [{ ...alive, logged: 'expired' }], listed(), led);
+    expect(countdown.views(2_000, [], new Map(), led)[0]?.ended).toBe('expired');
+  });
+
+  it("a killed app's old session, kept as its dead client's, is shown expired when the server deletes its ephemerals, not counting on to the deadline", () => {
+    const countdown = new SessionCountdown();
+    countdown.views(1_000, [alive], listed(), led);
+    const dead = { ...alive, clientDown: 'client dead' };
+    expect(countdown.views(2_000, [dead], new Map(), led)[0]).toMatchObject({
+      ended: null,
+      expiresBy: 5_400,
+    });
+    // The server expired it a tick early of the upper bound: its registration is gone.
+    expect(countdown.views(5_100, [{ ...dead, ephemerals: [] }], new Map(), led)[0]).toMatchObject({
+      ended: 'expired',
+      endedAt: 5_100,
+      ephemerals: ['/r/workers/w1'],
+    });
+  });
+
+  it('a killed client whose session nothing in ZooKeeper shows (no ephemeral, no connection) expires once its deadline passed, not before', () => {
+    const countdown = new SessionCountdown();
+    const bare = { ...alive, ephemerals: [] };
+    countdown.views(1_000, [bare], listed(), led);
+    const dead = { ...bare, clientDown: 'client dead' };
+    expect(countdown.views(3_000, [dead], new Map(), led)[0]).toMatchObject({
+      ended: null,
+      expiresBy: 5_400,
+    });
+    expect(countdown.views(5_500, [dead], new Map(), led)[0]).toMatchObject({ ended: 'expired' });
   });
 });
 
@@ -293,6 +447,53 @@ describe('timeline from two snapshots', () => {
   });
 });
 
+describe('session ends on the timeline', () => {
+  const view = (over: Partial<SessionView>): SessionView => ({
+    id: '0x1',
+    owner: 'w1',
+    server: null,
+    timeoutMs: 4_000,
+    ephemerals: ['/r/workers/w1'],
+    connected: false,
+    expiresBy: null,
+    expiryApproximate: false,
+    expiryHeld: null,
+    because: null,
+    ended: null,
+    endedAt: null,
+    ...over,
+  });
+  const snap = (sessions: SessionView[]): Snapshot => ({
+    ...emptySnapshot('lab', 10),
+    sessions,
+  });
+
+  it('says once how a session ended: closed by its client, or expired', () => {
+    const closed = view({ ended: 'closed', endedAt: 10 });
+    const lines = timelineBetween(snap([view({})]), snap([closed]), {
+      apps: false,
+      processes: true,
+    });
+    expect(lines).toEqual([
+      {
+        time: 10,
+        kind: 'session',
+        source: 'w1',
+        text: 'session 0x1 (w1) closed by its client: its 1 ephemeral node(s) went at once',
+      },
+    ]);
+    expect(
+      timelineBetween(snap([closed]), snap([closed]), { apps: false, processes: true }),
+    ).toEqual([]);
+    expect(
+      timelineBetween(snap([view({})]), snap([view({ ended: 'expired', endedAt: 10 })]), {
+        apps: false,
+        processes: true,
+      })[0]?.text,
+    ).toBe('session 0x1 (w1) expired: its 1 ephemeral node(s) went with it');
+  });
+});
+
 describe('which sessions are shown', () => {
   const namespace: NamespaceReading = {
     at: 0,
@@ -312,8 +513,8 @@ describe('which sessions are shown', () => {
     const shown = evidenceOf(
       namespace,
       [
-        { app: 'm1', session: '0xa', clientDown: null },
-        { app: 'w1', session: '0xc', clientDown: null },
+        { app: 'm1', session: '0xa', current: true, clientDown: null, logged: null },
+        { app: 'w1', session: '0xc', current: true, clientDown: null, logged: null },
       ],
       null,
       '0xf',
@@ -324,9 +525,84 @@ describe('which sessions are shown', () => {
         owner: 'm1',
         ephemerals: ['/r/election/_c_x-latch-0000000001'],
         clientDown: null,
+        logged: null,
       },
-      { id: '0xb', owner: 'w1', ephemerals: ['/r/workers/w1'], clientDown: 'client dead' },
-      { id: '0xc', owner: 'w1', ephemerals: [], clientDown: null },
+      {
+        id: '0xb',
+        owner: 'w1',
+        ephemerals: ['/r/workers/w1'],
+        clientDown: 'client dead',
+        logged: null,
+      },
+      { id: '0xc', owner: 'w1', ephemerals: [], clientDown: null, logged: null },
+    ]);
+  });
+
+  const report = (sessionId: string, state: AppReport['state'] = 'up'): AppReport => ({
+    name: 'w1',
+    kind: 'worker',
+    pid: 1,
+    state,
+    role: 'registered',
+    port: 1,
+    logPath: '/dev/null',
+    status: { sessionId, registered: true },
+  });
+
+  it('a cut-off client that lost its session says 0x0: that is no session, and its old one is still its client cut off, not dead', () => {
+    // zk-client sets the id to 0 once the session is lost, until it has a new one.
+    expect(sessionOfStatus(report('0x0'))).toBeNull();
+    expect(sessionOfStatus(report('0x0000000000000000'))).toBeNull();
+    expect(sessionOfStatus(report('0xb'))).toBe('0xb');
+    const book = new AppSessionBook();
+    book.report('w1', sessionOfStatus(report('0xb')), 0);
+    expect(book.report('w1', sessionOfStatus(report('0x0')), 1_000)).toBe('0xb');
+    const shown = evidenceOf(
+      namespace,
+      book.sessions(new Map([['w1', 'client cut off']])),
+      null,
+      '0xf',
+    );
+    expect(shown.find((e) => e.id === '0xb')).toMatchObject({
+      owner: 'w1',
+      clientDown: 'client cut off',
+    });
+    expect(shown.map((e) => e.id)).toEqual(['0xa', '0xb']);
+  });
+
+  it('a SIGTERMed app closed its session: not listed as a dead client counting down while it is down, but as closed', () => {
+    const book = new AppSessionBook();
+    book.report('w1', '0xc', 0);
+    // "terminating: closing the ZooKeeper session", then the process is gone.
+    book.logEnd('w1', 'closed');
+    book.report('w1', sessionOfStatus({ ...report('0xc', 'down'), status: null }), 1_000);
+    const countdown = new SessionCountdown();
+    const clock = { leader: '1@3', tickMs: 200 };
+    const listedC = new Map([
+      ['0xc', { session: '0xc', timeoutMs: 4_000, lastResponse: 1, received: 1, server: 1 }],
+    ]);
+    const before = evidenceOf(
+      null,
+      [{ app: 'w1', session: '0xc', current: true, clientDown: null, logged: null }],
+      null,
+      '0xf',
+    );
+    countdown.views(500, before, listedC, clock);
+    const down = evidenceOf(null, book.sessions(new Map([['w1', 'client dead']])), null, '0xf');
+    const view = countdown.views(1_000, down, new Map(), clock).find((v) => v.id === '0xc');
+    expect(view).toMatchObject({ ended: 'closed', expiresBy: null, because: null });
+    // Started again on a new session: the closed one is not kept as a dead client's.
+    book.report('w1', '0xd', 2_000);
+    expect(book.sessions(new Map([['w1', null]])).map((a) => a.session)).toEqual(['0xd']);
+  });
+
+  it('a SIGKILLed app restarted on a new session: its old one is kept as a dead client until it ends', () => {
+    const book = new AppSessionBook();
+    book.report('w1', '0xc', 0);
+    book.report('w1', '0xd', 1_000);
+    expect(book.sessions(new Map([['w1', null]]))).toEqual([
+      { app: 'w1', session: '0xd', current: true, clientDown: null, logged: null },
+      { app: 'w1', session: '0xc', current: false, clientDown: 'client dead', logged: null },
     ]);
   });
 

@@ -20,7 +20,13 @@ import { sampleOf, type CountsAt } from './chart-sample';
 import { appsOf } from './namespace-apps';
 import { readNamespace, type NamespaceReading } from './namespace-reading';
 import { connectionsBySession, readConnections } from './server-connections';
-import { idsByPlace, serverViewOf, type ServerFlags } from './server-roles';
+import {
+  idsByPlace,
+  readTickTime,
+  serverViewOf,
+  type ConfAnswer,
+  type ServerFlags,
+} from './server-roles';
 import { SessionCountdown } from './session-countdown';
 import { evidenceOf, type AppSession } from './session-evidence';
 import { timelineBetween } from './snapshot-timeline';
@@ -52,6 +58,8 @@ export interface StatusLoopOptions {
 }
 
 const READ_TIMEOUT_MS = 800;
+/** tickTime is asked (`conf`) until known; when every server refused, again after this. */
+const CONF_RETRY_MS = 30_000;
 
 export class StatusLoop {
   private latest: Snapshot;
@@ -66,6 +74,10 @@ export class StatusLoop {
   private hadSnapshot = false;
   private namespaceRead: Promise<NamespaceReading | null> | null = null;
   private lastNamespace: NamespaceReading | null = null;
+  /** Since when the namespace could not be read, and why; null while it can. */
+  private stale: { since: number; why: string } | null = null;
+  private tickMs: number | null = null;
+  private confAskedAt = -Infinity;
 
   constructor(private readonly options: StatusLoopOptions) {
     this.latest = emptySnapshot(options.mode, Date.now());
@@ -109,7 +121,7 @@ export class StatusLoop {
     const { options } = this;
     // Everything at once: a paused server or a ZooKeeper without quorum costs one timeout.
     const places = serversOf(options.connectString);
-    const [reading, { namespace, fresh }, lab, byPlace, watchesByPlace] = await Promise.all([
+    const [reading, { namespace, fresh }, lab, byPlace, watchesByPlace, conf] = await Promise.all([
       readEnsemble(options.connectString, { timeoutMs: READ_TIMEOUT_MS }),
       this.readNamespaceSafely(),
       options.lab === undefined ? null : options.lab(),
@@ -119,6 +131,7 @@ export class StatusLoop {
       options.watches === true
         ? Promise.all(places.map(({ host, port }) => readWatches(host, port, READ_TIMEOUT_MS)))
         : null,
+      this.askConf(places),
     ]);
     const ids = lab?.serverIds ?? idsByPlace(reading.servers);
     const idOf = (address: string): number => ids.get(address) ?? 0;
@@ -135,6 +148,12 @@ export class StatusLoop {
       if (answer.state === 'refused' && server !== undefined) server.refusedWords.push('cons');
     }
     const connections = connectionsBySession(answers, up);
+    conf?.forEach((answer, place) => {
+      const server = servers.find((s) => s.id === idOf(reading.servers[place]!.server));
+      if ('refused' in answer && server !== undefined) server.refusedWords.push('conf');
+    });
+    const zkLeader = reading.leader === null ? null : idOf(reading.leader);
+    const leaderEpoch = servers.find((s) => s.id === zkLeader)?.zxid?.epoch ?? null;
 
     const apps = lab?.apps ?? (namespace === null ? [] : appsOf(namespace));
     const now = Date.now();
@@ -147,17 +166,23 @@ export class StatusLoop {
         sessionHex(options.client.sessionId),
       ),
       connections,
+      {
+        leader: zkLeader === null ? null : `${zkLeader}@${leaderEpoch ?? '?'}`,
+        tickMs: this.tickMs,
+      },
     );
     const leading = apps.find((a) => a.kind === 'master' && a.leading);
     const snapshot: Snapshot = {
       time: now,
       mode: options.mode,
       servers,
-      zkLeader: reading.leader === null ? null : idOf(reading.leader),
+      zkLeader,
       apps,
       leaderMaster: leading === undefined ? null : { name: leading.name, epoch: leading.epoch },
       sessions,
       counts: namespace === null ? null : { ...namespace.counts, requeues: lab?.requeues ?? 0 },
+      tickMs: this.tickMs,
+      stale: fresh ? null : this.stale,
     };
     const counts: CountsAt | null =
       namespace === null || !fresh
@@ -188,6 +213,26 @@ export class StatusLoop {
     for (const event of timeline) options.history.emit('timeline', event);
   }
 
+  /**
+   * The servers' tickTime from `conf`, asked of each server until one tells it (then kept:
+   * an ensemble's servers share it); null answers when it was not asked this time.
+   */
+  private async askConf(
+    places: readonly { host: string; port: number }[],
+  ): Promise<ConfAnswer[] | null> {
+    const now = Date.now();
+    if (this.tickMs !== null || now - this.confAskedAt < CONF_RETRY_MS) return null;
+    const answers = await Promise.all(
+      places.map(({ host, port }) => readTickTime(host, port, READ_TIMEOUT_MS)),
+    );
+    const told = answers.find((a): a is { tickMs: number } => 'tickMs' in a);
+    if (told !== undefined) this.tickMs = told.tickMs;
+    // Asked again next reading unless every server that answered refused it.
+    if (answers.some((a) => 'refused' in a) && !answers.some((a) => 'unread' in a))
+      this.confAskedAt = now;
+    return answers;
+  }
+
   /** What changed of who watches what; nothing when a serving server did not say. */
   private fanout(
     byPlace: readonly (Map<string, string[]> | null)[],
@@ -208,8 +253,9 @@ export class StatusLoop {
 
   /**
    * The namespace (null: no layout there). When ZooKeeper does not answer (no quorum, no
-   * permission: said once on the timeline), the last good reading stands, marked stale, so
-   * that nobody seems to leave; a read still waiting for its answer is not asked again.
+   * permission: said once on the timeline), the last good reading stands, so that nobody
+   * seems to leave, and the snapshot says it is stale and since when; a read still waiting
+   * for its answer is not asked again.
    */
   private async readNamespaceSafely(): Promise<{
     namespace: NamespaceReading | null;
@@ -240,6 +286,7 @@ export class StatusLoop {
               text: `the namespace cannot be read: ${trouble}`,
             };
       this.namespaceTrouble = trouble;
+      this.stale = trouble === null ? null : { since: event.time, why: trouble };
       if (!this.stopped) this.options.history.emit('timeline', event);
     }
     return { namespace: this.lastNamespace, fresh: trouble === null };
@@ -257,5 +304,7 @@ export function emptySnapshot(mode: DashboardMode, time: number): Snapshot {
     leaderMaster: null,
     sessions: [],
     counts: null,
+    tickMs: null,
+    stale: null,
   };
 }

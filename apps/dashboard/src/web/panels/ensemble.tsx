@@ -17,7 +17,11 @@ function ServerCard({ server }: { server: ServerView }) {
     >
       <header>
         <strong>zk{server.id}</strong>{' '}
-        <span className={`badge role role-${server.role}`}>{server.role}</span>
+        <span className={`badge role role-${server.role}`}>
+          {server.role === 'words-refused'
+            ? `refuses ${server.refusedWords.filter((w) => w === 'srvr' || w === 'mntr').join(' and ')}`
+            : server.role}
+        </span>
         {server.partitioned && <span className="badge fault">partitioned</span>}
         {server.paused && <span className="badge fault">paused</span>}
       </header>

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Theme } from '../app';
+import { formatClock, onPageClock } from '../format';
 import { useSignal } from '../signal';
 import { hello, snapshot, stream } from '../store';
 
@@ -19,6 +20,7 @@ export function Header({
   const snap = useSignal(snapshot);
   const state = useSignal(stream);
   const leader = snap?.leaderMaster ?? null;
+  const stale = snap?.stale ?? null;
   return (
     <header className="topbar container-fluid">
       <nav>
@@ -46,6 +48,17 @@ export function Header({
               {state}
             </span>
           </li>
+          {stale !== null && snap !== null && (
+            <li className="small">
+              <span
+                className="badge fault"
+                data-testid="stale"
+                title={`the namespace cannot be read: ${stale.why}; sessions, counts and jobs are as they were then`}
+              >
+                stale since {formatClock(onPageClock(stale.since, snap.time, Date.now()))}
+              </span>
+            </li>
+          )}
           <li className="small">
             leading master <strong data-testid="leader-master">{leader?.name ?? 'none'}</strong>
             {leader?.epoch !== null && leader?.epoch !== undefined && (

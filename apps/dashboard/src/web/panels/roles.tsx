@@ -1,7 +1,9 @@
 import type { AppView } from '../../protocol';
 import { useSignal } from '../signal';
+import { onPageClock } from '../format';
 import { goTo, hello, snapshot } from '../store';
 import { Panel } from './panel';
+import { STALE_STYLE, StaleNote } from './stale';
 
 function AppRow({ app, root }: { app: AppView; root: string }) {
   const prefix = root === '/' ? '' : root;
@@ -59,6 +61,10 @@ export function RolesPanel() {
   const root = useSignal(hello)?.root ?? '/';
   const apps = snap?.apps ?? [];
   const leader = snap?.leaderMaster;
+  // Read-only mode finds the apps in the namespace: stale with it. The lab reads its apps.
+  const stale = snap?.mode === 'read-only' ? (snap.stale ?? null) : null;
+  const receivedAt = Date.now();
+  const onPage = (time: number) => onPageClock(time, snap?.time ?? receivedAt, receivedAt);
   return (
     <Panel
       name="roles"
@@ -71,23 +77,26 @@ export function RolesPanel() {
         </span>
       }
     >
-      {GROUPS.map(({ kind, title }) => {
-        const group = apps.filter((app) => app.kind === kind);
-        return (
-          <section key={kind} className="role-group">
-            <h3>{title}</h3>
-            {group.length === 0 ? (
-              <p className="muted small">none</p>
-            ) : (
-              <ul className="app-list">
-                {group.map((app) => (
-                  <AppRow key={app.name} app={app} root={root} />
-                ))}
-              </ul>
-            )}
-          </section>
-        );
-      })}
+      {stale !== null && <StaleNote stale={stale} onPage={onPage} />}
+      <div style={stale !== null ? STALE_STYLE : undefined}>
+        {GROUPS.map(({ kind, title }) => {
+          const group = apps.filter((app) => app.kind === kind);
+          return (
+            <section key={kind} className="role-group">
+              <h3>{title}</h3>
+              {group.length === 0 ? (
+                <p className="muted small">none</p>
+              ) : (
+                <ul className="app-list">
+                  {group.map((app) => (
+                    <AppRow key={app.name} app={app} root={root} />
+                  ))}
+                </ul>
+              )}
+            </section>
+          );
+        })}
+      </div>
     </Panel>
   );
 }

@@ -1,14 +1,23 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { SessionView } from '../../protocol';
-import { formatClock, formatCountdown, formatDuration } from '../format';
+import { expiryText, formatClock, formatDuration, formatSessionId, onPageClock } from '../format';
 import { baseName } from '../paths';
-import { SessionMemory } from '../session-memory';
+import { rowStateOf, SessionMemory, type SessionLine } from '../session-memory';
 import { useSignal } from '../signal';
 import { goTo, snapshot } from '../store';
 import { Panel } from './panel';
+import { STALE_STYLE, StaleNote } from './stale';
 
-/** A live countdown to the server's latest expiry of a session that lost its client. */
-function Countdown({ deadline, timeoutMs }: { deadline: number; timeoutMs: number | null }) {
+/** A live countdown to the deadline by which the server should have expired the session. */
+function Countdown({
+  deadline,
+  timeoutMs,
+  approximate,
+}: {
+  /** On this page's clock. */
+  deadline: number;
+  timeoutMs: number | null;
+  approximate: boolean;
+}) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 100);
@@ -18,15 +27,55 @@ function Countdown({ deadline, timeoutMs }: { deadline: number; timeoutMs: numbe
   const share =
     timeoutMs !== null && timeoutMs > 0 ? Math.max(0, Math.min(1, left / timeoutMs)) : null;
   return (
-    <span className={`countdown${left <= 0 ? ' expired' : ''}`} data-testid="session-countdown">
-      {left <= 0 ? 'expired: its ephemerals go' : `expires in ${formatCountdown(deadline, now)}`}
+    <span
+      className={`countdown${left <= 0 ? ' expired' : ''}`}
+      data-testid="session-countdown"
+      title={
+        approximate
+          ? 'last heard + its timeout; the servers refused conf, so the up to two ticks the leader may take more are not counted'
+          : 'last heard + its timeout + two ticks: the leader checks expiry once a tick'
+      }
+    >
+      {expiryText(deadline, now, approximate)}
       {share !== null && <progress value={share} max={1} />}
     </span>
   );
 }
 
-function SessionRow({ session, goneAt }: { session: SessionView; goneAt: number | null }) {
-  const state = goneAt !== null ? 'expired' : session.connected ? 'connected' : 'away';
+function EndBadge({ line, onPage }: { line: SessionLine; onPage: (time: number) => number }) {
+  const { session, goneAt } = line;
+  if (session.ended === 'closed') {
+    return (
+      <span className="badge ok" title="A clean stop closes the session: no wait for a timeout">
+        closed at {formatClock(onPage(session.endedAt ?? 0))} by its client: its ephemerals went at
+        once
+      </span>
+    );
+  }
+  if (session.ended === 'expired') {
+    return (
+      <span className="badge gone-badge">
+        expired at {formatClock(onPage(session.endedAt ?? 0))}: its ephemerals went with it
+      </span>
+    );
+  }
+  return (
+    <span className="badge gone-badge">
+      gone at {formatClock(goneAt ?? 0)} (closed or expired: the dashboard did not see)
+    </span>
+  );
+}
+
+function SessionRow({
+  line,
+  onPage,
+}: {
+  line: SessionLine;
+  /** A time of the server's clock on this page's. */
+  onPage: (time: number) => number;
+}) {
+  const { session } = line;
+  const state = rowStateOf(line);
   return (
     <tr
       data-testid="session-row"
@@ -35,7 +84,7 @@ function SessionRow({ session, goneAt }: { session: SessionView; goneAt: number 
       className={state === 'connected' ? '' : state === 'away' ? 'at-risk' : 'expired'}
     >
       <td>
-        <code title={session.id}>{session.id.replace(/^0x0*/, '0x')}</code>
+        <code title={session.id}>{formatSessionId(session.id)}</code>
       </td>
       <td>{session.owner ?? <span className="muted">?</span>}</td>
       <td>{session.server === null ? '–' : `zk${session.server}`}</td>
@@ -57,23 +106,29 @@ function SessionRow({ session, goneAt }: { session: SessionView; goneAt: number 
         ))}
       </td>
       <td>
-        {goneAt !== null ? (
-          <span className="badge gone-badge">
-            expired at {formatClock(goneAt)}: its ephemerals went with it
-          </span>
-        ) : session.connected ? (
+        {state === 'connected' ? (
           <span className="badge ok">connected</span>
-        ) : (
+        ) : state === 'away' ? (
           <>
             <span className="badge fault">{session.because ?? 'not connected'}</span>{' '}
-            {session.expiresBy !== null ? (
-              <Countdown deadline={session.expiresBy} timeoutMs={session.timeoutMs} />
+            {session.expiryHeld !== null ? (
+              <span data-testid="session-countdown" className="muted small">
+                {session.expiryHeld}
+              </span>
+            ) : session.expiresBy !== null ? (
+              <Countdown
+                deadline={onPage(session.expiresBy)}
+                timeoutMs={session.timeoutMs}
+                approximate={session.expiryApproximate}
+              />
             ) : (
               <span data-testid="session-countdown" className="muted small">
                 expiry unknown
               </span>
             )}
           </>
+        ) : (
+          <EndBadge line={line} onPage={onPage} />
         )}
       </td>
     </tr>
@@ -83,7 +138,15 @@ function SessionRow({ session, goneAt }: { session: SessionView; goneAt: number 
 export function SessionsPanel() {
   const snap = useSignal(snapshot);
   const memory = useRef(new SessionMemory());
-  const lines = useMemo(() => memory.current.update(snap?.sessions ?? [], Date.now()), [snap]);
+  const { lines, onPage } = useMemo(() => {
+    const receivedAt = Date.now();
+    const serverTime = snap?.time ?? receivedAt;
+    return {
+      lines: memory.current.update(snap?.sessions ?? [], receivedAt),
+      onPage: (time: number) => onPageClock(time, serverTime, receivedAt),
+    };
+  }, [snap]);
+  const stale = snap?.stale ?? null;
   return (
     <Panel
       name="sessions"
@@ -94,7 +157,8 @@ export function SessionsPanel() {
         </span>
       }
     >
-      <div className="scroll-x">
+      {stale !== null && <StaleNote stale={stale} onPage={onPage} />}
+      <div className="scroll-x" style={stale !== null ? STALE_STYLE : undefined}>
         <table className="compact">
           <thead>
             <tr>
@@ -107,8 +171,8 @@ export function SessionsPanel() {
             </tr>
           </thead>
           <tbody>
-            {lines.map(({ session, goneAt }) => (
-              <SessionRow key={session.id} session={session} goneAt={goneAt} />
+            {lines.map((line: SessionLine) => (
+              <SessionRow key={line.session.id} line={line} onPage={onPage} />
             ))}
           </tbody>
         </table>
