@@ -70,10 +70,21 @@ describe('the lab status feed', () => {
       },
       30_000,
     );
-    // The follower's latch watches the leader's election node (its predecessor), as wchp tells.
-    const follower = snapshot().apps.find((a) => a.kind === 'master' && !a.leading)!;
-    const watched = fanouts.filter((f) => f.path.startsWith('/zk-lab/election/'));
-    expect(watched.flatMap((f) => f.watchers.map((w) => w.session))).toContain(follower.session);
+    // The follower's latch watches the leader's election node (its predecessor), as wchp tells
+    // (once the follower's /status names its session, and a reading of wchp has come).
+    await waitFor(
+      "the follower master's session among the watchers of an election node",
+      () => {
+        const follower = snapshot().apps.find((a) => a.kind === 'master' && !a.leading);
+        return fanouts.some(
+          (f) =>
+            f.path.startsWith('/zk-lab/election/') &&
+            follower?.session != null &&
+            f.watchers.some((w) => w.session === follower.session),
+        );
+      },
+      15_000,
+    );
     expect(feed.catalog().actions).toContainEqual({
       kind: 'leader-partition',
       what: expect.any(String) as string,

@@ -189,6 +189,13 @@ describe('the read-only status feed', () => {
       () => snapshot().stale === null && snapshot().zkLeader !== null,
       40_000,
     );
+    // Closed once the feed has heard from it again (a session closed while the feed still
+    // thought it away past its timeout could as well have expired, seen from outside).
+    await waitFor(
+      'the session shown connected again',
+      () => snapshot().sessions.find((v) => v.id === session)?.connected === true,
+      20_000,
+    );
     await held.close();
     await waitFor(
       'the closed session shown closed',
