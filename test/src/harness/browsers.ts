@@ -83,8 +83,11 @@ export function useBrowser(): { open(url: string, options?: PageOptions): Promis
           const dir = screenshotDir();
           mkdirSync(dir, { recursive: true });
           const path = join(dir, `${name}.png`);
-          if (selector === undefined) await page.screenshot({ path, fullPage: true });
-          else await page.locator(selector).screenshot({ path });
+          if (selector === undefined) {
+            // The whole page from its top (a sticky header would otherwise hide what is under it).
+            await page.evaluate('window.scrollTo(0, 0)');
+            await page.screenshot({ path, fullPage: true });
+          } else await page.locator(selector).screenshot({ path });
           return path;
         },
       };

@@ -71,6 +71,8 @@ export const treeVersion = new Signal(0);
 export const droppedChanges = new Signal(0);
 export const selected = new Signal<string | null>(null);
 export const detail = new Signal<NodeDetail | null>(null);
+/** The selected path when ZooKeeper says it does not exist (deleted while selected). */
+export const detailGone = new Signal<string | null>(null);
 /** A row to scroll to (the number makes a second "go to" of the same path scroll again). */
 export const scrollTarget = new Signal<{ path: string; n: number } | null>(null);
 /** Bumped when a change touches the election, the queue or the assignments. */
@@ -235,10 +237,17 @@ async function loadDetail(path: string): Promise<void> {
   const request = ++detailRequest;
   try {
     const node = await getJson(`/api/node?${query({ path })}`, NodeDetailSchema);
-    if (request === detailRequest) detail.set(node);
+    if (request !== detailRequest) return;
+    detailGone.set(null);
+    detail.set(node);
   } catch (error) {
     if (request !== detailRequest) return;
-    if (error instanceof ApiFailure && error.status === 404) detail.set(null);
+    // Deleted while selected: what the pane says, not an error.
+    if (error instanceof ApiFailure && error.status === 404) {
+      detail.set(null);
+      detailGone.set(path);
+      return;
+    }
     reportError(error);
   }
 }

@@ -7,6 +7,15 @@ import { Panel } from './panel';
 const PALETTE = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4', '#ec4899'];
 const AXIS = '#8891a0';
 const HEIGHT = 150;
+/** The charts show this much time, however few samples there are yet (uPlot's own range for
+ * one sample spans years). */
+const WINDOW_S = 300;
+
+/** The x range: the last WINDOW_S seconds up to the newest sample. */
+const lastMinutes: uPlot.Range.Function = (_u, _min, max) => {
+  const end = Number.isFinite(max) ? max : Date.now() / 1000;
+  return [end - WINDOW_S, end];
+};
 
 interface Marker {
   time: number;
@@ -117,7 +126,7 @@ function Chart({ title, compute, note }: { title: string; compute: Compute; note
           height: HEIGHT,
           legend: { show: true, live: false },
           cursor: { drag: { x: false, y: false } },
-          scales: { x: { time: true } },
+          scales: { x: { time: true, range: lastMinutes } },
           axes: [
             {
               stroke: AXIS,

@@ -10,7 +10,7 @@ import {
   utf8View,
 } from '../data-views';
 import { useSignal } from '../signal';
-import { detail, saveNode, selected } from '../store';
+import { detail, detailGone, saveNode, selected } from '../store';
 
 type View = 'utf8' | 'json' | 'hex';
 
@@ -142,6 +142,7 @@ function DataView({ node, mode }: { node: NodeDetail; mode: DashboardMode }) {
 export function NodeDetailPane({ mode }: { mode: DashboardMode }) {
   const path = useSignal(selected);
   const node = useSignal(detail);
+  const gone = useSignal(detailGone);
   if (path === null) {
     return (
       <aside className="node-detail empty">
@@ -154,7 +155,12 @@ export function NodeDetailPane({ mode }: { mode: DashboardMode }) {
       <h3 className="path">
         <code>{path}</code>
       </h3>
-      {node === null || node.path !== path ? (
+      {gone === path ? (
+        <p data-testid="node-gone">
+          No such node now: it was deleted (an ephemeral node goes with its session). If it is
+          created again, it shows here.
+        </p>
+      ) : node === null || node.path !== path ? (
         <p aria-busy="true">loading…</p>
       ) : (
         <>
