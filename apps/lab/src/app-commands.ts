@@ -101,6 +101,22 @@ async function proxyLinks(
   }
 }
 
+/**
+ * `leader` names the master that leads now (asked over each master's /status), so that a
+ * lesson or a script can say "kill the leader" without knowing which; any other name is
+ * itself. No master leading is an AppStateError.
+ */
+export async function resolveAppName(labState: string, name: string): Promise<string> {
+  if (name !== 'leader') return name;
+  const masters = requireAppsState(labState).apps.filter((app) => app.kind === 'master');
+  for (const app of masters) {
+    if (appProcessState(app) !== 'running') continue;
+    const report = await reportApp(app);
+    if (report.status?.state === 'leader') return app.name;
+  }
+  throw new AppStateError('no master leads right now (lab status shows the masters)');
+}
+
 /** `lab kill NAME [--signal SIG]` and `lab stop NAME` (SIGTERM): ends one app. */
 export async function appKill(
   labState: string,
@@ -162,6 +178,16 @@ export async function appStart(labState: string, name: string, io: Output): Prom
   const role = await waitUntilServing(app);
   const port = app.port === null ? '' : `, HTTP on 127.0.0.1:${app.port}`;
   io.out(`${name} started (pid ${pid}${port})${role === '' ? '' : `: ${role}`}`);
+}
+
+/** `lab start all`: starts every app that is not running, one after another. */
+export async function appStartAll(labState: string, io: Output): Promise<void> {
+  const down = requireAppsState(labState).apps.filter((app) => appProcessState(app) === 'gone');
+  if (down.length === 0) {
+    io.out('nothing to start: every app runs');
+    return;
+  }
+  for (const app of down) await appStart(labState, app.name, io);
 }
 
 /** Waits until the app serves (master: elected or following; worker: registered). */

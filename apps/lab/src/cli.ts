@@ -7,7 +7,14 @@ import {
   ServerStateError,
   ZooKeeperNotFoundError,
 } from '@zk-lab/deploy';
-import { appKill, appPause, appStart, labStatus } from './app-commands';
+import {
+  appKill,
+  appPause,
+  appStart,
+  appStartAll,
+  labStatus,
+  resolveAppName,
+} from './app-commands';
 import { AppsNotBuiltError, parseJobFlags, parseRoot, type AppPlan } from './app-plan';
 import { AppStartError, AppStateError } from './app-process';
 import { BadAppsStateError, NoLabAppsError, UnknownAppError } from './app-state';
@@ -26,11 +33,21 @@ import { ACTIONS, selectActions, UnknownActionError } from './chaos/actions';
 import { labChaos } from './chaos/chaos-command';
 import { ChaosSetupError } from './chaos/runner';
 import { NoFaultProxyError } from './lab-links';
-import { delay, heal, partition } from './link-commands';
+import { delay, heal, partition, serverTarget } from './link-commands';
 import type { Output } from './output';
 import { runTop } from './top/top-command';
-import { zkDown, zkKill, zkPause, zkStart, zkStatus, zkUp } from './zk-commands';
+import {
+  openEnsemble,
+  zkDown,
+  zkKill,
+  zkPause,
+  zkStart,
+  zkStartAll,
+  zkStatus,
+  zkUp,
+} from './zk-commands';
 import { runMonitor } from './monitor/monitor-command';
+import { learnCli } from './learn/learn-command';
 import { runDashboard } from './dashboard/dashboard-command';
 import {
   DashboardUsageError,
@@ -51,9 +68,12 @@ Usage:
   lab status [--json]    the servers, then one row per app (pid, up/down, role, port), the
                          system's counts (workers registered, queue, results, dead) and the
                          network faults in force (partitions, delays)
-  lab kill NAME [--signal SIG]   kill app NAME (m1, w2, producer…; SIGKILL by default)
+  lab kill NAME [--signal SIG]   kill app NAME (m1, w2, producer…; SIGKILL by default);
+                         NAME \`leader\` is the master that leads now (kill, stop, pause,
+                         partition)
   lab stop NAME          stop app NAME cleanly (SIGTERM)
-  lab start NAME         start app NAME again (same id, port and log) and wait until it serves
+  lab start NAME         start app NAME again (same id, port and log) and wait until it serves;
+                         \`lab start all\` starts every app that is down
   lab pause NAME         freeze app NAME (SIGSTOP): it answers nothing, its session expires
   lab resume NAME        let a paused app run again (SIGCONT)
   lab partition NAME     cut app NAME from ZooKeeper: it keeps running, its bytes stall both
@@ -65,15 +85,19 @@ Usage:
                          runs on the lab that is up, or brings up one of its own
   lab zk up              start an ensemble in the background and return
   lab zk status [--json] one row per server: state, mode, pid, port, latency, znodes, connections
-  lab zk kill N [--signal SIG]   kill server N (SIGKILL by default; SIGTERM stops it cleanly)
-  lab zk start N         start server N again (same ports and data) and wait until it serves
-  lab zk pause N         freeze server N (SIGSTOP): its sockets stay open, it answers nothing
+  lab zk kill N|leader [--signal SIG]   kill server N or the one that leads now (SIGKILL by
+                         default; SIGTERM stops it cleanly)
+  lab zk start N|all     start server N (or every server that is down) again, same ports and
+                         data, and wait until it serves
+  lab zk pause N|leader  freeze server N (SIGSTOP): its sockets stay open, it answers nothing
   lab zk resume N        let a paused server run again (SIGCONT)
   lab zk down            stop every server and delete the ensemble's data
   lab monitor            any ensemble's servers from four-letter words (lab monitor --help)
   lab top [PATH]         the live view of a subtree, its changes, sessions and servers (--help)
   lab dashboard          the live web dashboard, read-only, on any ensemble: prints its URL
                          and serves until Ctrl+C (lab dashboard --help)
+  lab learn [N]          the lessons (docs/lessons): lesson N's text, its commands run with
+                         you and checked against what it says they show (lab learn --help)
   lab help               this text
 
 Options (up):
@@ -191,6 +215,7 @@ class ChaosVerdictFailed extends Error {
 /** Runs one command line; returns the process exit code. */
 export async function runCli(argv: string[], io: Output): Promise<number> {
   if (argv[0] === 'monitor') return runMonitor(argv.slice(1), io);
+  if (argv[0] === 'learn') return learnCli(argv.slice(1), io);
   try {
     if (argv[0] === 'top') return await runTop(argv.slice(1), io);
     if (argv[0] === 'dashboard') return await runDashboard(argv.slice(1), io);
@@ -299,6 +324,8 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
     if (arg === undefined) throw new UsageError(`\`zk ${sub}\` needs a server number`);
     return parseOrUsage(ServerId, arg, 'server number');
   };
+  const serverOrLeader = async () =>
+    arg === 'leader' ? serverTarget(openEnsemble(labState), 'leader') : serverId();
   const noMore = (rest: (string | undefined)[]) => {
     const extras = rest.filter((x) => x !== undefined);
     if (extras.length > 0) throw new UsageError(`unexpected argument(s): ${extras.join(' ')}`);
@@ -315,23 +342,24 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
   if (APP_COMMANDS.has(command)) {
     noMore([arg, ...extra]);
     if (sub === undefined)
-      throw new UsageError(`\`${command}\` needs an app name (m1, w1, producer…)`);
+      throw new UsageError(`\`${command}\` needs an app name (m1, w1, producer, leader…)`);
+    const name = command === 'start' ? sub : await resolveAppName(labState, sub);
     switch (command) {
       case 'kill':
-        return appKill(labState, sub, signalFlag(values.signal), 'lab kill', io);
+        return appKill(labState, name, signalFlag(values.signal), 'lab kill', io);
       case 'stop':
-        return appKill(labState, sub, 'SIGTERM', 'lab stop', io);
+        return appKill(labState, name, 'SIGTERM', 'lab stop', io);
       case 'start':
-        return appStart(labState, sub, io);
+        return name === 'all' ? appStartAll(labState, io) : appStart(labState, name, io);
       default:
-        return appPause(labState, sub, command === 'pause', io);
+        return appPause(labState, name, command === 'pause', io);
     }
   }
   if (command === 'partition') {
     noMore(extra);
     if (sub === undefined) throw new UsageError('`partition` needs an app name or `zk N`');
     if (sub !== 'zk') noMore([arg]);
-    return partition(labState, sub, arg, io);
+    return partition(labState, sub === 'zk' ? sub : await resolveAppName(labState, sub), arg, io);
   }
   if (command === 'heal') {
     noMore([arg, ...extra]);
@@ -406,14 +434,16 @@ async function dispatch(argv: string[], io: Output): Promise<void> {
       return zkStatus(labState, values.json === true, io);
     case 'kill':
       noMore(extra);
-      return zkKill(labState, serverId(), signalFlag(values.signal), io);
+      return zkKill(labState, await serverOrLeader(), signalFlag(values.signal), io);
     case 'start':
       noMore(extra);
-      return zkStart(labState, serverId(), io);
+      return arg === 'all' ? zkStartAll(labState, io) : zkStart(labState, serverId(), io);
     case 'pause':
+      noMore(extra);
+      return zkPause(labState, await serverOrLeader(), true, io);
     case 'resume':
       noMore(extra);
-      return zkPause(labState, serverId(), sub === 'pause', io);
+      return zkPause(labState, serverId(), false, io);
     default:
       throw new UsageError(
         sub === undefined ? '`zk` needs a subcommand' : `unknown command: zk ${sub}`,

@@ -106,6 +106,17 @@ export async function zkStart(labState: string, id: number, io: Output): Promise
   io.out(`server ${id} started (pid ${ensemble.node(id).pid}), serving as ${mode ?? 'unknown'}`);
 }
 
+/** `lab zk start all`: starts every server that is not running, one after another. */
+export async function zkStartAll(labState: string, io: Output): Promise<void> {
+  const ensemble = openEnsemble(labState);
+  const down = ensemble.nodes.filter((n) => !ensemble.isRunning(n.id));
+  if (down.length === 0) {
+    io.out('nothing to start: every server runs');
+    return;
+  }
+  for (const node of down) await zkStart(labState, node.id, io);
+}
+
 /** `lab zk pause N` / `lab zk resume N`: SIGSTOP / SIGCONT one server. */
 export function zkPause(labState: string, id: number, pause: boolean, io: Output): void {
   const ensemble = openEnsemble(labState);
