@@ -160,7 +160,11 @@ export function parseLesson(text: string, file: string): Lesson {
       step.expect.push({ pattern, absent: kind === 'expect-not' });
       continue;
     }
-    if (line.startsWith('# ') && title === null) title = line.slice(2).replace(/^\d+\.\s*/, '').trim();
+    if (line.startsWith('# ') && title === null)
+      title = line
+        .slice(2)
+        .replace(/^\d+\.\s*/, '')
+        .trim();
     if (line.startsWith('## ')) sections.push(line.slice(3).trim());
     // Prose between a step and its expectations is allowed; a heading ends the step.
     if (line.startsWith('#')) last = null;
