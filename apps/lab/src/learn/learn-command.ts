@@ -129,18 +129,22 @@ export async function runLearn(flags: LearnFlags, out: Output): Promise<number> 
   const ask = !flags.check && !flags.yes && process.stdin.isTTY === true;
   const rl = ask ? createInterface({ input: process.stdin, output: process.stdout }) : null;
   let echoBackground = false;
+  // A retried command's attempts are not shown one by one: its last output is, at the end.
+  let quiet = false;
   const echo = new LineEcho((line) => out.out(line));
   const runner = new StepRunner({
     cwd: root,
     env: { ...process.env, FORCE_COLOR: '0' },
     scripts: npmScripts(root),
     onOutput: (chunk, from) => {
-      if (flags.check || (from.background !== null && !echoBackground)) return;
+      if (flags.check || (from.background === null ? quiet : !echoBackground)) return;
       echo.write(chunk, from.background);
     },
     onRetry: (attempt, problems) => {
       if (!flags.check)
-        out.out(dim(`  (${problems[0]}; again in 1 s, as you would: attempt ${attempt + 1})`));
+        out.out(
+          dim(`   not yet (${problems[0]}): again in 1 s, as you would (attempt ${attempt + 1})`),
+        );
     },
   });
   const stop = () => void runner.stopAll().finally(() => process.exit(130));
@@ -152,7 +156,9 @@ export async function runLearn(flags: LearnFlags, out: Output): Promise<number> 
       out,
       root,
       setEcho: (on) => (echoBackground = on),
+      setQuiet: (on) => (quiet = on),
       flush: () => echo.flush(),
+      echo,
     });
     return failed ? 1 : 0;
   } finally {
@@ -169,13 +175,16 @@ interface Walk {
   out: Output;
   root: string;
   setEcho: (on: boolean) => void;
+  setQuiet: (on: boolean) => void;
   flush: () => void;
+  echo: LineEcho;
 }
 
 /** Shows the lesson and runs its steps; true when a step did not match. */
 async function walk(lesson: Lesson, runner: StepRunner, w: Walk): Promise<boolean> {
   const { out } = w;
-  const file = relative(w.root, lesson.file);
+  const inside = relative(w.root, lesson.file);
+  const file = inside.startsWith('..') ? lesson.file : inside;
   const total = lesson.steps.length;
   if (w.check) out.out(`lesson ${lesson.number}: ${lesson.title} (${file}, ${total} steps)`);
   for (const block of lesson.blocks) {
@@ -195,9 +204,14 @@ async function walk(lesson: Lesson, runner: StepRunner, w: Walk): Promise<boolea
         if (answer === 's') continue;
       }
     }
+    const retried = step.kind === 'command' && step.retryMs > 0;
     w.setEcho(step.kind !== 'command');
+    w.setQuiet(retried);
     const result = await runner.run(step);
     w.setEcho(false);
+    w.setQuiet(false);
+    if (retried && !w.check)
+      w.echo.write(result.output.endsWith('\n') ? result.output : `${result.output}\n`, null);
     w.flush();
     report(step, result, w, file);
     if (!result.ok && (w.check || w.rl === null)) {
