@@ -78,17 +78,7 @@ export async function learnCli(argv: string[], io: Output): Promise<number> {
 }
 
 export function parseLearnArgs(argv: string[]): LearnFlags | 'help' {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      yes: { type: 'boolean', short: 'y' },
-      check: { type: 'boolean' },
-      list: { type: 'boolean' },
-      file: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(argv);
   if (values.help === true) return 'help';
   if (positionals.length > 1) throw new Error(`one lesson at a time, not ${positionals.join(' ')}`);
   const text = positionals[0];
@@ -104,6 +94,26 @@ export function parseLearnArgs(argv: string[]): LearnFlags | 'help' {
     check: values.check === true,
     list: values.list === true,
   };
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        yes: { type: 'boolean', short: 'y' },
+        check: { type: 'boolean' },
+        list: { type: 'boolean' },
+        file: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // node's own words are long: "Unknown option '--x'. To specify a positional…".
+    const unknown = /Unknown option '([^']+)'/.exec((err as Error).message);
+    throw new Error(unknown !== null ? `unknown option ${unknown[1]}` : (err as Error).message);
+  }
 }
 
 export function listLessons(out: Output): void {
@@ -277,7 +287,15 @@ export function renderProse(text: string): string {
       }
       if (inCode) return [dim(`    ${line}`)];
       if (line.startsWith('#')) return [bold(line.replace(/^#+\s*/, ''))];
-      return [line.replace(/`([^`]+)`/g, (_, code: string) => bold(code))];
+      return [
+        line
+          .replace(/`([^`]+)`/g, (_, code: string) => bold(code))
+          .replace(/\*\*([^*]+)\*\*/g, (_, strong: string) => bold(strong))
+          .replace(
+            /\[([^\]]+)\]\(([^)]+)\)/g,
+            (_, text: string, href: string) => `${text} (${href})`,
+          ),
+      ];
     })
     .join('\n')
     .replace(/\n{3,}/g, '\n\n');
