@@ -159,6 +159,8 @@ export async function runLearn(flags: LearnFlags, out: Output): Promise<number> 
   });
   const stop = () => void runner.stopAll().finally(() => process.exit(130));
   process.once('SIGINT', stop);
+  // At the prompt, Ctrl+C reaches readline, not the process.
+  rl?.once('SIGINT', stop);
   try {
     const failed = await walk(lesson, runner, {
       rl,
