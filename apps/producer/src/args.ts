@@ -3,8 +3,10 @@
  * UsageError (exit code 2, with the usage line); the job itself (type, payload) is checked
  * later by the job factory, against the schemas.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ConnectionFlags } from '@zk-lab/lab-core';
+import { type ConnectionFlags, DEFAULT_ROOT } from '@zk-lab/lab-core';
 
 /** Thrown for bad flags: printed with the usage line, exit code 2. */
 export class UsageError extends Error {
@@ -159,7 +161,10 @@ export function parseProducerArgs(
       : numberFlag('max-wait', maxWait, { integer: false, min: 0.001, max: MAX_SECONDS });
   if (values.record === '') throw new UsageError('--record needs a file name');
   const fromEnv = env.ZK_LAB_PRODUCER_RECORD;
-  const record = values.record ?? (fromEnv === '' ? undefined : fromEnv);
+  const record =
+    values.record ??
+    (fromEnv === '' ? undefined : fromEnv) ??
+    labRecord(values.connect, values.root, env);
   return {
     help: false,
     options: {
@@ -185,4 +190,23 @@ export function parseProducerArgs(
             }),
     },
   };
+}
+
+/**
+ * Jobs produced into the running lab (its ensemble found from its state folder, its root)
+ * are recorded where the lab's own producer records them, so that `lab chaos`, which
+ * judges every job under the root against that record, counts them instead of calling
+ * them strangers. Anything else (another ensemble, another root, no lab) records nothing.
+ */
+function labRecord(
+  connect: string | undefined,
+  root: string | undefined,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  if (connect !== undefined || (env.ZK_CONNECT ?? '') !== '') return undefined;
+  if ((root ?? env.ZK_ROOT ?? DEFAULT_ROOT) !== DEFAULT_ROOT) return undefined;
+  const state = env.ZK_LAB_STATE ?? join(process.cwd(), '.lab');
+  const records = join(state, 'records');
+  if (!existsSync(join(state, 'zk', 'ensemble.json')) || !existsSync(records)) return undefined;
+  return join(records, 'producer.jsonl');
 }

@@ -32,7 +32,9 @@ Backpressure and record:
                             a create's outcome is unknown) it gives up: exit 75 (default ${DEFAULT_MAX_WAIT_S})
   --record FILE             append one JSON line per job, {"jobId","type","at"}, to FILE
                             before the job's create is sent, and {"jobId","created":true,
-                            "key","at"} once the server confirmed it (ZK_LAB_PRODUCER_RECORD)
+                            "key","at"} once the server confirmed it (ZK_LAB_PRODUCER_RECORD;
+                            default, into the running lab under its root: the lab's own
+                            record, .lab/records/producer.jsonl, which lab chaos judges by)
 Output:
   --json                    print the summary as one JSON object on stdout (progress and
                             errors stay on stderr)
