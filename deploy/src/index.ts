@@ -38,3 +38,10 @@ export {
 export * from './fault-proxy';
 export { DebianPackageError, ensureProgram } from './debian-packages';
 export { clientSubject, makeTlsMaterial, type TlsMaterial } from './tls-material';
+export {
+  CONTAINER_PORTS,
+  ZOOKEEPER_IMAGE,
+  zooKeeperContainerSettings,
+  type ZooKeeperContainerOptions,
+  type ZooKeeperContainerSettings,
+} from './zookeeper-containers';
