@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Ensemble, fourLetterWord, parseSrvr } from '@zk-lab/deploy';
 import { loadCredentials, sessionHex } from '@zk-lab/lab-core';
-import { EventType, ZkClient } from '@zk-lab/zk-client';
+import { EventType, NoNodeError, ZkClient } from '@zk-lab/zk-client';
 import type { Page } from 'playwright-core';
 import { type OpenedPage, useBrowser, waitFor } from '../index';
 
@@ -63,14 +63,23 @@ class Foreground {
   }
 }
 
-/** The master that leads, read from ZooKeeper: the owner of the lowest election node. */
+/**
+ * The master that leads, read from ZooKeeper: the owner of the lowest election node. That
+ * node may go between the listing and the read (its session expiring): then list again.
+ */
 async function leaderFromZooKeeper(client: ZkClient): Promise<string | null> {
-  const children = await client.getChildren(`${ROOT}/election`);
-  if (children.length === 0) return null;
   const seq = (name: string) => Number(name.slice(name.lastIndexOf('-') + 1));
-  const lowest = [...children].sort((a, b) => seq(a) - seq(b))[0]!;
-  const data = (await client.getData(`${ROOT}/election/${lowest}`)).data.toString('utf8');
-  return /\b(m\d+)\b/.exec(data)?.[1] ?? data;
+  for (;;) {
+    const children = await client.getChildren(`${ROOT}/election`);
+    if (children.length === 0) return null;
+    const lowest = [...children].sort((a, b) => seq(a) - seq(b))[0]!;
+    try {
+      const data = (await client.getData(`${ROOT}/election/${lowest}`)).data.toString('utf8');
+      return /\b(m\d+)\b/.exec(data)?.[1] ?? data;
+    } catch (error) {
+      if (!(error instanceof NoNodeError)) throw error;
+    }
+  }
 }
 
 const text = (page: Page, testid: string) =>
