@@ -25,6 +25,12 @@ module.exports = {
   globalTeardown: '<rootDir>/test/src/harness/global-teardown.ts',
   transform: { '^.+\\.ts$': swc },
   testTimeout: 60_000,
+  // On 2 cores jest runs one file at a time, and with one worker it would run them all in its
+  // own process ("in band"), where each file's modules stay behind: the heap grows about
+  // 7 MB a file, and one clean-clone run reached node's 4 GB limit and aborted (its 84th
+  // file, scale.test.ts, adds 200,000 names). A memory limit makes jest run the files in a
+  // worker process instead, and start a fresh one whenever a file leaves it above the limit.
+  workerIdleMemoryLimit: '1GB',
   // Jest exits with process.exit once the teardown is done. Two CI runs on Node 20 hung for
   // good after "Ran all test suites": the main process spun in node's own exit path
   // (Environment::CleanupHandles, 100 % CPU, no syscall) on one TCP handle, with every test,
