@@ -232,9 +232,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     signal?.throwIfAborted();
     options.say('stopping the producer and waiting for the system to drain…');
     const drainStarted = Date.now();
-    if (apps().some((a) => a.name === 'producer' && appProcessState(a) !== 'gone')) {
-      await appKill(options.labState, 'producer', 'SIGTERM', 'lab stop', quiet);
-    }
+    const producerRan = apps().some((a) => a.name === 'producer' && appProcessState(a) !== 'gone');
+    if (producerRan) await appKill(options.labState, 'producer', 'SIGTERM', 'lab stop', quiet);
     const drained = await waitDrained(admin, options.root, Date.now() + 120_000, signal);
     const drainMs = drained ? Date.now() - drainStarted : null;
     if (!drained) options.say('  the queue or a task folder did not empty within 120 s');
@@ -262,6 +261,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       canary: canaryRecord,
     });
     const verdict = judge(evidence, { jobs: freshJobs, failure: fresh });
+    // The lab is left as the run found it: its producer streams again.
+    if (producerRan) {
+      await appStart(options.labState, 'producer', quiet).catch((err: Error) =>
+        options.say(`  could not start the producer again: ${err.message}`),
+      );
+    }
     const notHealedCount = records.filter((r) => r.notHealed !== null).length;
     return {
       seed: options.seed,

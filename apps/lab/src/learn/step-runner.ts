@@ -139,12 +139,10 @@ export class StepRunner {
         }),
       ),
     };
-    const take = (chunk: Buffer) => {
-      bg.output += chunk.toString();
-      this.options.onOutput?.(chunk.toString(), { background: step.id });
-    };
-    child.stdout!.on('data', take);
-    child.stderr!.on('data', take);
+    onOutputOf(child, (text) => {
+      bg.output += text;
+      this.options.onOutput?.(text, { background: step.id });
+    });
     this.backgrounds.set(step.id, bg);
     const problems = await this.until(bg, step.expect, step.timeoutMs);
     return {
@@ -194,12 +192,10 @@ export class StepRunner {
       const child = this.spawn(command);
       let output = '';
       let timedOut = false;
-      const take = (chunk: Buffer) => {
-        output += chunk.toString();
-        this.options.onOutput?.(chunk.toString(), { background: null });
-      };
-      child.stdout!.on('data', take);
-      child.stderr!.on('data', take);
+      onOutputOf(child, (text) => {
+        output += text;
+        this.options.onOutput?.(text, { background: null });
+      });
       const timer = setTimeout(() => {
         timedOut = true;
         signalGroup(child, 'SIGKILL');
@@ -220,6 +216,12 @@ export class StepRunner {
       detached: true,
     });
   }
+}
+
+/** stdout and stderr together, as a terminal shows them. */
+function onOutputOf(child: ChildProcess, take: (text: string) => void): void {
+  child.stdout!.on('data', (chunk: Buffer) => take(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => take(chunk.toString()));
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
