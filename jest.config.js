@@ -30,7 +30,9 @@ module.exports = {
   // 7 MB a file, and one clean-clone run reached node's 4 GB limit and aborted (its 84th
   // file, scale.test.ts, adds 200,000 names). A memory limit makes jest run the files in a
   // worker process instead, and start a fresh one whenever a file leaves it above the limit.
-  workerIdleMemoryLimit: '1GB',
+  // At 1 GB a worker still lived 700 s and scale.test.ts (200,000 names, 100,000 pipelined
+  // creates) took it past 4 GB; 512 MB keeps the base low, and `npm test` gives node 6 GB.
+  workerIdleMemoryLimit: '512MB',
   // Jest exits with process.exit once the teardown is done. Two CI runs on Node 20 hung for
   // good after "Ran all test suites": the main process spun in node's own exit path
   // (Environment::CleanupHandles, 100 % CPU, no syscall) on one TCP handle, with every test,
