@@ -144,15 +144,7 @@ export class StepRunner {
       this.options.onOutput?.(text, { background: step.id });
     });
     this.backgrounds.set(step.id, bg);
-    const problems = await this.until(bg, step.expect, step.timeoutMs);
-    return {
-      ok: problems.length === 0,
-      output: bg.output,
-      exitCode: null,
-      problems,
-      attempts: 1,
-      reused: false,
-    };
+    return this.until(bg, step.expect, step.timeoutMs);
   }
 
   private async wait(step: WaitStep): Promise<Omit<StepResult, 'ms'>> {
@@ -161,27 +153,25 @@ export class StepRunner {
       const problems = [`background step ${step.id} was not started`];
       return { ok: false, output: '', exitCode: null, problems, attempts: 1, reused: false };
     }
-    const problems = await this.until(bg, step.expect, step.timeoutMs);
-    return {
-      ok: problems.length === 0,
-      output: bg.output,
-      exitCode: null,
-      problems,
-      attempts: 1,
-      reused: false,
-    };
+    return this.until(bg, step.expect, step.timeoutMs);
   }
 
   /** Waits until a background's output meets `expect`, it exits, or `timeoutMs` passes. */
-  private async until(bg: Background, expect: Expectation[], timeoutMs: number): Promise<string[]> {
+  private async until(
+    bg: Background,
+    expect: Expectation[],
+    timeoutMs: number,
+  ): Promise<Omit<StepResult, 'ms'>> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const problems = unmet(bg.output, expect);
-      if (problems.length === 0) return [];
-      if (bg.done) return [...problems, 'it exited'];
-      if (Date.now() >= deadline) return [...problems, `not within ${timeoutMs / 1000} s`];
+    let problems = unmet(bg.output, expect);
+    while (problems.length > 0 && !bg.done && Date.now() < deadline) {
       await sleep(100);
+      problems = unmet(bg.output, expect);
     }
+    if (problems.length > 0)
+      problems.push(bg.done ? 'it exited' : `not within ${timeoutMs / 1000} s`);
+    const ok = problems.length === 0;
+    return { ok, output: bg.output, exitCode: null, problems, attempts: 1, reused: false };
   }
 
   private once(
